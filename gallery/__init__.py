@@ -1,0 +1,104 @@
+"""Gallery Walk web application: create_app() and the unbound extensions."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from . import config as config_module
+from . import db
+
+__version__ = "0.1.0"
+
+socketio = SocketIO()
+babel = Babel()
+csrf = CSRFProtect()
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """templates/ and static/ sit inside the package in a wheel, beside it in a checkout."""
+    inside = PACKAGE_DIR / name
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def _secret_key(instance_path: Path) -> str:
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def select_locale() -> str:
+    workshop = getattr(g, "workshop", None)
+    if workshop is not None:
+        return workshop.language
+    return request.accept_languages.best_match(["de", "en"]) or "de"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    settings = config_module.load(test_config)
+    instance_path = Path(settings["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=_asset_dir("templates"),
+        static_folder=_asset_dir("static"),
+    )
+    app.config.update(settings)
+    app.config["GALLERY_VERSION"] = __version__
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(instance_path)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings["SECURE_COOKIES"]),
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 30,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open through a long workshop still posts
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+
+    app.config["DATABASE_URL"] = db.resolve_url(settings["DATABASE"], str(instance_path))
+    db.open_database(app.config["DATABASE_URL"], shared_connection=settings["ASYNC_MODE"] == "gevent")
+    db.migrate()
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+
+    from . import errors, participant, realtime, staff, wall
+
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(wall.bp)
+    app.register_blueprint(staff.bp)
+    csrf.exempt(participant.api)
+    app.register_blueprint(participant.api)
+    errors.register(app)
+
+    origins = [o.strip() for o in settings["CORS_ORIGINS"].split(",") if o.strip()]
+    socketio.init_app(
+        app,
+        async_mode=settings["ASYNC_MODE"],
+        message_queue=settings["MESSAGE_QUEUE"] or None,
+        cors_allowed_origins=origins or None,  # None: same origin only
+        max_http_buffer_size=64 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+    @app.context_processor
+    def inject_globals():
+        return {"gallery_version": __version__, "lang": select_locale()}
+
+    return app

@@ -1,0 +1,175 @@
+"""The `gallery` command: serve, demo, workshop new, cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from .public_url import lan_address
+
+
+def _app(db: str | None = None, public_url: str | None = None, lan_url: str | None = None):
+    from . import create_app
+
+    overrides = {"ASYNC_MODE": "threading"}  # CLI work: plain threads, no event loop
+    if db:
+        overrides["DATABASE"] = db
+    if public_url:
+        overrides["PUBLIC_URL"] = public_url
+    if lan_url:
+        overrides["LAN_URL"] = lan_url
+    return create_app(overrides)
+
+
+def _guess_base(public_url: str | None, port: int) -> str:
+    """The base URL phones will use when `serve` runs on 0.0.0.0 with this port."""
+    configured = public_url or os.environ.get("GALLERY_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    lan = lan_address()
+    return f"http://{lan or 'localhost'}:{port}"
+
+
+def _links(app, workshop, key: str, base: str) -> dict:
+    from flask import url_for
+
+    with app.test_request_context(base_url=base):
+        return {
+            "workshop": {
+                "code": workshop.code,
+                "title": workshop.title,
+                "key": key,
+                "wall_url": base + url_for("wall.wall", code=workshop.code, key=key),
+                "manage_url": base + url_for("staff.manage", code=workshop.code, key=key),
+            },
+            "stations": [
+                {
+                    "token": s.token,
+                    "title": s.title,
+                    "code": s.short_code,
+                    "url": base + url_for("participant.station", token=s.token),
+                    "display_url": base + url_for("participant.display", token=s.token),
+                }
+                for s in workshop.ordered_stations()
+            ],
+        }
+
+
+def _print_links(links: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(links, ensure_ascii=False))
+        return
+    ws = links["workshop"]
+    click.echo(f"Workshop {ws['code']}: {ws['title']}")
+    click.echo(f"  Wall (facilitator, keep secret): {ws['wall_url']}")
+    click.echo(f"  Manage stations and posters:     {ws['manage_url']}")
+    for s in links["stations"]:
+        click.echo(f"  Station {s['code']}  {s['title']}")
+        click.echo(f"      phone: {s['url']}")
+
+
+db_option = click.option("--db", default=None, help="SQLite path or database URL.")
+public_url_option = click.option(
+    "--public-url", default=None, help="Base URL phones use, e.g. http://192.168.1.20:8000"
+)
+
+
+@click.group()
+@click.version_option(package_name="gallery-walk")
+def main() -> None:
+    """Gallery Walk: stations with QR codes, live sticky notes, a clustered wall."""
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@public_url_option
+@db_option
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Processes; more than 1 needs GALLERY_MESSAGE_QUEUE and PostgreSQL.")
+def serve(host: str, port: int, public_url: str | None, db: str | None, workers: int) -> None:
+    """Run the production server (gunicorn, gevent worker, websockets)."""
+    env = dict(os.environ)
+    env["GALLERY_ASYNC_MODE"] = "gevent"
+    if db:
+        env["GALLERY_DATABASE"] = db
+    if public_url:
+        env["GALLERY_PUBLIC_URL"] = public_url
+    if host in ("0.0.0.0", "::") and not env.get("GALLERY_PUBLIC_URL"):
+        lan = lan_address()
+        if lan:
+            env["GALLERY_LAN_URL"] = f"http://{lan}:{port}"
+    if workers > 1 and not env.get("GALLERY_MESSAGE_QUEUE"):
+        raise click.UsageError("--workers > 1 needs GALLERY_MESSAGE_QUEUE (redis://...).")
+    shown = env.get("GALLERY_PUBLIC_URL") or env.get("GALLERY_LAN_URL") or f"http://{host}:{port}"
+    click.echo(f"Gallery Walk on {shown} (Ctrl+C stops)", err=True)
+    argv = [
+        sys.executable, "-m", "gunicorn",
+        "--worker-class", "gevent",
+        "--workers", str(workers),
+        "--worker-connections", "4000",
+        "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--graceful-timeout", "10",
+        "--timeout", "60",
+        "--access-logfile", "-" if env.get("GALLERY_ACCESS_LOG") else "/dev/null",
+        "gallery.wsgi:app",
+    ]
+    # exec: gunicorn's gevent worker must patch the standard library before the app loads.
+    os.execve(sys.executable, argv, env)
+
+
+@main.command()
+@public_url_option
+@db_option
+@click.option("--port", default=8000, show_default=True, type=int,
+              help="The port `gallery serve` will use (for the printed links).")
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+def demo(public_url: str | None, db: str | None, port: int, as_json: bool) -> None:
+    """Create the German demo workshop ("Digital-Gipfel") and print its links."""
+    from .demo import create_demo
+
+    app = _app(db, public_url)
+    with app.app_context():
+        workshop, key = create_demo()
+        _print_links(_links(app, workshop, key, _guess_base(public_url, port)), as_json)
+    if not as_json:
+        click.echo("Start the server with: gallery serve", err=True)
+
+
+@main.group()
+def workshop() -> None:
+    """Create workshops from the command line."""
+
+
+def _parse_station(raw: str) -> tuple[str, str]:
+    title, _, prompt = raw.partition(":")
+    if not title.strip():
+        raise click.BadParameter(f"'{raw}': expected \"Title: question\"")
+    return " ".join(title.split()), prompt.strip()
+
+
+@workshop.command("new")
+@click.argument("title")
+@click.option("--station", "stations", multiple=True, required=True,
+              help='"Title: question", once per station.')
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@public_url_option
+@db_option
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
+    """Create a workshop with its stations and print the links."""
+    from .staff import MAX_TITLE, create_workshop
+
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE:
+        raise click.BadParameter(f"the title must be 1-{MAX_TITLE} characters", param_hint="TITLE")
+    parsed = [_parse_station(s) for s in stations]
+    app = _app(db, public_url)
+    with app.app_context():
+        ws, key = create_workshop(title, lang, parsed)
+        _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
+

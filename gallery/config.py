@@ -1,0 +1,55 @@
+"""Settings: defaults here, each overridable by a GALLERY_<KEY> environment variable.
+
+The README's settings table lists the same keys; `test_config` in `create_app` wins over both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # A path to an SQLite file, or a URL (sqlite:///..., postgresql://user@host/db).
+    # Empty: gallery.db in the instance folder.
+    "DATABASE": "",
+    # Base URL the QR codes point to, e.g. http://192.168.1.20:8000. Empty: derived.
+    "PUBLIC_URL": "",
+    # When set, creating workshops needs this password.
+    "ADMIN_PASSWORD": "",
+    # Flask session signing key. Empty: generated once and kept in the instance folder.
+    "SECRET_KEY": "",
+    # gevent for serving (one OS thread, thousands of sockets); threading for tests.
+    "ASYNC_MODE": "gevent",
+    # redis://host:6379/0 when several processes serve one workshop.
+    "MESSAGE_QUEUE": "",
+    # Extra origins allowed to open Socket.IO connections (comma separated). Empty: same origin.
+    "CORS_ORIGINS": "",
+    # Instance folder (database, secret key). Empty: ./instance
+    "INSTANCE_PATH": "",
+    # Send Secure cookies (set when serving behind https).
+    "SECURE_COOKIES": False,
+    # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
+    "LAN_URL": "",
+}
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None):
+    """Defaults, then GALLERY_* from the environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        env_value = environ.get(f"GALLERY_{key}")
+        if env_value is not None:
+            settings[key] = _coerce(env_value, default)
+    if overrides:
+        settings.update(overrides)
+    return settings

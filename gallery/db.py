@@ -1,0 +1,99 @@
+"""The database: which one, its pragmas, connection lifetime, schema creation and migration.
+
+Connection strategy (measured; see docs/deploy.md): Socket.IO handlers get no Flask
+`teardown_request`, and opening an SQLite connection per event was 4-6x slower than a
+long-lived one. So the process keeps ONE long-lived connection:
+
+* gevent (serving): every greenlet shares the connection (`thread_safe=False`). Greenlets only
+  switch on network I/O and never inside our short transactions, so they cannot interleave.
+* threading (tests, tools): one long-lived connection per OS thread (`thread_safe=True`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",  # durable across process crashes in WAL mode; ~4x FULL
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "cache_size": -64 * 1000,
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def resolve_url(setting: str, instance_path: str) -> str:
+    """GALLERY_DATABASE may be empty (default file), a plain path, or a database URL."""
+    if not setting:
+        return "sqlite:///" + str(Path(instance_path) / "gallery.db")
+    if "://" in setting:
+        return setting
+    return "sqlite:///" + str(Path(setting).expanduser().resolve())
+
+
+def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
+    kwargs: dict = {"thread_safe": not shared_connection}
+    if url.startswith("sqlite"):
+        kwargs.update(pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = connect_url(url, **kwargs)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def write_transaction():
+    """A write transaction that takes SQLite's write lock up front, so two writers
+    never deadlock upgrading from read to write ("database is locked")."""
+    if is_sqlite():
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def close() -> None:
+    with contextlib.suppress(Exception):
+        if not database.is_closed():
+            database.close()
+
+
+# --- schema ---------------------------------------------------------------------------
+# A new database gets every table at the current shape. An existing one gets the steps
+# it has not seen yet, in order; the count of applied steps is kept in SchemaVersion.
+# Later work appends steps (functions taking the database) to MIGRATIONS.
+
+MIGRATIONS: list = []
+
+
+def migrate() -> int:
+    """Create or bring the schema up to date; returns the schema version."""
+    from .models import ALL_MODELS, SchemaVersion
+
+    db = database.obj
+    with database.atomic():
+        db.create_tables([SchemaVersion], safe=True)
+        row = SchemaVersion.select().first()
+        if row is None:
+            db.create_tables(ALL_MODELS, safe=True)
+            SchemaVersion.create(version=len(MIGRATIONS))
+        else:
+            for step in MIGRATIONS[row.version :]:
+                step(db)
+            row.version = len(MIGRATIONS)
+            row.save()
+    return len(MIGRATIONS)

@@ -1,0 +1,101 @@
+"""Error messages in the user's language, JSON errors for the API, error pages."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
+
+# One translatable sentence per stable error code (the API sends both).
+MESSAGES = {
+    "invalid_payload": lazy_gettext("The request must be a JSON object."),
+    "invalid_text": lazy_gettext("The note must be text."),
+    "empty_note": lazy_gettext("Please write something first."),
+    "note_too_long": lazy_gettext(
+        "Your note is too long: at most %(limit)s characters, it has %(length)s."
+    ),
+    "invalid_author": lazy_gettext("The name must be text."),
+    "author_too_long": lazy_gettext("The name is too long: at most %(limit)s characters."),
+    "invalid_client_id": lazy_gettext(
+        "client_id must be 8-64 characters of letters, digits, '-' or '_'."
+    ),
+    "station_not_found": lazy_gettext("This station does not exist (any more)."),
+    "workshop_not_found": lazy_gettext("There is no workshop with this code."),
+    "forbidden": lazy_gettext("The facilitator key is missing or wrong."),
+    "not_found": lazy_gettext("Not found."),
+    "bad_request": lazy_gettext("The request could not be understood."),
+    "payload_too_large": lazy_gettext("The request is too large."),
+    "method_not_allowed": lazy_gettext("This method is not allowed here."),
+    "csrf": lazy_gettext("The form has expired. Please reload the page and try again."),
+    "server_error": lazy_gettext("Something went wrong on the server. Please try again."),
+}
+_PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, status: int = 400, **params) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.params = params
+
+
+def message(code: str, **params) -> str:
+    template = MESSAGES.get(code)
+    if template is None:
+        return code
+    values = {**_PARAM_DEFAULTS, **params}
+    if code == "author_too_long":
+        values["limit"] = params.get("limit", MAX_AUTHOR)
+    return str(template) % values
+
+
+def error_body(code: str, **params) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message(code, **params)}}
+
+
+def note_error_body(err: NoteError) -> dict:
+    return error_body(err.code, **err.params)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/socket.io")
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+def register(app) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(err: ApiError):
+        return jsonify(error_body(err.code, **err.params)), err.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return render_template("error.html", status=400, text=message("csrf")), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        code = getattr(err, "gallery_code", None) or _HTTP_CODES.get(err.code, "bad_request")
+        if _wants_json():
+            return jsonify(error_body(code)), err.code
+        title = _("Not found") if err.code == 404 else _("Sorry")
+        page = render_template("error.html", status=err.code, title=title, text=message(code))
+        return page, err.code
+
+    @app.errorhandler(Exception)
+    def server_error(err: Exception):
+        app.logger.exception("unhandled error")
+        if _wants_json():
+            return jsonify(error_body("server_error")), 500
+        return render_template("error.html", status=500, text=message("server_error")), 500

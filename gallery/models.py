@@ -1,0 +1,173 @@
+"""peewee models and their wire shapes (`to_dict`), which docs/protocol.md documents."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import peewee as pw
+
+from stations.notes import NoteIn
+
+from .db import database, utcnow, write_transaction
+
+# Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
+CODE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
+CODE_LENGTH = 5
+LANGUAGES = ("de", "en")
+
+
+def iso(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if value else None
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)  # 96 bits: station URLs cannot be guessed
+
+
+def hash_key(key: str) -> str:
+    # Keys are 128-bit random strings, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+
+
+class Workshop(BaseModel):
+    code = pw.CharField(max_length=16, unique=True)
+    title = pw.CharField(max_length=200)
+    language = pw.CharField(max_length=2, default="de")
+    key_hash = pw.CharField(max_length=64)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    @classmethod
+    def create_with_key(cls, title: str, language: str = "de") -> tuple[Workshop, str]:
+        """Create a workshop with a fresh code; returns it with its facilitator key,
+        which exists only in this return value (the database keeps its hash)."""
+        key = secrets.token_urlsafe(16)
+        for _ in range(20):
+            code = new_code()
+            if not cls.select().where(cls.code == code).exists():
+                break
+        workshop = cls.create(code=code, title=title, language=language, key_hash=hash_key(key))
+        return workshop, key
+
+    def check_key(self, key: str | None) -> bool:
+        if not key or not isinstance(key, str):
+            return False
+        return hmac.compare_digest(hash_key(key), self.key_hash)
+
+    def ordered_stations(self):
+        return self.stations.order_by(Station.position, Station.id)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "language": self.language,
+            "created_at": iso(self.created_at),
+        }
+
+
+class Station(BaseModel):
+    workshop = pw.ForeignKeyField(Workshop, backref="stations", on_delete="CASCADE")
+    title = pw.CharField(max_length=200)
+    prompt = pw.TextField(default="")
+    position = pw.IntegerField(default=0)
+    token = pw.CharField(max_length=32, unique=True, default=new_token)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    @property
+    def number(self) -> int:
+        """1-based number shown to people ("Station 3")."""
+        return self.position + 1
+
+    @property
+    def short_code(self) -> str:
+        """Typed by hand when a QR code will not scan: workshop code, dash, station number."""
+        return f"{self.workshop.code}-{self.number}"
+
+    def visible_notes(self):
+        return (
+            Note.select()
+            .where((Note.station == self) & (Note.hidden == False))  # noqa: E712
+            .order_by(Note.created_at.desc(), Note.id.desc())
+        )
+
+    def to_dict(self, note_count: int | None = None) -> dict:
+        data = {
+            "token": self.token,
+            "workshop": self.workshop.code,
+            "number": self.number,
+            "code": self.short_code,
+            "title": self.title,
+            "prompt": self.prompt,
+            "position": self.position,
+        }
+        if note_count is not None:
+            data["note_count"] = note_count
+        return data
+
+
+class Note(BaseModel):
+    station = pw.ForeignKeyField(Station, backref="notes", on_delete="CASCADE")
+    text = pw.TextField()
+    author = pw.CharField(max_length=80, null=True)
+    # Chosen by the phone; a resend with the same id returns the stored note (exactly once).
+    client_id = pw.CharField(max_length=64)
+    # Anonymous id from the phone's session cookie; never sent on the wire.
+    participant = pw.CharField(max_length=32, default="")
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+    hidden = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("station", "client_id"), True),)
+
+    @classmethod
+    def store(cls, station: Station, note: NoteIn, participant: str = "") -> tuple[Note, bool]:
+        """Insert a note at most once per (station, client_id); returns (note, created).
+
+        Committed before it returns, so an acknowledgement sent afterwards is a promise.
+        """
+        query = cls.select().where((cls.station == station) & (cls.client_id == note.client_id))
+        with write_transaction():
+            existing = query.first()
+            if existing is not None:
+                return existing, False
+            try:
+                with database.atomic():  # savepoint: a lost race leaves the outer tx usable
+                    created = cls.create(
+                        station=station,
+                        text=note.text,
+                        author=note.author,
+                        client_id=note.client_id,
+                        participant=participant,
+                    )
+            except pw.IntegrityError:
+                # Another process stored the same client_id first (PostgreSQL, many workers).
+                return query.get(), False
+        return created, True
+
+    def to_dict(self, station_token: str | None = None) -> dict:
+        return {
+            "id": self.id,
+            "station": station_token or self.station.token,
+            "text": self.text,
+            "author": self.author,
+            "client_id": self.client_id,
+            "created_at": iso(self.created_at),
+        }
+
+
+ALL_MODELS = [Workshop, Station, Note]

@@ -1,0 +1,257 @@
+"""Staff pages: create a workshop, manage its stations, print the QR posters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from . import public_url, realtime
+from .access import (
+    admin_required,
+    check_admin_password,
+    is_admin,
+    require_facilitator,
+    workshop_or_404,
+)
+from peewee import fn
+
+from .db import write_transaction
+from .models import LANGUAGES, Note, Station, Workshop
+from .participant import station_url
+
+bp = Blueprint("staff", __name__)
+
+MAX_TITLE = 200
+MAX_PROMPT = 1000
+MAX_STATIONS = 30
+
+
+class FormError(ValueError):
+    pass
+
+
+def _clean_line(value: str | None, limit: int, what: str) -> str:
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise FormError(_("%(what)s is longer than %(limit)s characters.", what=what, limit=limit))
+    return text
+
+
+def _clean_prompt(value: str | None) -> str:
+    text = "\n".join(line.strip() for line in (value or "").replace("\r", "").split("\n")).strip()
+    if len(text) > MAX_PROMPT:
+        raise FormError(_("The question is longer than %(limit)s characters.", limit=MAX_PROMPT))
+    return text
+
+
+def _stations_from_form(form) -> list[tuple[str, str]]:
+    titles = form.getlist("station_title")
+    prompts = form.getlist("station_prompt")
+    stations = []
+    for i, raw_title in enumerate(titles):
+        title = _clean_line(raw_title, MAX_TITLE, _("A station title"))
+        prompt = _clean_prompt(prompts[i] if i < len(prompts) else "")
+        if title:
+            stations.append((title, prompt))
+        elif prompt:
+            raise FormError(_("Station %(n)s has a question but no title.", n=i + 1))
+    return stations
+
+
+def create_workshop(title: str, language: str, stations: list[tuple[str, str]]):
+    """Shared by the web form, `gallery workshop new` and `gallery demo`."""
+    with write_transaction():
+        workshop, key = Workshop.create_with_key(title, language)
+        for position, (station_title, prompt) in enumerate(stations):
+            Station.create(workshop=workshop, title=station_title, prompt=prompt,
+                           position=position)
+    return workshop, key
+
+
+# --- create ----------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_workshop():
+    form = request.form
+    errors: list[str] = []
+    if request.method == "POST":
+        if admin_required() and not is_admin():
+            if check_admin_password(form.get("admin_password")):
+                session["admin"] = True
+            else:
+                errors.append(_("The admin password is wrong."))
+        try:
+            title = _clean_line(form.get("title"), MAX_TITLE, _("The title"))
+            stations = _stations_from_form(form)
+        except FormError as err:
+            errors.append(str(err))
+            title, stations = "", []
+        language = form.get("language") if form.get("language") in LANGUAGES else "de"
+        if not errors and not title:
+            errors.append(_("Please give the workshop a title."))
+        if not errors and not stations:
+            errors.append(_("Please add at least one station with a title."))
+        if not errors and len(stations) > MAX_STATIONS:
+            errors.append(_("At most %(n)s stations.", n=MAX_STATIONS))
+        if not errors:
+            workshop, key = create_workshop(title, language, stations)
+            return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
+    rows = max(4, len(form.getlist("station_title")))
+    return render_template(
+        "staff/new.html",
+        errors=errors,
+        form=form,
+        rows=rows,
+        need_password=admin_required() and not is_admin(),
+    ), (400 if errors else 200)
+
+
+# --- manage ----------------------------------------------------------------------------
+
+
+def _facilitated(code: str) -> tuple[Workshop, str]:
+    g.workshop = workshop_or_404(code)
+    return g.workshop, require_facilitator(g.workshop)
+
+
+def _own_station(workshop: Workshop, token: str) -> Station:
+    station = Station.get_or_none((Station.token == token) & (Station.workshop == workshop))
+    if station is None:
+        abort(404)
+    return station
+
+
+@bp.get("/w/<code>")
+def manage(code: str):
+    workshop, key = _facilitated(code)
+    if "key" in request.args:
+        return redirect(request.path, code=303)  # keep the key out of history and screens
+    stations = list(workshop.ordered_stations())
+    counts = dict(
+        Note.select(Note.station, fn.COUNT(Note.id))
+        .where((Note.station << [st.id for st in stations]) & (Note.hidden == False))  # noqa: E712
+        .group_by(Note.station)
+        .tuples()
+    )
+    facilitator_link = public_url.absolute(url_for("staff.manage", code=workshop.code, key=key))
+    return render_template(
+        "staff/manage.html",
+        workshop=workshop,
+        stations=stations,
+        counts=counts,
+        station_urls={s.id: station_url(s) for s in stations},
+        facilitator_link=facilitator_link,
+        wall_link=public_url.absolute(url_for("wall.wall", code=workshop.code, key=key)),
+        join_url=public_url.short(public_url.base_url()),
+        error=request.args.get("error"),
+        languages=LANGUAGES,
+    )
+
+
+def _back(workshop: Workshop, anchor: str = ""):
+    return redirect(url_for("staff.manage", code=workshop.code) + anchor, code=303)
+
+
+@bp.post("/w/<code>/settings")
+def update_workshop(code: str):
+    workshop, _key = _facilitated(code)
+    title = _clean_line(request.form.get("title"), MAX_TITLE, "title") or workshop.title
+    language = request.form.get("language")
+    workshop.title = title
+    if language in LANGUAGES:
+        workshop.language = language
+    with write_transaction():
+        workshop.save()
+    realtime.broadcast_workshop_updated(workshop)
+    return _back(workshop)
+
+
+@bp.post("/w/<code>/stations")
+def add_station(code: str):
+    workshop, _key = _facilitated(code)
+    try:
+        title = _clean_line(request.form.get("title"), MAX_TITLE, _("A station title"))
+        prompt = _clean_prompt(request.form.get("prompt"))
+    except FormError:
+        abort(400)
+    if not title:
+        abort(400)
+    with write_transaction():
+        if workshop.stations.count() >= MAX_STATIONS:
+            abort(400)
+        last = workshop.stations.order_by(Station.position.desc()).first()
+        station = Station.create(workshop=workshop, title=title, prompt=prompt,
+                                 position=(last.position + 1) if last else 0)
+    realtime.broadcast_workshop_updated(workshop)
+    return _back(workshop, f"#station-{station.token}")
+
+
+@bp.post("/w/<code>/stations/<token>")
+def edit_station(code: str, token: str):
+    workshop, _key = _facilitated(code)
+    station = _own_station(workshop, token)
+    try:
+        title = _clean_line(request.form.get("title"), MAX_TITLE, _("A station title"))
+        prompt = _clean_prompt(request.form.get("prompt"))
+    except FormError:
+        abort(400)
+    station.title = title or station.title
+    station.prompt = prompt
+    with write_transaction():
+        station.save()
+    realtime.broadcast_station_updated(station)
+    return _back(workshop, f"#station-{station.token}")
+
+
+@bp.post("/w/<code>/stations/<token>/move")
+def move_station(code: str, token: str):
+    workshop, _key = _facilitated(code)
+    station = _own_station(workshop, token)
+    step = -1 if request.form.get("direction") == "up" else 1
+    with write_transaction():
+        ordered = list(workshop.ordered_stations())
+        i = next(i for i, s in enumerate(ordered) if s.id == station.id)
+        j = i + step
+        if 0 <= j < len(ordered):
+            ordered[i], ordered[j] = ordered[j], ordered[i]
+        for position, s in enumerate(ordered):
+            if s.position != position:
+                s.position = position
+                s.save()
+    realtime.broadcast_workshop_updated(workshop)
+    for s in workshop.ordered_stations():
+        realtime.broadcast_station_updated(s)  # numbers changed on the phones too
+    return _back(workshop, f"#station-{station.token}")
+
+
+@bp.post("/w/<code>/stations/<token>/delete")
+def delete_station(code: str, token: str):
+    workshop, _key = _facilitated(code)
+    station = _own_station(workshop, token)
+    if request.form.get("confirm") != "yes":
+        abort(400)
+    with write_transaction():
+        station.delete_instance(recursive=True)
+        for position, s in enumerate(workshop.ordered_stations()):
+            if s.position != position:
+                s.position = position
+                s.save()
+    realtime.broadcast_station_removed(workshop, token)
+    realtime.broadcast_workshop_updated(workshop)
+    return _back(workshop)
+
+
+@bp.get("/w/<code>/posters")
+def posters(code: str):
+    workshop, _key = _facilitated(code)
+    stations = list(workshop.ordered_stations())
+    urls = {s.id: station_url(s) for s in stations}
+    return render_template(
+        "staff/posters.html",
+        workshop=workshop,
+        stations=stations,
+        urls=urls,
+        short_urls={i: public_url.short(u) for i, u in urls.items()},
+        join_url=public_url.short(public_url.base_url()),
+    )

@@ -1,0 +1,110 @@
+"""What a valid sticky note is.
+
+Every way a note enters the system (phone page form, HTTP API, Socket.IO event, CLI)
+parses its raw payload here exactly once, into a `NoteIn`; the rest of the code never
+sees raw input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_TEXT = 500
+MAX_AUTHOR = 60
+CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+# Line breaks are kept (people write lists); every other control or format character
+# (NUL, escape sequences, bidi overrides, zero-width joiners used for spoofing) goes.
+_KEEP = {"\n"}
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+class NoteError(ValueError):
+    """A note payload that cannot be stored; `code` is stable, `params` fill the message."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class NoteIn:
+    text: str
+    client_id: str
+    author: str | None = None
+
+
+def clean_text(raw: str) -> str:
+    """Normalise a note's text: NFC, control characters stripped, whitespace tidied."""
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\t", " ")
+    kept = []
+    for ch in text:
+        if ch in _KEEP:
+            kept.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
+            continue  # ZWJ stays: emoji sequences like 👩‍💻 need it
+        else:
+            kept.append(ch)
+    text = "".join(kept)
+    text = _TRAILING_SPACE.sub("\n", text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def clean_author(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise NoteError("invalid_author", "The name must be text.")
+    author = " ".join(clean_text(raw).split())
+    if len(author) > MAX_AUTHOR:
+        raise NoteError(
+            "author_too_long",
+            f"The name is longer than {MAX_AUTHOR} characters.",
+            limit=MAX_AUTHOR,
+        )
+    return author or None
+
+
+def parse_client_id(raw: Any) -> str:
+    if not isinstance(raw, str) or not CLIENT_ID_PATTERN.match(raw):
+        raise NoteError(
+            "invalid_client_id",
+            "client_id must be 8-64 characters of A-Z, a-z, 0-9, '-' or '_'.",
+        )
+    return raw
+
+
+def parse_text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise NoteError("invalid_text", "The note must be text.")
+    text = clean_text(raw)
+    if not text:
+        raise NoteError("empty_note", "The note is empty.")
+    if len(text) > MAX_TEXT:
+        raise NoteError(
+            "note_too_long",
+            f"The note is longer than {MAX_TEXT} characters ({len(text)}).",
+            limit=MAX_TEXT,
+            length=len(text),
+        )
+    return text
+
+
+def parse_note(payload: Any) -> NoteIn:
+    """Validate a raw payload (`{"text", "client_id", "author"?}`) into a NoteIn."""
+    if not isinstance(payload, Mapping):
+        raise NoteError("invalid_payload", "Expected a JSON object.")
+    return NoteIn(
+        text=parse_text(payload.get("text")),
+        client_id=parse_client_id(payload.get("client_id")),
+        author=clean_author(payload.get("author")),
+    )
