@@ -71,13 +71,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     app.config["DATABASE_URL"] = db.resolve_url(settings["DATABASE"], str(instance_path))
-    db.open_database(app.config["DATABASE_URL"], shared_connection=settings["ASYNC_MODE"] == "gevent")
+    db.open_database(
+        app.config["DATABASE_URL"], shared_connection=settings["ASYNC_MODE"] == "gevent"
+    )
     db.migrate()
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
 
-    from . import errors, participant, realtime, staff, wall
+    from . import (
+        errors,
+        participant,
+        realtime,  # noqa: F401  (registers the Socket.IO handlers)
+        staff,
+        wall,
+    )
 
     app.register_blueprint(participant.bp)
     app.register_blueprint(wall.bp)
@@ -97,8 +105,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_timeout=20,
     )
 
+    app.jinja_env.globals["gallery_version"] = __version__  # macros see globals, not context
+
     @app.context_processor
     def inject_globals():
-        return {"gallery_version": __version__, "lang": select_locale()}
+        return {"lang": select_locale()}
 
     return app

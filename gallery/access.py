@@ -87,6 +87,4 @@ def is_admin() -> bool:
 
 def check_admin_password(password: str | None) -> bool:
     expected = current_app.config.get("ADMIN_PASSWORD") or ""
-    return bool(expected) and hmac.compare_digest(
-        (password or "").encode(), expected.encode()
-    )
+    return bool(expected) and hmac.compare_digest((password or "").encode(), expected.encode())

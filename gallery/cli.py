@@ -88,8 +88,13 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @public_url_option
 @db_option
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="Processes; more than 1 needs GALLERY_MESSAGE_QUEUE and PostgreSQL.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes; more than 1 needs GALLERY_MESSAGE_QUEUE and PostgreSQL.",
+)
 def serve(host: str, port: int, public_url: str | None, db: str | None, workers: int) -> None:
     """Run the production server (gunicorn, gevent worker, websockets)."""
     env = dict(os.environ)
@@ -107,14 +112,23 @@ def serve(host: str, port: int, public_url: str | None, db: str | None, workers:
     shown = env.get("GALLERY_PUBLIC_URL") or env.get("GALLERY_LAN_URL") or f"http://{host}:{port}"
     click.echo(f"Gallery Walk on {shown} (Ctrl+C stops)", err=True)
     argv = [
-        sys.executable, "-m", "gunicorn",
-        "--worker-class", "gevent",
-        "--workers", str(workers),
-        "--worker-connections", "4000",
-        "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "--graceful-timeout", "10",
-        "--timeout", "60",
-        "--access-logfile", "-" if env.get("GALLERY_ACCESS_LOG") else "/dev/null",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--worker-class",
+        "gevent",
+        "--workers",
+        str(workers),
+        "--worker-connections",
+        "4000",
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-" if env.get("GALLERY_ACCESS_LOG") else "/dev/null",
         "gallery.wsgi:app",
     ]
     # exec: gunicorn's gevent worker must patch the standard library before the app loads.
@@ -124,8 +138,13 @@ def serve(host: str, port: int, public_url: str | None, db: str | None, workers:
 @main.command()
 @public_url_option
 @db_option
-@click.option("--port", default=8000, show_default=True, type=int,
-              help="The port `gallery serve` will use (for the printed links).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=int,
+    help="The port `gallery serve` will use (for the printed links).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
 def demo(public_url: str | None, db: str | None, port: int, as_json: bool) -> None:
     """Create the German demo workshop ("Digital-Gipfel") and print its links."""
@@ -153,8 +172,13 @@ def _parse_station(raw: str) -> tuple[str, str]:
 
 @workshop.command("new")
 @click.argument("title")
-@click.option("--station", "stations", multiple=True, required=True,
-              help='"Title: question", once per station.')
+@click.option(
+    "--station",
+    "stations",
+    multiple=True,
+    required=True,
+    help='"Title: question", once per station.',
+)
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @public_url_option
 @db_option
@@ -172,4 +196,3 @@ def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
     with app.app_context():
         ws, key = create_workshop(title, lang, parsed)
         _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
-

@@ -59,6 +59,9 @@ def create_demo():
     workshop, key = create_workshop(TITLE, "de", [(t, p) for t, p, _ in STATIONS])
     for station, (_, _, notes) in zip(workshop.ordered_stations(), STATIONS, strict=True):
         for text, author in notes:
-            Note.store(station, NoteIn(text=text, client_id="demo" + secrets.token_hex(8),
-                                       author=author), participant="demo")
+            Note.store(
+                station,
+                NoteIn(text=text, client_id="demo" + secrets.token_hex(8), author=author),
+                participant="demo",
+            )
     return workshop, key

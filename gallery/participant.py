@@ -59,8 +59,14 @@ def workshop(code: str):
     return render_template("participant/workshop.html", workshop=g.workshop)
 
 
-def _render_station(station: Station, *, error: str | None = None, text: str = "",
-                    author: str = "", status: int = 200):
+def _render_station(
+    station: Station,
+    *,
+    error: str | None = None,
+    text: str = "",
+    author: str = "",
+    status: int = 200,
+):
     g.workshop = station.workshop
     participant_id()
     notes = list(station.visible_notes().limit(300))
@@ -151,6 +157,7 @@ def api_post_note(token: str):
     try:
         note, created = _submit(station, payload)
     except NoteError as err:
-        raise ApiError(err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400,
-                       **err.params) from None
+        raise ApiError(
+            err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params
+        ) from None
     return jsonify({"ok": True, "note": note.to_dict(station.token)}), 201 if created else 200

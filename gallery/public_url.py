@@ -42,9 +42,8 @@ def base_url() -> str:
     if configured:
         return configured.rstrip("/")
     lan = current_app.config.get("LAN_URL") or ""
-    if has_request_context():
-        if not _is_loopback(request.host) or not lan:
-            return request.host_url.rstrip("/")
+    if has_request_context() and (not lan or not _is_loopback(request.host)):
+        return request.host_url.rstrip("/")
     return lan.rstrip("/") if lan else "http://localhost:8000"
 
 

@@ -59,7 +59,9 @@ def broadcast_station_removed(workshop: Workshop, token: str) -> None:
 
 def broadcast_workshop_updated(workshop: Workshop) -> None:
     """Stations added or reordered, title changed: walls re-render their columns."""
-    socketio.emit("workshop_updated", workshop_state(workshop, with_notes=False), to=wall_room(workshop.code))
+    socketio.emit(
+        "workshop_updated", workshop_state(workshop, with_notes=False), to=wall_room(workshop.code)
+    )
 
 
 # --- shared state shapes (acks and HTTP resync use the same ones) ----------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from peewee import fn
 
 from . import public_url, realtime
 from .access import (
@@ -13,8 +14,6 @@ from .access import (
     require_facilitator,
     workshop_or_404,
 )
-from peewee import fn
-
 from .db import write_transaction
 from .models import LANGUAGES, Note, Station, Workshop
 from .participant import station_url
@@ -63,8 +62,7 @@ def create_workshop(title: str, language: str, stations: list[tuple[str, str]]):
     with write_transaction():
         workshop, key = Workshop.create_with_key(title, language)
         for position, (station_title, prompt) in enumerate(stations):
-            Station.create(workshop=workshop, title=station_title, prompt=prompt,
-                           position=position)
+            Station.create(workshop=workshop, title=station_title, prompt=prompt, position=position)
     return workshop, key
 
 
@@ -181,8 +179,12 @@ def add_station(code: str):
         if workshop.stations.count() >= MAX_STATIONS:
             abort(400)
         last = workshop.stations.order_by(Station.position.desc()).first()
-        station = Station.create(workshop=workshop, title=title, prompt=prompt,
-                                 position=(last.position + 1) if last else 0)
+        station = Station.create(
+            workshop=workshop,
+            title=title,
+            prompt=prompt,
+            position=(last.position + 1) if last else 0,
+        )
     realtime.broadcast_workshop_updated(workshop)
     return _back(workshop, f"#station-{station.token}")
 

@@ -20,8 +20,9 @@ def _strip_key():
 def wall(code: str):
     g.workshop = workshop_or_404(code)
     key = require_facilitator(g.workshop)
-    return _strip_key() or render_template("wall/wall.html", workshop=g.workshop, key=key,
-                                            focus=None)
+    return _strip_key() or render_template(
+        "wall/wall.html", workshop=g.workshop, key=key, focus=None
+    )
 
 
 @bp.get("/wall/<token>")
@@ -31,5 +32,6 @@ def station_wall(code: str, token: str):
     station = station_or_404(token)
     if station.workshop_id != g.workshop.id:
         return render_template("error.html", status=404, text=""), 404
-    return _strip_key() or render_template("wall/wall.html", workshop=g.workshop, key=key,
-                                            focus=station)
+    return _strip_key() or render_template(
+        "wall/wall.html", workshop=g.workshop, key=key, focus=station
+    )

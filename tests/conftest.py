@@ -1,0 +1,71 @@
+"""Fixtures: an app on a temporary SQLite file (never :memory:, which dies with its
+connection), its HTTP client, the CLI runner, Socket.IO test clients, and a workshop."""
+
+from __future__ import annotations
+
+import pytest
+
+from gallery import create_app, db, socketio
+from gallery.staff import create_workshop
+from tests.support import SHARED, need
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "test.db"),
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "ASYNC_MODE": "threading",
+            "PUBLIC_URL": "http://gallery.test",
+        }
+    )
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app
+    db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def workshop(app):
+    """A German workshop with two stations; yields (workshop, key, [station, station])."""
+    with app.app_context():
+        ws, key = create_workshop(
+            "Digital-Gipfel",
+            "de",
+            [("Breitband", "Was kommt danach?"), ("Verwaltung", "Was soll online gehen?")],
+        )
+        stations = list(ws.ordered_stations())
+    return ws, key, stations
+
+
+@pytest.fixture
+def sio(app, client):
+    """Factory for Socket.IO test clients that share the HTTP client's cookies."""
+    clients = []
+
+    def make(**kwargs):
+        c = socketio.test_client(app, flask_test_client=client, **kwargs)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        if c.is_connected():
+            c.disconnect()
+
+
+@pytest.fixture
+def shared_dir():
+    need(SHARED.is_dir(), f"../shared is missing ({SHARED})")
+    return SHARED

@@ -1,0 +1,94 @@
+"""Helpers shared by the test modules: skipping (or failing under CI) on missing tools,
+free ports, and starting the real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("GALLERY_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service or tool is missing; under CI=true that is a failure instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def gallery_bin() -> str | None:
+    candidate = Path(sys.executable).with_name("gallery")
+    return str(candidate) if candidate.exists() else shutil.which("gallery")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    err = process.stderr.read().decode()[-2000:] if process.stderr else ""
+    pytest.fail(f"server at {url} did not start: {err}")
+
+
+def start_server(port: int, db: str, env: dict, *extra: str) -> subprocess.Popen:
+    """`gallery serve` on loopback in its own process group (so stop() ends its workers)."""
+    exe = gallery_bin()
+    need(exe is not None, "the gallery console script is not installed")
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [
+            exe,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            db,
+            "--public-url",
+            base,
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    wait_until_up(base + "/", process)
+    return process
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)

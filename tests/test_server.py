@@ -1,0 +1,106 @@
+"""The real production server (gunicorn + gevent) with real Socket.IO clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+
+import pytest
+import requests
+import socketio
+
+from tests.support import free_port, gallery_bin, need, start_server, stop
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    exe = gallery_bin()
+    need(exe is not None, "the gallery console script is not installed")
+    tmp = tmp_path_factory.mktemp("live")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "GALLERY_INSTANCE_PATH": str(tmp)}
+    db = str(tmp / "live.db")
+    made = subprocess.run(
+        [exe, "demo", "--json", "--db", db, "--public-url", base],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    server = start_server(port, db, env)
+    yield {"base": base, "links": json.loads(made.stdout)}
+    stop(server)
+
+
+def connect(base: str, **kwargs) -> socketio.Client:
+    client = socketio.Client(reconnection=False)
+    client.connect(base, transports=["websocket"], wait_timeout=10, **kwargs)
+    return client
+
+
+def test_phone_posts_wall_receives(live):
+    base, links = live["base"], live["links"]
+    token = links["stations"][0]["token"]
+    got = threading.Event()
+    seen = []
+    wall = connect(base)
+    phone = connect(base)
+    try:
+
+        @wall.on("note_posted")
+        def on_note(note):
+            seen.append(note)
+            got.set()
+
+        ack = wall.call(
+            "join_wall", {"workshop": links["workshop"]["code"], "key": links["workshop"]["key"]}
+        )
+        assert ack["ok"] and len(ack["stations"]) == 4
+        assert phone.call("join_station", {"station": token})["ok"]
+        reply = phone.call(
+            "post_note", {"station": token, "text": "Echt jetzt", "client_id": "live-0001"}
+        )
+        assert reply["ok"] and reply["note"]["text"] == "Echt jetzt"
+        assert got.wait(5), "the wall never heard note_posted"
+        assert seen[0]["id"] == reply["note"]["id"]
+        again = phone.call("post_note", {"station": token, "text": "x", "client_id": "live-0001"})
+        assert again["note"]["id"] == reply["note"]["id"]
+    finally:
+        wall.disconnect()
+        phone.disconnect()
+
+
+def test_http_post_reaches_a_socket_wall(live):
+    base, links = live["base"], live["links"]
+    token = links["stations"][1]["token"]
+    got = threading.Event()
+    wall = connect(base)
+    try:
+        wall.on("note_posted", lambda note: got.set())
+        wall.call(
+            "join_wall", {"workshop": links["workshop"]["code"], "key": links["workshop"]["key"]}
+        )
+        r = requests.post(
+            f"{base}/api/v1/stations/{token}/notes",
+            json={"text": "per HTTP", "client_id": "live-http-1"},
+            timeout=5,
+        )
+        assert r.status_code == 201
+        assert got.wait(5)
+    finally:
+        wall.disconnect()
+
+
+def test_cross_origin_socket_is_refused(live):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(live["base"], headers={"Origin": "http://evil.example"})
+
+
+def test_static_assets_are_served_from_the_package(live):
+    r = requests.get(live["base"] + "/static/vendor/socket.io-4.8.1.min.js", timeout=5)
+    assert r.status_code == 200 and b"Socket.IO v4.8.1" in r.content
