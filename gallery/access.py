@@ -35,7 +35,7 @@ def workshop_or_404(code: str) -> Workshop:
 
 
 def station_or_404(token: str) -> Station:
-    station = Station.get_or_none(Station.token == token)
+    station = Station.by_token(token)
     if station is None:
         abort(404)
     return station

@@ -88,6 +88,13 @@ class Station(BaseModel):
     token = pw.CharField(max_length=32, unique=True, default=new_token)
     created_at = pw.DateTimeField(default=utcnow)
 
+    @classmethod
+    def by_token(cls, token) -> Station | None:
+        """The station with its workshop in one query (every event needs both)."""
+        if not isinstance(token, str):
+            return None
+        return cls.select(cls, Workshop).join(Workshop).where(cls.token == token).first()
+
     @property
     def number(self) -> int:
         """1-based number shown to people ("Station 3")."""

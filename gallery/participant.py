@@ -136,7 +136,7 @@ def qr_svg(token: str):
 
 
 def _api_station(token: str) -> Station:
-    station = Station.get_or_none(Station.token == token)
+    station = Station.by_token(token)
     if station is None:
         raise ApiError("station_not_found", 404)
     g.workshop = station.workshop

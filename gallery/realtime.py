@@ -104,9 +104,9 @@ def _participant() -> str:
 
 
 def _station_from(data: Any) -> Station | None:
-    if not isinstance(data, Mapping) or not isinstance(data.get("station"), str):
+    if not isinstance(data, Mapping):
         return None
-    return Station.get_or_none(Station.token == data["station"])
+    return Station.by_token(data.get("station"))
 
 
 @socketio.on("join_station")

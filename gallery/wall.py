@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request
 
 from .access import require_facilitator, station_or_404, workshop_or_404
 
@@ -31,7 +31,7 @@ def station_wall(code: str, token: str):
     key = require_facilitator(g.workshop)
     station = station_or_404(token)
     if station.workshop_id != g.workshop.id:
-        return render_template("error.html", status=404, text=""), 404
+        abort(404)
     return _strip_key() or render_template(
         "wall/wall.html", workshop=g.workshop, key=key, focus=station
     )
