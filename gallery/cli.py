@@ -83,6 +83,25 @@ def main() -> None:
     """Gallery Walk: stations with QR codes, live sticky notes, a clustered wall."""
 
 
+def gunicorn_argv(host: str, port: int, workers: int, async_mode: str, access_log: bool):
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if async_mode == "gevent":
+        worker = ["--worker-class", "gevent", "--worker-connections", "4000"]
+    else:  # one OS thread per connected client: kept only to measure against gevent
+        worker = ["--worker-class", "gthread", "--threads", "1000"]
+    return [
+        sys.executable, "-m", "gunicorn",
+        *worker,
+        "--workers", str(workers),
+        "--bind", bind,
+        "--graceful-timeout", "10",
+        "--timeout", "60",
+        "--no-control-socket",  # its default path is shared: two servers would clash
+        "--access-logfile", "-" if access_log else "/dev/null",
+        "gallery.wsgi:app",
+    ]  # fmt: skip
+
+
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -95,10 +114,17 @@ def main() -> None:
     type=int,
     help="Processes; more than 1 needs GALLERY_MESSAGE_QUEUE and PostgreSQL.",
 )
-def serve(host: str, port: int, public_url: str | None, db: str | None, workers: int) -> None:
-    """Run the production server (gunicorn, gevent worker, websockets)."""
+@click.option(
+    "--async-mode",
+    type=click.Choice(["gevent", "threading"]),
+    default="gevent",
+    show_default=True,
+    help="threading (a thread per client) is only for comparison.",
+)
+def serve(host, port, public_url, db, workers, async_mode) -> None:
+    """Run the production server (gunicorn, gevent worker, WebSockets)."""
     env = dict(os.environ)
-    env["GALLERY_ASYNC_MODE"] = "gevent"
+    env["GALLERY_ASYNC_MODE"] = async_mode
     if db:
         env["GALLERY_DATABASE"] = db
     if public_url:
@@ -111,26 +137,7 @@ def serve(host: str, port: int, public_url: str | None, db: str | None, workers:
         raise click.UsageError("--workers > 1 needs GALLERY_MESSAGE_QUEUE (redis://...).")
     shown = env.get("GALLERY_PUBLIC_URL") or env.get("GALLERY_LAN_URL") or f"http://{host}:{port}"
     click.echo(f"Gallery Walk on {shown} (Ctrl+C stops)", err=True)
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--worker-class",
-        "gevent",
-        "--workers",
-        str(workers),
-        "--worker-connections",
-        "4000",
-        "--bind",
-        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "--graceful-timeout",
-        "10",
-        "--timeout",
-        "60",
-        "--access-logfile",
-        "-" if env.get("GALLERY_ACCESS_LOG") else "/dev/null",
-        "gallery.wsgi:app",
-    ]
+    argv = gunicorn_argv(host, port, workers, async_mode, bool(env.get("GALLERY_ACCESS_LOG")))
     # exec: gunicorn's gevent worker must patch the standard library before the app loads.
     os.execve(sys.executable, argv, env)
 
