@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         errors,
+        headers,
         participant,
         realtime,  # noqa: F401  (registers the Socket.IO handlers)
         staff,
@@ -93,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(participant.api)
     app.register_blueprint(participant.api)
     errors.register(app)
+    headers.register(app)
 
     origins = [o.strip() for o in settings["CORS_ORIGINS"].split(",") if o.strip()]
     socketio.init_app(

@@ -87,6 +87,8 @@ class Station(BaseModel):
     position = pw.IntegerField(default=0)
     token = pw.CharField(max_length=32, unique=True, default=new_token)
     created_at = pw.DateTimeField(default=utcnow)
+    # The wall's "fewer / more groups" control: 0 is the engine's default, -3..3.
+    granularity = pw.IntegerField(default=0)
 
     @classmethod
     def by_token(cls, token) -> Station | None:
@@ -127,6 +129,21 @@ class Station(BaseModel):
         return data
 
 
+class Cluster(BaseModel):
+    """A topic group of one station's notes, as shown on the wall."""
+
+    station = pw.ForeignKeyField(Station, backref="clusters", on_delete="CASCADE")
+    key = pw.CharField(max_length=16)  # the id on the wire; stable across re-clustering
+    label = pw.CharField(max_length=80, default="")
+    label_manual = pw.BooleanField(default=False)  # renamed by hand: keep the label
+    pinned = pw.BooleanField(default=False)  # membership frozen by the facilitator
+    position = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("station", "key"), True),)
+
+
 class Note(BaseModel):
     station = pw.ForeignKeyField(Station, backref="notes", on_delete="CASCADE")
     text = pw.TextField()
@@ -137,6 +154,12 @@ class Note(BaseModel):
     participant = pw.CharField(max_length=32, default="")
     created_at = pw.DateTimeField(default=utcnow, index=True)
     hidden = pw.BooleanField(default=False)
+    # Topic cluster on the wall; cluster_manual: the facilitator put it there, and
+    # re-clustering never moves it.
+    cluster = pw.ForeignKeyField(Cluster, null=True, backref="notes", on_delete="SET NULL")
+    cluster_manual = pw.BooleanField(default=False)
+    # The note's sentence embedding (float32 bytes), computed once.
+    vector = pw.BlobField(null=True)
 
     class Meta:
         indexes = ((("station", "client_id"), True),)
@@ -177,4 +200,4 @@ class Note(BaseModel):
         }
 
 
-ALL_MODELS = [Workshop, Station, Note]
+ALL_MODELS = [Workshop, Station, Cluster, Note]

@@ -46,9 +46,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
         if process.poll() is not None:
             break
         try:
-            if requests.get(url, timeout=1).status_code < 500:
+            if requests.get(url, timeout=3).status_code < 500:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     process.kill()
     err = process.stderr.read().decode()[-2000:] if process.stderr else ""
