@@ -73,7 +73,7 @@
 
   function renderOutbox(items) {
     outboxList.replaceChildren();
-    var online = socket && socket.connected || navigator.onLine;
+    var sending = Boolean(socket && socket.connected) && navigator.onLine !== false;
     items.forEach(function (item) {
       var li = document.createElement("li");
       li.className = "note note--pending note--" + item.state;
@@ -97,7 +97,9 @@
         li.appendChild(state);
         li.appendChild(remove);
       } else {
-        state.textContent = "⏳ " + (online && socket && socket.connected ? msg.msgSending : msg.msgWaiting);
+        // The icon is drawn by CSS: an emoji (⏳) shows as an empty box where no emoji font is.
+        state.className += sending ? " note__state--sending" : " note__state--waiting";
+        state.textContent = sending ? msg.msgSending : msg.msgWaiting;
         li.appendChild(state);
       }
       outboxList.appendChild(li);
@@ -166,6 +168,8 @@
     });
   });
   socket.on("disconnect", function () { setStatus(false); });
+  // A page opened without a connection never sees "disconnect": say so instead of nothing.
+  socket.on("connect_error", function () { setStatus(false); });
   socket.on("note_posted", function (note) {
     outbox.confirmed(note);
     addNote(note, true);
@@ -181,7 +185,12 @@
   }
 
   // Phones drop sockets in background tabs and on flaky Wi-Fi: try again when back.
-  window.addEventListener("online", function () { outbox.flush(); });
+  // The phone knows it lost the network before the socket times out: show it at once.
+  window.addEventListener("offline", function () { setStatus(false); });
+  window.addEventListener("online", function () {
+    if (socket.connected) setStatus(true); // the socket survived the blip: no join ack comes
+    outbox.flush();
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       if (!socket.connected) socket.connect();

@@ -10,6 +10,7 @@
   var columns = document.getElementById("columns");
   var status = document.getElementById("wall-status");
   var total = document.getElementById("total-count");
+  var totalLabel = document.getElementById("total-label"); // "note"/"notes" beside the total
   var state = { stations: [], notes: {} }; // notes: station token -> [note], oldest first
 
   function el(tag, className, text) {
@@ -71,6 +72,7 @@
     var n = 0;
     visibleStations().forEach(function (s) { n += (state.notes[s.token] || []).length; });
     total.textContent = n;
+    if (totalLabel) totalLabel.textContent = n === 1 ? d.msgNote : d.msgNotes;
   }
 
   function render() {
@@ -121,11 +123,15 @@
     });
   }
 
-  socket.on("connect", join);
-  socket.on("disconnect", function () {
+  function offline() {
     status.textContent = d.msgOffline;
     root.classList.add("wall--offline");
-  });
+  }
+
+  socket.on("connect", join);
+  socket.on("disconnect", offline);
+  // A wall opened while the server is unreachable never sees "disconnect": say so.
+  socket.on("connect_error", offline);
   socket.on("note_posted", addNote);
   socket.on("station_updated", function (s) {
     state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
