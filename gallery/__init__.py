@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         participant,
         realtime,  # noqa: F401  (registers the Socket.IO handlers)
         staff,
+        topics,
         wall,
     )
 
@@ -106,6 +107,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_interval=20,
         ping_timeout=20,
     )
+
+    if settings["ASYNC_MODE"] == "gevent":
+        topics.warm_up(app)
 
     app.jinja_env.globals["gallery_version"] = __version__  # macros see globals, not context
 

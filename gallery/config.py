@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": "",
     # Send Secure cookies (set when serving behind https).
     "SECURE_COOKIES": False,
+    # Seconds of quiet before a station is re-clustered in full, and the longest wait while
+    # notes keep coming. 0: re-cluster at once, inline (tests).
+    "CLUSTER_DELAY": 1.5,
+    "CLUSTER_MAX_WAIT": 8.0,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
     "LAN_URL": "",
 }
@@ -39,6 +43,8 @@ def _coerce(value: str, default: Any) -> Any:
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     return value
 
 

@@ -31,6 +31,13 @@ MESSAGES = {
     "payload_too_large": lazy_gettext("The request is too large."),
     "method_not_allowed": lazy_gettext("This method is not allowed here."),
     "csrf": lazy_gettext("The form has expired. Please reload the page and try again."),
+    "cluster_not_found": lazy_gettext("This group does not exist (any more)."),
+    "note_not_found": lazy_gettext("This note does not exist (any more)."),
+    "invalid_label": lazy_gettext("Please give the group a name."),
+    "label_too_long": lazy_gettext("The group name is too long: at most 60 characters."),
+    "invalid_clusters": lazy_gettext("Choose at least two different groups to merge."),
+    "cannot_split": lazy_gettext("A group needs at least two notes to be split."),
+    "invalid_granularity": lazy_gettext("The number of groups must be between -3 and 3."),
     "server_error": lazy_gettext("Something went wrong on the server. Please try again."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}

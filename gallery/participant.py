@@ -24,8 +24,7 @@ def station_url(station: Station) -> str:
 def _submit(station: Station, payload) -> tuple[Note, bool]:
     """Parse, store once, broadcast if new: shared by the form and the JSON API."""
     note, created = Note.store(station, parse_note(payload), participant_id())
-    if created:
-        realtime.broadcast_note_posted(note)
+    realtime.note_stored(note, created)
     return note, created
 
 

@@ -14,7 +14,7 @@ def svg(url: str) -> bytes:
     # Error correction M: survives a smudged or partly covered poster, still few modules.
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
+        border=4,  # the quiet zone the QR standard asks for
         image_factory=qrcode.image.svg.SvgPathImage,
     )
     code.add_data(url)

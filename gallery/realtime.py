@@ -16,7 +16,7 @@ from flask_socketio import join_room
 
 from stations.notes import NoteError, parse_note
 
-from . import socketio
+from . import socketio, topics
 from .errors import error_body, note_error_body
 from .models import Note, Station, Workshop
 
@@ -39,6 +39,21 @@ def broadcast_note_posted(note: Note) -> None:
         note.to_dict(station.token),
         to=[station_room(station.token), wall_room(station.workshop.code)],
     )
+
+
+def broadcast_clusters_updated(station: Station) -> None:
+    """The station's clusters changed (new note placed, re-clustered, steered): walls only."""
+    from .topics import clusters_state
+
+    socketio.emit("clusters_updated", clusters_state(station), to=wall_room(station.workshop.code))
+
+
+def note_stored(note: Note, created: bool) -> None:
+    """After a note was committed, from any path (form, HTTP API, socket): tell the rooms
+    once, then let the clustering place it (off the request path)."""
+    if created:
+        broadcast_note_posted(note)
+        topics.note_added(note)
 
 
 def broadcast_station_updated(station: Station) -> None:
@@ -93,6 +108,7 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
     }
     if with_notes:
         state["notes"] = [n for s in stations for n in by_station[s.id]]
+        state["clusters"] = {s.token: topics.clusters_state(s) for s in stations}
     return state
 
 
@@ -133,8 +149,7 @@ def post_note(data: Any) -> dict:
         except NoteError as err:
             return note_error_body(err)
     note, created = Note.store(station, note_in, _participant())
-    if created:
-        broadcast_note_posted(note)
+    note_stored(note, created)
     return {"ok": True, "note": note.to_dict(station.token), "created": created}
 
 
@@ -148,4 +163,71 @@ def join_wall(data: Any) -> dict:
     if workshop is None or not workshop.check_key(data.get("key")):
         return error_body("forbidden")  # same answer for both: no probing for codes
     join_room(wall_room(workshop.code))
+    session[WALLS] = [*session.get(WALLS, [])[-9:], workshop.code]
     return {"ok": True, **workshop_state(workshop)}
+
+
+# --- the facilitator steers the clusters -------------------------------------------------
+
+WALLS = "walls"  # per connection: the workshops whose wall this socket joined with the key
+
+
+def _facilitated_station(data: Any) -> Station | None:
+    """The station named in a facilitator event, if this connection may steer it: it joined
+    that workshop's wall with the key, or the payload carries the key."""
+    station = _station_from(data)
+    if station is None:
+        return None
+    code = station.workshop.code
+    if code in session.get(WALLS, []) or station.workshop.check_key(data.get("key")):
+        return station
+    return None
+
+
+def _steer(data: Any, action) -> dict:
+    station = _facilitated_station(data)
+    if station is None:
+        return error_body("forbidden")  # unknown station or no key: the same answer
+    with force_locale(station.workshop.language):
+        try:
+            action(station)
+        except topics.SteeringError as err:
+            return error_body(err.code)
+        return {"ok": True, **topics.clusters_state(station)}
+
+
+@socketio.on("move_note")
+def move_note(data: Any) -> dict:
+    """Facilitator (wall): `{"station", "note_id", "cluster": id | "new"}`; the note stays
+    there through every later re-clustering. The wall room hears `clusters_updated`."""
+    return _steer(data, lambda s: topics.move_note(s, data.get("note_id"), data.get("cluster")))
+
+
+@socketio.on("rename_cluster")
+def rename_cluster(data: Any) -> dict:
+    """Facilitator: `{"station", "cluster", "label"}`; the label is kept from now on."""
+    return _steer(data, lambda s: topics.rename_cluster(s, data.get("cluster"), data.get("label")))
+
+
+@socketio.on("merge_clusters")
+def merge_clusters(data: Any) -> dict:
+    """Facilitator: `{"station", "clusters": [into, other, ...]}`."""
+    return _steer(data, lambda s: topics.merge_clusters(s, data.get("clusters")))
+
+
+@socketio.on("split_cluster")
+def split_cluster(data: Any) -> dict:
+    """Facilitator: `{"station", "cluster"}`: split into finer topics."""
+    return _steer(data, lambda s: topics.split_cluster(s, data.get("cluster")))
+
+
+@socketio.on("pin_cluster")
+def pin_cluster(data: Any) -> dict:
+    """Facilitator: `{"station", "cluster", "pinned": bool}`: freeze or release membership."""
+    return _steer(data, lambda s: topics.pin_cluster(s, data.get("cluster"), data.get("pinned")))
+
+
+@socketio.on("set_granularity")
+def set_granularity(data: Any) -> dict:
+    """Facilitator: `{"station", "granularity": -3..3}` ("fewer / more groups")."""
+    return _steer(data, lambda s: topics.set_granularity(s, data.get("granularity")))

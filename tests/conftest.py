@@ -19,6 +19,7 @@ def app(tmp_path):
             "SECRET_KEY": "test-secret",
             "ASYNC_MODE": "threading",
             "PUBLIC_URL": "http://gallery.test",
+            "CLUSTER_DELAY": 0,  # cluster inline: deterministic tests
         }
     )
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)

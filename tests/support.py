@@ -50,8 +50,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
                 return
         except requests.RequestException:
             time.sleep(0.2)
-    process.kill()
-    err = process.stderr.read().decode()[-2000:] if process.stderr else ""
+    stop(process, signal.SIGKILL)
+    log = Path(getattr(process, "log_path", ""))
+    err = log.read_text()[-2000:] if log.is_file() else ""
     pytest.fail(f"server at {url} did not start: {err}")
 
 
@@ -60,25 +61,12 @@ def start_server(port: int, db: str, env: dict, *extra: str) -> subprocess.Popen
     exe = gallery_bin()
     need(exe is not None, "the gallery console script is not installed")
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            exe,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--public-url",
-            base,
-            *extra,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    argv = [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
+            "--public-url", base, *extra]  # fmt: skip
+    log_path = Path(db).with_suffix(".log")  # a file, not a pipe: a chatty server never blocks
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
+    process.log_path = str(log_path)
     wait_until_up(base + "/", process)
     return process
 

