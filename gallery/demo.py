@@ -6,6 +6,7 @@ import secrets
 
 from stations.notes import NoteIn
 
+from . import topics
 from .models import Note
 
 TITLE = "Digital-Gipfel Landkreis Mittelsachsen 2026"
@@ -64,4 +65,5 @@ def create_demo():
                 NoteIn(text=text, client_id="demo" + secrets.token_hex(8), author=author),
                 participant="demo",
             )
+        topics.recluster(station.id)  # the wall opens already grouped
     return workshop, key

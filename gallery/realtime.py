@@ -112,6 +112,14 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
     return state
 
 
+def _cluster_leftovers(workshop: Workshop, state: dict) -> bool:
+    ran = [
+        topics.ensure_clustered(station, state["clusters"][station.token])
+        for station in workshop.ordered_stations()
+    ]
+    return any(ran)
+
+
 # --- handlers --------------------------------------------------------------------------
 
 
@@ -164,7 +172,10 @@ def join_wall(data: Any) -> dict:
         return error_body("forbidden")  # same answer for both: no probing for codes
     join_room(wall_room(workshop.code))
     session[WALLS] = [*session.get(WALLS, [])[-9:], workshop.code]
-    return {"ok": True, **workshop_state(workshop)}
+    state = workshop_state(workshop)
+    if _cluster_leftovers(workshop, state):
+        state = workshop_state(workshop)
+    return {"ok": True, **state}
 
 
 # --- the facilitator steers the clusters -------------------------------------------------

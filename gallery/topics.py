@@ -354,6 +354,18 @@ def changed(station: Station) -> None:
         scheduler.request(app, station.id)
 
 
+def ensure_clustered(station: Station, state: dict) -> bool:
+    """Notes stored without clustering (demo data, an import, a crash in between): schedule
+    a run. `state` is the station's `clusters_state`. True when it ran right now (tests)."""
+    if not state["unclustered"]:
+        return False
+    app = current_app._get_current_object()
+    if app.config["CLUSTER_DELAY"] <= 0:
+        return recluster(station.id)
+    scheduler.request(app, station.id)
+    return False
+
+
 def warm_up(app: Flask) -> None:
     """Load the embedding model before the first note arrives (it takes a moment)."""
 

@@ -268,3 +268,17 @@ def test_a_stale_result_is_dropped(client, workshop, monkeypatch):
     assert ids[-1] in members(s1)[target]
     assert topics.recluster(s1.id) is True
     assert ids[-1] in members(s1)[target]
+
+
+def test_notes_stored_without_clustering_get_clustered_when_a_wall_opens(app, sio, workshop):
+    from gallery.models import Note as NoteModel
+    from stations.notes import NoteIn
+
+    ws, key, (s1, _) = workshop
+    with app.app_context():
+        for i, text in enumerate(NOTES[:4]):
+            NoteModel.store(s1, NoteIn(text, f"raw-{i:05d}"))  # like the demo: no clustering
+    assert state(s1)["unclustered"]
+    ack = sio().emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
+    assert ack["clusters"][s1.token]["unclustered"] == []
+    assert sum(len(c["note_ids"]) for c in ack["clusters"][s1.token]["clusters"]) == 4

@@ -1,6 +1,11 @@
-/* The facilitator's wall: every station as a column of stickies, live.
+/* The facilitator's wall: every station as a column, its notes grouped by topic, live.
+ *
  * The server's state is the truth: on every (re)connect the wall asks for it again
- * (join_wall) and redraws, so a wall never drifts from what is stored. */
+ * (join_wall) and redraws, so a wall never drifts from what is stored. Steering (move a
+ * note, rename / merge / split / pin a group, fewer or more groups) is sent to the server,
+ * which answers with the station's new clusters; every wall then hears clusters_updated.
+ * Controls show only in edit mode ("Gruppen bearbeiten"), so the projected wall stays calm.
+ */
 (function () {
   "use strict";
 
@@ -10,8 +15,26 @@
   var columns = document.getElementById("columns");
   var status = document.getElementById("wall-status");
   var total = document.getElementById("total-count");
-  var totalLabel = document.getElementById("total-label"); // "note"/"notes" beside the total
-  var state = { stations: [], notes: {} }; // notes: station token -> [note], oldest first
+  var totalLabel = document.getElementById("total-label");
+  var viewButton = document.getElementById("toggle-view");
+  var editButton = document.getElementById("toggle-edit");
+  var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
+  var state = { stations: [], notes: {}, byId: {}, clusters: {} };
+  var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
+  var prefs = loadPrefs();
+  var socket = window.io({ reconnectionDelayMax: 5000 });
+
+  function loadPrefs() {
+    try {
+      return JSON.parse(window.localStorage.getItem("gallery.wall") || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function savePrefs() {
+    try { window.localStorage.setItem("gallery.wall", JSON.stringify(prefs)); } catch (e) { /* ignore */ }
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -20,22 +43,238 @@
     return node;
   }
 
+  function button(label, className, onClick, title) {
+    var b = el("button", "wall-btn " + (className || ""), label);
+    b.type = "button";
+    if (title) { b.title = title; b.setAttribute("aria-label", title); }
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function clustered() { return prefs.view !== "flat"; }
+  function editing() { return prefs.edit === true; }
+
   function visibleStations() {
     if (!d.focus) return state.stations;
     return state.stations.filter(function (s) { return s.token === d.focus; });
   }
 
-  function sticky(note, fresh) {
-    var li = el("li", "sticky" + (fresh ? " sticky--new" : ""));
+  function countLabel(n) {
+    return n + " " + (n === 1 ? d.msgNote : d.msgNotes);
+  }
+
+  function say(text) {
+    status.textContent = text || "";
+    if (text) window.setTimeout(function () { if (status.textContent === text) status.textContent = ""; }, 6000);
+  }
+
+  // --- steering ------------------------------------------------------------------------
+
+  function steer(event, station, payload) {
+    payload.station = station;
+    socket.timeout(15000).emit(event, payload, function (err, reply) {
+      if (err) { say(d.msgOffline); return; }
+      if (reply && reply.ok) { applyClusters(reply); return; }
+      say(reply && reply.error ? reply.error.message : "");
+    });
+  }
+
+  // --- stickies ------------------------------------------------------------------------
+
+  function sticky(note, station, groups) {
+    var li = el("li", "sticky" + (fresh[note.id] ? " sticky--new" : ""));
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
     li.appendChild(el("p", "sticky__text", note.text));
     if (note.author) li.appendChild(el("p", "sticky__author", "— " + note.author));
+    if (editing() && groups) {
+      li.draggable = true;
+      li.addEventListener("dragstart", function (e) {
+        e.dataTransfer.setData("text/plain", String(note.id));
+        e.dataTransfer.effectAllowed = "move";
+        li.classList.add("sticky--dragging");
+      });
+      li.addEventListener("dragend", function () { li.classList.remove("sticky--dragging"); });
+      li.appendChild(moveMenu(note, station, groups));
+    }
     return li;
   }
 
-  function countLabel(n) {
-    return n + " " + (n === 1 ? d.msgNote : d.msgNotes);
+  // The keyboard and menu way to move a note: a labelled select on every sticky.
+  function moveMenu(note, station, groups) {
+    var label = el("label", "sticky__move");
+    var span = el("span", "visually-hidden", d.msgMoveTo);
+    var select = el("select", "sticky__select");
+    select.appendChild(new Option(d.msgMoveTo + " …", ""));
+    groups.forEach(function (g) {
+      if (g.note_ids.indexOf(note.id) === -1) select.appendChild(new Option(g.label || "–", g.id));
+    });
+    select.appendChild(new Option(d.msgNewGroup, "new"));
+    select.addEventListener("change", function () {
+      if (select.value) steer("move_note", station.token, { note_id: note.id, cluster: select.value });
+    });
+    label.appendChild(span);
+    label.appendChild(select);
+    return label;
+  }
+
+  function dropTarget(node, station, clusterId) {
+    if (!editing()) return;
+    node.addEventListener("dragover", function (e) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      node.classList.add("drop--over");
+    });
+    node.addEventListener("dragleave", function () { node.classList.remove("drop--over"); });
+    node.addEventListener("drop", function (e) {
+      e.preventDefault();
+      node.classList.remove("drop--over");
+      var id = parseInt(e.dataTransfer.getData("text/plain"), 10);
+      if (id) steer("move_note", station.token, { note_id: id, cluster: clusterId });
+    });
+  }
+
+  // --- groups --------------------------------------------------------------------------
+
+  function groupHeader(station, group, groups) {
+    var head = el("header", "group__head");
+    var title = el("h3", "group__label", group.label || "–");
+    head.appendChild(title);
+    head.appendChild(el("span", "group__count", group.note_ids.length));
+    if (group.pinned) head.appendChild(el("span", "group__pin", d.msgPinned));
+    if (!editing()) return head;
+
+    var tools = el("div", "group__tools");
+    tools.appendChild(button(d.msgRename, "", function () { renameForm(head, title, station, group); }));
+    tools.appendChild(button(group.pinned ? d.msgUnpin : d.msgPin, "", function () {
+      steer("pin_cluster", station.token, { cluster: group.id, pinned: !group.pinned });
+    }));
+    if (group.note_ids.length > 1) {
+      tools.appendChild(button(d.msgSplit, "", function () {
+        steer("split_cluster", station.token, { cluster: group.id });
+      }));
+    }
+    var others = groups.filter(function (g) { return g.id !== group.id; });
+    if (others.length) {
+      var label = el("label", "group__merge");
+      label.appendChild(el("span", "visually-hidden", d.msgMerge));
+      var select = el("select", "");
+      select.appendChild(new Option(d.msgMerge + " …", ""));
+      others.forEach(function (g) { select.appendChild(new Option(g.label || "–", g.id)); });
+      select.addEventListener("change", function () {
+        if (select.value) steer("merge_clusters", station.token, { clusters: [group.id, select.value] });
+      });
+      label.appendChild(select);
+      tools.appendChild(label);
+    }
+    head.appendChild(tools);
+    return head;
+  }
+
+  function renameForm(head, title, station, group) {
+    var form = el("form", "group__rename");
+    var input = el("input", "group__input");
+    input.value = group.label;
+    input.maxLength = 60;
+    input.setAttribute("aria-label", d.msgRename);
+    form.appendChild(input);
+    form.appendChild(button(d.msgSave, "", function () { form.requestSubmit(); }));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      steer("rename_cluster", station.token, { cluster: group.id, label: input.value });
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") render();
+    });
+    head.replaceChild(form, title);
+    input.focus();
+    input.select();
+  }
+
+  function groupBox(station, group, groups, index, notes) {
+    var box = el("section", "group group--g" + (index % PALETTE) + (group.pinned ? " group--pinned" : ""));
+    box.dataset.cluster = group.id;
+    box.appendChild(groupHeader(station, group, groups));
+    var list = el("ol", "stickies");
+    notes.forEach(function (n) { list.appendChild(sticky(n, station, groups)); });
+    box.appendChild(list);
+    dropTarget(box, station, group.id);
+    return box;
+  }
+
+  function clusteredBody(station, notes) {
+    var body = document.createDocumentFragment();
+    var data = state.clusters[station.token] || { clusters: [], granularity: 0 };
+    var byId = state.byId;
+    var present = {};
+    notes.forEach(function (n) { present[n.id] = true; });
+    var placed = {};
+    var groups = [];
+    var singles = [];
+    data.clusters.forEach(function (c) {
+      var ids = c.note_ids.filter(function (id) { return present[id]; });
+      if (!ids.length && !c.pinned) return;
+      ids.forEach(function (id) { placed[id] = true; });
+      var g = { id: c.id, label: c.label, note_ids: ids, pinned: c.pinned, manual: c.manual };
+      if (ids.length === 1 && !c.pinned && !c.manual) singles.push(g); else groups.push(g);
+    });
+    var waiting = notes.filter(function (n) { return !placed[n.id]; });
+    if (waiting.length) { // arrived a moment ago; the clustering places them shortly
+      var box = el("section", "group group--new");
+      box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
+      var list = el("ol", "stickies");
+      waiting.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null)); });
+      box.appendChild(list);
+      body.appendChild(box);
+    }
+    var all = groups.concat(singles);
+    groups.forEach(function (g, i) {
+      body.appendChild(groupBox(station, g, all, i, g.note_ids.map(function (id) { return byId[id]; })));
+    });
+    if (singles.length) {
+      var other = el("section", "group group--singles");
+      var head = el("header", "group__head");
+      head.appendChild(el("h3", "group__label", d.msgSingles));
+      head.appendChild(el("span", "group__count", singles.length));
+      other.appendChild(head);
+      var ol = el("ol", "stickies");
+      singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all)); });
+      other.appendChild(ol);
+      body.appendChild(other);
+    }
+    if (editing()) {
+      var zone = el("p", "group group--drop", d.msgDropNew);
+      dropTarget(zone, station, "new");
+      body.appendChild(zone);
+    }
+    return body;
+  }
+
+  function flatBody(station, notes) {
+    var list = el("ol", "stickies");
+    list.setAttribute("aria-label", station.title);
+    notes.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null)); });
+    return list;
+  }
+
+  // --- columns -------------------------------------------------------------------------
+
+  function granularityTools(station) {
+    var data = state.clusters[station.token] || { granularity: 0 };
+    var g = data.granularity || 0;
+    var tools = el("p", "column__tools");
+    var fewer = button("−", "", function () {
+      steer("set_granularity", station.token, { granularity: g - 1 });
+    }, d.msgFewer);
+    var more = button("+", "", function () {
+      steer("set_granularity", station.token, { granularity: g + 1 });
+    }, d.msgMore);
+    fewer.disabled = g <= -3;
+    more.disabled = g >= 3;
+    tools.appendChild(fewer);
+    tools.appendChild(el("span", "column__granularity", d.msgGroups + " " + (g > 0 ? "+" + g : g)));
+    tools.appendChild(more);
+    return tools;
   }
 
   function column(station, index) {
@@ -57,11 +296,11 @@
       meta.appendChild(open);
     }
     head.appendChild(meta);
+    if (editing() && clustered()) head.appendChild(granularityTools(station));
     section.appendChild(head);
-    var list = el("ol", "stickies");
-    list.setAttribute("aria-label", station.title);
-    notes.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, false)); });
-    section.appendChild(list);
+    var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
+    body.appendChild(clustered() ? clusteredBody(station, notes) : flatBody(station, notes));
+    section.appendChild(body);
     var empty = el("p", "column__empty", d.msgEmpty);
     empty.hidden = notes.length > 0;
     section.appendChild(empty);
@@ -75,6 +314,17 @@
     if (totalLabel) totalLabel.textContent = n === 1 ? d.msgNote : d.msgNotes;
   }
 
+  function renderColumn(token) {
+    var old = document.getElementById("column-" + token);
+    var station = state.stations.filter(function (s) { return s.token === token; })[0];
+    if (!old || !station) return;
+    var scroll = old.querySelector(".column__body").scrollTop;
+    var fresh_ = column(station, state.stations.indexOf(station));
+    old.replaceWith(fresh_);
+    fresh_.querySelector(".column__body").scrollTop = scroll;
+    updateTotal();
+  }
+
   function render() {
     var fragment = document.createDocumentFragment();
     visibleStations().forEach(function (s) {
@@ -82,34 +332,50 @@
     });
     columns.replaceChildren(fragment);
     columns.style.setProperty("--columns", Math.max(1, visibleStations().length));
+    root.classList.toggle("wall--edit", editing());
+    if (viewButton) {
+      viewButton.textContent = clustered() ? d.msgFlat : d.msgClustered;
+      viewButton.setAttribute("aria-pressed", String(!clustered()));
+    }
+    if (editButton) {
+      editButton.textContent = editing() ? d.msgDone : d.msgEdit;
+      editButton.setAttribute("aria-pressed", String(editing()));
+      editButton.hidden = !clustered();
+    }
     updateTotal();
   }
+
+  // --- state ---------------------------------------------------------------------------
 
   function load(reply) {
     state.stations = reply.stations;
     state.notes = {};
+    state.byId = {};
+    state.clusters = reply.clusters || {};
     reply.stations.forEach(function (s) { state.notes[s.token] = []; });
     reply.notes.forEach(function (n) {
       (state.notes[n.station] = state.notes[n.station] || []).push(n);
+      state.byId[n.id] = n;
     });
     document.getElementById("wall-title").textContent = reply.workshop.title;
     render();
   }
 
-  function addNote(note) {
-    var notes = state.notes[note.station];
-    if (!notes || notes.some(function (n) { return n.id === note.id; })) return;
-    notes.push(note);
-    var section = document.getElementById("column-" + note.station);
-    if (!section) { updateTotal(); return; }
-    var list = section.querySelector(".stickies");
-    list.insertBefore(sticky(note, true), list.firstChild);
-    section.querySelector(".column__count").textContent = countLabel(notes.length);
-    section.querySelector(".column__empty").hidden = true;
-    updateTotal();
+  function applyClusters(data) {
+    if (!data || !data.station) return;
+    state.clusters[data.station] = data;
+    renderColumn(data.station);
   }
 
-  var socket = window.io({ reconnectionDelayMax: 5000 });
+  function addNote(note) {
+    var notes = state.notes[note.station];
+    if (!notes || state.byId[note.id]) return;
+    notes.push(note);
+    state.byId[note.id] = note;
+    fresh[note.id] = true;
+    window.setTimeout(function () { delete fresh[note.id]; }, 1500);
+    renderColumn(note.station);
+  }
 
   function join() {
     socket.emit("join_wall", { workshop: d.workshop, key: d.key }, function (reply) {
@@ -128,11 +394,28 @@
     root.classList.add("wall--offline");
   }
 
+  if (viewButton) {
+    viewButton.hidden = false;
+    viewButton.addEventListener("click", function () {
+      prefs.view = clustered() ? "flat" : "groups";
+      savePrefs();
+      render();
+    });
+  }
+  if (editButton) {
+    editButton.addEventListener("click", function () {
+      prefs.edit = !editing();
+      savePrefs();
+      render();
+    });
+  }
+
   socket.on("connect", join);
   socket.on("disconnect", offline);
   // A wall opened while the server is unreachable never sees "disconnect": say so.
   socket.on("connect_error", offline);
   socket.on("note_posted", addNote);
+  socket.on("clusters_updated", applyClusters);
   socket.on("station_updated", function (s) {
     state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
     render();
