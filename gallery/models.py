@@ -89,6 +89,7 @@ class Station(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     # The wall's "fewer / more groups" control: 0 is the engine's default, -3..3.
     granularity = pw.IntegerField(default=0)
+    cluster_seq = pw.IntegerField(default=0)  # the last cluster id handed out ("c<n>")
 
     @classmethod
     def by_token(cls, token) -> Station | None:

@@ -193,19 +193,23 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
 # --- the two paths ----------------------------------------------------------------------
 
 
-def _next_key(station: Station) -> Callable[[], str]:
-    used = {c.key for c in station.clusters.select(Cluster.key)}
-    counter = 0
+class KeyMaker:
+    """Cluster ids for one station: "c<n>" from a counter kept on the station, so an id is
+    never used twice, even after its cluster was merged away (walls would mix them up)."""
 
-    def fresh() -> str:
-        nonlocal counter
-        while True:
-            counter += 1
-            if f"c{counter}" not in used:
-                used.add(f"c{counter}")
-                return f"c{counter}"
+    def __init__(self, station: Station) -> None:
+        self.station = station
+        self.last = Station.get_by_id(station.id).cluster_seq
 
-    return fresh
+    def __call__(self) -> str:
+        self.last += 1
+        return f"c{self.last}"
+
+    def save(self) -> None:
+        """Inside the caller's write transaction."""
+        Station.update(cluster_seq=self.last).where(
+            (Station.id == self.station.id) & (Station.cluster_seq < self.last)
+        ).execute()
 
 
 def place_note(note_id: int) -> None:
@@ -218,14 +222,16 @@ def place_note(note_id: int) -> None:
     notes = _store_vectors([n for n in data["notes"] if n.id == note.id], station.workshop.language)
     new = notes[0] if notes else engine.Note(note.id, note.text)
     vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None}
+    keys = KeyMaker(station)
     placement = engine.assign(
         new,
         data["previous"],
         vectors,
         lang=station.workshop.language,
-        next_id=_next_key(station),
+        next_id=keys,
     )
     with write_transaction():
+        keys.save()
         row = Cluster.get_or_none(
             (Cluster.station == station) & (Cluster.key == placement.cluster_id)
         )
@@ -252,7 +258,8 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
     language = station.workshop.language
     data = _load(station)
     notes = _store_vectors(data["notes"], language)
-    compute = run or (lambda fn, *a, **k: fn(*a, **k))
+    compute = run or (lambda func, *a, **k: func(*a, **k))
+    keys = KeyMaker(station)
     result = compute(
         engine.cluster_notes,
         notes,
@@ -261,11 +268,12 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
         previous=data["previous"],
         moves=data["moves"],
         prompt=station.prompt,
-        next_id=_next_key(station),
+        next_id=keys,
     )
     with write_transaction():
         if _fingerprint(station) != data["fingerprint"]:
             return False
+        keys.save()
         _save(station, result.clusters, only={n.id for n in notes})
     _broadcast(station)
     return True
@@ -398,10 +406,14 @@ def _note(station: Station, note_id: Any) -> Note:
 
 
 def _new_cluster(station: Station, label: str = "") -> Cluster:
+    """Inside a write transaction."""
     last = station.clusters.order_by(Cluster.position.desc()).first()
+    keys = KeyMaker(station)
+    key = keys()
+    keys.save()
     return Cluster.create(
         station=station,
-        key=_next_key(station)(),
+        key=key,
         label=label,
         position=(last.position + 1) if last else 0,
     )

@@ -282,3 +282,24 @@ def test_notes_stored_without_clustering_get_clustered_when_a_wall_opens(app, si
     ack = sio().emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
     assert ack["clusters"][s1.token]["unclustered"] == []
     assert sum(len(c["note_ids"]) for c in ack["clusters"][s1.token]["clusters"]) == 4
+
+
+def test_cluster_ids_are_never_reused(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    before = set(members(s1))
+    gone, ever = set(), set(before)
+    groups = sorted(before, key=lambda k: int(k[1:]))
+    groups = [groups[0], groups[-1]]  # the newest id is merged away: the easiest to reuse
+    wall.emit("merge_clusters", {"station": s1.token, "clusters": groups}, callback=True)
+    for note_id in ids[:4]:
+        wall.emit(
+            "move_note", {"station": s1.token, "note_id": note_id, "cluster": "new"}, callback=True
+        )
+    for step in range(3):
+        now = set(members(s1))
+        assert not now & gone, f"a vanished id came back: {now & gone}"
+        gone |= ever - now
+        ever |= now
+        post_all(client, s1, [f"Noch eine Idee Nummer {step}"])
+    assert groups[1] in gone  # merged away, and never handed out again

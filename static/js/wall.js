@@ -72,6 +72,8 @@
 
   function steer(event, station, payload) {
     payload.station = station;
+    var active = document.activeElement;
+    if (active && columns.contains(active) && active.matches("select, input")) active.blur(); // done
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && reply.ok) { applyClusters(reply); return; }
@@ -81,10 +83,11 @@
 
   // --- stickies ------------------------------------------------------------------------
 
-  function sticky(note, station, groups) {
+  function sticky(note, station, groups, groupId) {
     var li = el("li", "sticky" + (fresh[note.id] ? " sticky--new" : ""));
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
+    if (groupId) li.dataset.group = groupId;
     li.appendChild(el("p", "sticky__text", note.text));
     if (note.author) li.appendChild(el("p", "sticky__author", "— " + note.author));
     if (editing() && groups) {
@@ -196,7 +199,7 @@
     box.dataset.cluster = group.id;
     box.appendChild(groupHeader(station, group, groups));
     var list = el("ol", "stickies");
-    notes.forEach(function (n) { list.appendChild(sticky(n, station, groups)); });
+    notes.forEach(function (n) { list.appendChild(sticky(n, station, groups, group.id)); });
     box.appendChild(list);
     dropTarget(box, station, group.id);
     return box;
@@ -223,7 +226,7 @@
       var box = el("section", "group group--new");
       box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
       var list = el("ol", "stickies");
-      waiting.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null)); });
+      waiting.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null, "new")); });
       box.appendChild(list);
       body.appendChild(box);
     }
@@ -238,7 +241,7 @@
       head.appendChild(el("span", "group__count", singles.length));
       other.appendChild(head);
       var ol = el("ol", "stickies");
-      singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all)); });
+      singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all, "singles")); });
       other.appendChild(ol);
       body.appendChild(other);
     }
@@ -314,7 +317,36 @@
     if (totalLabel) totalLabel.textContent = n === 1 ? d.msgNote : d.msgNotes;
   }
 
+  // A redraw while the facilitator drags a note or has a menu or name field open would
+  // cancel what they are doing: hold the redraw of that column until they are done.
+  var held = {};
+
+  function busy(token) {
+    var column = document.getElementById("column-" + token);
+    if (!column) return false;
+    if (column.querySelector(".sticky--dragging")) return true;
+    var active = document.activeElement;
+    return !!(active && column.contains(active) && active.matches("select, input"));
+  }
+
+  function release(token) {
+    if (held[token] && !busy(token)) {
+      delete held[token];
+      renderColumn(token);
+    }
+  }
+
+  columns.addEventListener("dragend", function (e) {
+    var column = e.target.closest && e.target.closest(".column");
+    if (column) window.setTimeout(function () { release(column.dataset.station); }, 0);
+  });
+  columns.addEventListener("focusout", function (e) {
+    var column = e.target.closest && e.target.closest(".column");
+    if (column) window.setTimeout(function () { release(column.dataset.station); }, 0);
+  });
+
   function renderColumn(token) {
+    if (busy(token)) { held[token] = true; return; }
     var old = document.getElementById("column-" + token);
     var station = state.stations.filter(function (s) { return s.token === token; })[0];
     if (!old || !station) return;

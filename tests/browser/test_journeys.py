@@ -92,7 +92,8 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def sticky(wall, token: str, text: str):
-    return wall.locator(f"#column-{token} li.sticky").filter(has=wall.get_by_text(text, exact=True))
+    exact = wall.locator(".sticky__text", has_text=re.compile("^" + re.escape(text) + "$"))
+    return wall.locator(f"#column-{token} li.sticky").filter(has=exact)
 
 
 def test_note_reaches_wall_and_other_phones_live(people, server, workshop):
@@ -425,3 +426,97 @@ def test_wall_with_eight_stations_fits_one_screen(people, server):
     )
     assert font_px(wall, "#columns .sticky") >= 20
     people.shot(wall, "wall-eight")
+
+
+CLIMATE = [
+    "Rufbus per App bestellen",
+    "Carsharing im ländlichen Raum",
+    "E-Bike-Verleih an Bahnhöfen",
+    "Smart Meter für alle Haushalte",
+    "Bürgerenergie-Genossenschaft mit App",
+    "PV-Anlagen auf Gewerbedächern vermitteln",
+    "intelligente Stromnetze für Solar vom Dach",
+    "Mitfahrbank digital aufs Handy",
+]
+
+
+def group_of(wall, token: str, text: str) -> str:
+    note = sticky(wall, token, text)
+    expect(note).to_have_count(1)
+    return note.get_attribute("data-group")
+
+
+def drag(page, source, target) -> None:
+    """HTML drag and drop by mouse, without scrolling in between (a scroll under a held
+    mouse button would start the drag on whatever moved under the pointer)."""
+    target.scroll_into_view_if_needed()
+    source.scroll_into_view_if_needed()
+    s, t = source.bounding_box(), target.bounding_box()
+    view = page.viewport_size
+    for box in (s, t):
+        assert 0 <= box["y"] and box["y"] + 10 <= view["height"], "both must be on screen"
+    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + 12)
+    page.mouse.down()
+    page.mouse.move(s["x"] + s["width"] / 2 + 8, s["y"] + 20, steps=3)
+    page.mouse.move(t["x"] + 20, t["y"] + 10, steps=8)
+    page.mouse.up()
+
+
+def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
+    station = workshop["stations"][2]
+    token = station["token"]
+    wall = open_wall(people, workshop)
+    for text in CLIMATE:
+        server.post_note(token, text)
+    column = wall.locator(f"#column-{token}")
+    # every note shows up, inside a labelled topic group or among the single ideas
+    for text in CLIMATE:
+        expect(
+            sticky(wall, token, text).locator("xpath=ancestor::section[contains(@class,'group')]")
+        ).to_have_count(1)
+    expect(column.locator(".group--new")).to_have_count(0)  # nothing left waiting
+    labels = column.locator(".group:not(.group--singles) .group__label").all_inner_texts()
+    assert labels and all(label.strip() for label in labels)
+    people.shot(wall, "wall-clustered")
+
+    # flat view and back
+    wall.click("#toggle-view")
+    expect(column.locator(".group")).to_have_count(0)
+    wall.click("#toggle-view")
+    expect(column.locator(".group").first).to_be_visible()
+
+    # edit mode: move a note with the keyboard-reachable menu into a new group of its own
+    wall.click("#toggle-edit")
+    note = sticky(wall, token, "Smart Meter für alle Haushalte")
+    before = group_of(wall, token, "Smart Meter für alle Haushalte")
+    note.locator("select.sticky__select").select_option("new")
+    expect(sticky(wall, token, "Smart Meter für alle Haushalte")).not_to_have_attribute(
+        "data-group", before
+    )
+    moved_to = group_of(wall, token, "Smart Meter für alle Haushalte")
+
+    # rename that group; the name is kept
+    box = column.locator(f'.group[data-cluster="{moved_to}"]')
+    box.get_by_role("button", name=re.compile("Umbenennen|Rename")).click()
+    wall.keyboard.press("Control+a")
+    wall.keyboard.type("Energie <zuhause>")
+    wall.keyboard.press("Enter")
+    expect(box.locator(".group__label")).to_have_text("Energie <zuhause>")
+
+    # drag another note onto it (with the mouse, as a facilitator would: both in view)
+    wall.wait_for_timeout(2500)  # let the debounced re-clustering after the rename redraw
+    wall.goto(wall.url + "/" + token)  # this station full screen: its groups side by side
+    target = column.locator(f'.group[data-cluster="{moved_to}"]')
+    dragged = sticky(wall, token, "PV-Anlagen auf Gewerbedächern vermitteln")
+    drag(wall, dragged, target)
+    expect(column.locator(f'.group[data-cluster="{moved_to}"] li.sticky')).to_have_count(2)
+    people.shot(wall, "wall-edit")
+
+    # a wall opened afterwards shows the same groups (stored, not just drawn)
+    again = open_wall(people, workshop)
+    expect(
+        again.locator(f'#column-{token} .group[data-cluster="{moved_to}"] .group__label')
+    ).to_have_text("Energie <zuhause>")
+    expect(
+        again.locator(f'#column-{token} .group[data-cluster="{moved_to}"] li.sticky')
+    ).to_have_count(2)
