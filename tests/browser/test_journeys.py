@@ -454,7 +454,7 @@ def drag(page, source, target) -> None:
     s, t = source.bounding_box(), target.bounding_box()
     view = page.viewport_size
     for box in (s, t):
-        assert 0 <= box["y"] and box["y"] + 10 <= view["height"], "both must be on screen"
+        assert box["y"] >= 0 and box["y"] + 10 <= view["height"], "both must be on screen"
     page.mouse.move(s["x"] + s["width"] / 2, s["y"] + 12)
     page.mouse.down()
     page.mouse.move(s["x"] + s["width"] / 2 + 8, s["y"] + 20, steps=3)
