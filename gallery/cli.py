@@ -203,3 +203,15 @@ def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
     with app.app_context():
         ws, key = create_workshop(title, lang, parsed)
         _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["de", "en", "auto"]), default="auto", show_default=True)
+def cluster(lang: str) -> None:
+    """Cluster walls of notes: JSON Lines in (one array of note texts per line), JSON Lines
+    out ({"clusters": [{"label", "notes": [indexes]}]}, one line per input line)."""
+    from stations.clustering import run_cli
+
+    for line in run_cli(sys.stdin, lang):
+        click.echo(line)
+        sys.stdout.flush()  # one answer per line, as it is ready (pipes, interactive use)
