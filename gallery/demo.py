@@ -17,9 +17,12 @@ STATIONS = [
         "Das Glasfasernetz ist bald da. Was soll es in unseren Gemeinden möglich machen?",
         [
             ("Telemedizin-Sprechstunden in der Apotheke im Ort", None),
+            ("Videosprechstunde beim Hausarzt statt 30 km Fahrt", "Renate"),
+            ("Pflegedienste mit Tablet und Telemedizin ausstatten", None),
             ("Coworking-Space im alten Bahnhof", "Katrin"),
-            ("Schnelles Internet auch für die Höfe außerhalb", None),
             ("Homeoffice, damit junge Familien hierbleiben", "Jens, Bürgermeister"),
+            ("Gemeinsames Büro mit schnellem Internet für Pendler", None),
+            ("Schnelles Internet auch für die Höfe außerhalb", None),
             ("WLAN in Bussen und an Haltestellen", None),
         ],
     ),
@@ -28,8 +31,11 @@ STATIONS = [
         "Welche Behördengänge sollen Sie bis 2028 online erledigen können?",
         [
             ("Kfz-Zulassung komplett online", None),
+            ("Auto ummelden ohne Termin im Landratsamt", None),
             ("Bauantrag digital einreichen und den Stand verfolgen", "Ingenieurbüro Weber"),
+            ("Baugenehmigung online verfolgen statt nachzufragen", None),
             ("Termine im Bürgeramt per App buchen", None),
+            ("Online-Terminvergabe für alle Ämter", None),
             ("Weniger Papier, mehr Formulare zum Ausfüllen am Handy", None),
         ],
     ),
@@ -38,7 +44,11 @@ STATIONS = [
         "Wie kann Digitalisierung dem Klimaschutz in der Region helfen?",
         [
             ("Rufbus per App bestellen", None),
+            ("Carsharing im ländlichen Raum", None),
+            ("Mitfahrbank digital: Mitfahrgelegenheit aufs Handy", None),
             ("Intelligente Straßenbeleuchtung, die nur bei Bedarf leuchtet", None),
+            ("Smart Meter für alle Haushalte", None),
+            ("Solaranlagen auf Gemeindedächern digital steuern", None),
             ("Bodenfeuchte-Sensoren für die Landwirtschaft", "Landwirt Hofmann"),
         ],
     ),
@@ -47,7 +57,10 @@ STATIONS = [
         "Wie bringen wir Unternehmen, Schulen und Vereine digital zusammen?",
         [
             ("Eine gemeinsame Praktikumsbörse für den ganzen Landkreis", None),
+            ("Praktikumsplätze der Betriebe online für Schulen sichtbar machen", None),
             ("Vereine brauchen Hilfe bei Website und Social Media", "Sportverein Rochlitz"),
+            ("Digitalwerkstatt für Vereinsvorstände", None),
+            ("Ehrenamtsbörse: Wer hilft wo mit?", None),
         ],
     ),
 ]
