@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 
 import click
@@ -102,6 +103,15 @@ def gunicorn_argv(host: str, port: int, workers: int, async_mode: str, access_lo
     ]  # fmt: skip
 
 
+def _raise_open_files_limit() -> None:
+    """Every connected phone holds a socket; the usual soft limit of 1024 open files would
+    cap the server near 1,000 phones. Raise it to the hard limit (inherited through exec)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -137,6 +147,7 @@ def serve(host, port, public_url, db, workers, async_mode) -> None:
         raise click.UsageError("--workers > 1 needs GALLERY_MESSAGE_QUEUE (redis://...).")
     shown = env.get("GALLERY_PUBLIC_URL") or env.get("GALLERY_LAN_URL") or f"http://{host}:{port}"
     click.echo(f"Gallery Walk on {shown} (Ctrl+C stops)", err=True)
+    _raise_open_files_limit()
     argv = gunicorn_argv(host, port, workers, async_mode, bool(env.get("GALLERY_ACCESS_LOG")))
     # exec: gunicorn's gevent worker must patch the standard library before the app loads.
     os.execve(sys.executable, argv, env)

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     # notes keep coming. 0: re-cluster at once, inline (tests).
     "CLUSTER_DELAY": 1.5,
     "CLUSTER_MAX_WAIT": 8.0,
+    # New notes are placed into clusters in bursts: this long after the first of a burst.
+    "PLACE_DELAY": 0.15,
+    "PLACE_MAX_WAIT": 0.5,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
     "LAN_URL": "",
 }

@@ -10,7 +10,7 @@ import peewee as pw
 
 from stations.notes import NoteIn
 
-from .db import database, utcnow, write_transaction
+from .db import database, is_sqlite, utcnow, write_transaction
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
 CODE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
@@ -174,19 +174,17 @@ class Note(BaseModel):
         Committed before it returns, so an acknowledgement sent afterwards is a promise.
         """
         query = cls.select().where((cls.station == station) & (cls.client_id == note.client_id))
+        fields = dict(station=station, text=note.text, author=note.author,
+                      client_id=note.client_id, participant=participant)  # fmt: skip
         with write_transaction():
             existing = query.first()
             if existing is not None:
                 return existing, False
+            if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
+                return cls.create(**fields), True
             try:
                 with database.atomic():  # savepoint: a lost race leaves the outer tx usable
-                    created = cls.create(
-                        station=station,
-                        text=note.text,
-                        author=note.author,
-                        client_id=note.client_id,
-                        participant=participant,
-                    )
+                    created = cls.create(**fields)
             except pw.IntegrityError:
                 # Another process stored the same client_id first (PostgreSQL, many workers).
                 return query.get(), False

@@ -34,10 +34,12 @@ def wall_room(code: str) -> str:
 
 def broadcast_note_posted(note: Note) -> None:
     station = note.station
+    # Walls first: the projected wall is what the room watches; phones follow in the same
+    # emit (a client in both rooms still gets it once).
     socketio.emit(
         "note_posted",
         note.to_dict(station.token),
-        to=[station_room(station.token), wall_room(station.workshop.code)],
+        to=[wall_room(station.workshop.code), station_room(station.token)],
     )
 
 

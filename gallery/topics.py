@@ -141,21 +141,25 @@ def _fingerprint(station: Station) -> tuple:
     return fresh.granularity, clusters, moved
 
 
-def _store_vectors(notes: list[engine.Note]) -> list[engine.Note]:
-    """Embed the notes that have no vector yet (once per note, ever) and keep the vectors."""
+def _embed_missing(notes: list[engine.Note]) -> dict[int, np.ndarray]:
+    """Vectors for the notes that have none yet (CPU work: call it off the event loop)."""
     missing = [n for n in notes if n.vector is None]
-    if not missing:
-        return notes
-    vectors = engine.embed_texts([n.text for n in missing])
-    if vectors is None:
-        return notes  # no embedder installed: the keyword views work alone
-    fresh = {n.id: v for n, v in zip(missing, vectors, strict=True)}
-    with write_transaction():
-        for note_id, vector in fresh.items():
-            Note.update(vector=vector.astype(np.float32).tobytes(), vector_kind=EMBEDDING_ID).where(
-                Note.id == note_id
-            ).execute()
+    vectors = engine.embed_texts([n.text for n in missing]) if missing else None
+    if vectors is None:  # nothing to do, or no embedder installed: keyword views alone
+        return {}
+    return {n.id: v.astype(np.float32) for n, v in zip(missing, vectors, strict=True)}
+
+
+def _with_vectors(notes: list[engine.Note], fresh: dict) -> list[engine.Note]:
     return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
+
+
+def _keep_vectors(fresh: dict) -> None:
+    """Store new vectors (inside the caller's write transaction): each note is embedded once."""
+    for note_id, vector in fresh.items():
+        Note.update(vector=vector.tobytes(), vector_kind=EMBEDDING_ID).where(
+            Note.id == note_id
+        ).execute()
 
 
 def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | None = None) -> None:
@@ -219,39 +223,60 @@ class KeyMaker:
         ).execute()
 
 
-def place_note(note_id: int) -> None:
-    """Fast path: embed the new note, put it in the nearest cluster, tell the wall."""
-    note = Note.get_or_none(Note.id == note_id)
-    if note is None or note.hidden or note.cluster_id is not None:
+def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)
+
+
+def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> None:
+    """Fast path: put the station's new notes (no cluster yet) into the nearest clusters.
+
+    New notes are taken together (a burst of posts costs one load, one embedding call and one
+    broadcast); the CPU part runs through `run`, off the event loop."""
+    station = Station.get_or_none(Station.id == station_id)
+    if station is None:
         return
-    station = Station.by_token(note.station.token)
+    station = Station.by_token(station.token)
     data = _load(station)
-    notes = _store_vectors([n for n in data["notes"] if n.id == note.id])
-    new = notes[0] if notes else engine.Note(note.id, note.text)
-    vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None}
+    placed = {n for c in data["previous"] for n in c.note_ids}
+    pending = [n for n in data["notes"] if n.id not in placed]
+    if not pending:
+        return
     keys = KeyMaker(station)
-    placement = engine.assign(
-        new,
-        data["previous"],
-        vectors,
-        lang=station.workshop.language,
-        next_id=keys,
-    )
+    language = station.workshop.language
+
+    def compute():
+        fresh = _embed_missing(pending)
+        vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None} | fresh
+        clusters = [
+            engine.Cluster(c.id, list(c.note_ids), c.label, c.pinned, c.label_locked)
+            for c in data["previous"]
+        ]
+        placements = []
+        for note in _with_vectors(pending, fresh):
+            placement = engine.assign(note, clusters, vectors, lang=language, next_id=keys)
+            if placement.cluster is not None:
+                clusters.append(placement.cluster)
+            else:  # later notes of the burst see this one in its cluster
+                next(c for c in clusters if c.id == placement.cluster_id).note_ids.append(note.id)
+            placements.append((note.id, placement))
+        return fresh, placements
+
+    fresh, placements = (run or _inline)(compute)
     with write_transaction():
+        _keep_vectors(fresh)
         keys.save()
-        row = Cluster.get_or_none(
-            (Cluster.station == station) & (Cluster.key == placement.cluster_id)
-        )
-        if row is None:
-            last = station.clusters.order_by(Cluster.position.desc()).first()
-            label = placement.cluster.label if placement.cluster else ""
-            row = Cluster.create(
-                station=station,
-                key=placement.cluster_id,
-                label=label[:80],
-                position=(last.position + 1) if last else 0,
-            )
-        Note.update(cluster=row).where((Note.id == note.id) & (Note.cluster.is_null())).execute()
+        rows = {c.key: c for c in station.clusters}
+        last = max((c.position for c in rows.values()), default=-1)
+        for note_id, placement in placements:
+            row = rows.get(placement.cluster_id)
+            if row is None:
+                last += 1
+                label = placement.cluster.label if placement.cluster else ""
+                row = Cluster.create(
+                    station=station, key=placement.cluster_id, label=label[:80], position=last
+                )
+                rows[row.key] = row
+            Note.update(cluster=row).where((Note.id == note_id) & Note.cluster.is_null()).execute()
     _broadcast(station)
 
 
@@ -264,20 +289,25 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
     station = Station.by_token(station.token)
     language = station.workshop.language
     data = _load(station)
-    notes = _store_vectors(data["notes"])
-    compute = run or (lambda func, *a, **k: func(*a, **k))
+    notes = data["notes"]
     keys = KeyMaker(station)
-    result = compute(
-        engine.cluster_notes,
-        notes,
-        language,
-        granularity=float(station.granularity),
-        previous=data["previous"],
-        moves=data["moves"],
-        prompt=station.prompt,
-        next_id=keys,
-    )
+
+    def compute():
+        fresh = _embed_missing(notes)
+        result = engine.cluster_notes(
+            _with_vectors(notes, fresh),
+            language,
+            granularity=float(station.granularity),
+            previous=data["previous"],
+            moves=data["moves"],
+            prompt=station.prompt,
+            next_id=keys,
+        )
+        return fresh, result
+
+    fresh, result = (run or _inline)(compute)
     with write_transaction():
+        _keep_vectors(fresh)  # kept even when the clustering is dropped below
         if _fingerprint(station) != data["fingerprint"]:
             return False
         keys.save()
@@ -290,10 +320,13 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
 
 
 class Scheduler:
-    """Debounces full re-clustering per station: it runs `delay` seconds after the last
-    change, or `max_wait` after the first, whichever comes first; never twice at once."""
+    """Debounces a job per station: it runs `delay` seconds after the last request, or
+    `max_wait` after the first, whichever comes first; never twice at once for a station.
+    The job returns False to ask for another run (its result was stale)."""
 
-    def __init__(self) -> None:
+    def __init__(self, job: Callable[[int], bool], delay: str, max_wait: str) -> None:
+        self.job = job
+        self.delay_key, self.max_wait_key = delay, max_wait  # config keys
         self._lock = threading.Lock()
         self._pending: dict[int, list[float]] = {}  # station id -> [first, last] request
 
@@ -307,7 +340,7 @@ class Scheduler:
         socketio.start_background_task(self._worker, app, station_id)
 
     def _worker(self, app: Flask, station_id: int) -> None:
-        delay, max_wait = app.config["CLUSTER_DELAY"], app.config["CLUSTER_MAX_WAIT"]
+        delay, max_wait = app.config[self.delay_key], app.config[self.max_wait_key]
         while True:
             with self._lock:
                 first, last = self._pending[station_id]
@@ -319,15 +352,12 @@ class Scheduler:
             del self._pending[station_id]
         with app.app_context():
             try:
-                done = recluster(station_id, run=_off_loop)
-            except Exception:  # a failed re-clustering must not kill the worker or the wall
-                app.logger.exception("re-clustering station %s failed", station_id)
+                done = self.job(station_id)
+            except Exception:  # a failed run must not kill the worker or the wall
+                app.logger.exception("clustering station %s failed", station_id)
                 return
-        if not done:
+        if done is False:
             self.request(app, station_id)
-
-
-scheduler = Scheduler()
 
 
 def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -340,23 +370,28 @@ def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
+def _place_then_recluster(station_id: int) -> bool:
+    place_pending(station_id, run=_off_loop)
+    reclusterer.request(current_app._get_current_object(), station_id)
+    return True
+
+
+# New notes are placed in bursts (a room posting at once costs one run, not one per note);
+# the full re-clustering follows after a quiet moment.
+placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT")
+reclusterer = Scheduler(
+    lambda sid: recluster(sid, run=_off_loop), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
+)
+
+
 def note_added(note: Note) -> None:
     """Called after a new note was stored and broadcast."""
     app = current_app._get_current_object()
     if app.config["CLUSTER_DELAY"] <= 0:  # tests: everything inline and deterministic
-        place_note(note.id)
+        place_pending(note.station_id)
         recluster(note.station_id)
         return
-
-    def fast_path() -> None:
-        with app.app_context():
-            try:
-                place_note(note.id)
-            except Exception:
-                app.logger.exception("placing note %s failed", note.id)
-        scheduler.request(app, note.station_id)
-
-    socketio.start_background_task(fast_path)
+    placer.request(app, note.station_id)
 
 
 def changed(station: Station) -> None:
@@ -366,7 +401,7 @@ def changed(station: Station) -> None:
     if app.config["CLUSTER_DELAY"] <= 0:
         recluster(station.id)
     else:
-        scheduler.request(app, station.id)
+        reclusterer.request(app, station.id)
 
 
 def ensure_clustered(station: Station, state: dict) -> bool:
@@ -377,7 +412,7 @@ def ensure_clustered(station: Station, state: dict) -> bool:
     app = current_app._get_current_object()
     if app.config["CLUSTER_DELAY"] <= 0:
         return recluster(station.id)
-    scheduler.request(app, station.id)
+    reclusterer.request(app, station.id)
     return False
 
 
@@ -488,10 +523,18 @@ def split_cluster(station: Station, key: Any) -> None:
     if len(notes) < 2:
         raise SteeringError("cannot_split")
     language = station.workshop.language
-    notes = _store_vectors(notes)
-    parts = engine.cluster_notes(
-        notes, language, granularity=engine.GRANULARITY_RANGE[1], prompt=station.prompt
-    ).clusters
+
+    def compute():
+        fresh = _embed_missing(notes)
+        found = engine.cluster_notes(
+            _with_vectors(notes, fresh),
+            language,
+            granularity=engine.GRANULARITY_RANGE[1],
+            prompt=station.prompt,
+        )
+        return fresh, found.clusters
+
+    fresh, parts = _off_loop(compute)
     if len(parts) < 2:  # nothing to tell apart: one note per cluster is no use either
         half = len(notes) // 2
         parts = [
@@ -499,6 +542,7 @@ def split_cluster(station: Station, key: Any) -> None:
             engine.Cluster("b", [n.id for n in notes[half:]]),
         ]
     with write_transaction():
+        _keep_vectors(fresh)
         Note.update(cluster_manual=True).where(Note.cluster == row).execute()
         for part in parts[1:]:
             new = _new_cluster(station, part.label)
