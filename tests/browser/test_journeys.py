@@ -428,15 +428,16 @@ def test_wall_with_eight_stations_fits_one_screen(people, server):
     people.shot(wall, "wall-eight")
 
 
+# Not in the demo workshop (every text must be unique on the station).
 CLIMATE = [
-    "Rufbus per App bestellen",
-    "Carsharing im ländlichen Raum",
-    "E-Bike-Verleih an Bahnhöfen",
-    "Smart Meter für alle Haushalte",
-    "Bürgerenergie-Genossenschaft mit App",
-    "PV-Anlagen auf Gewerbedächern vermitteln",
-    "intelligente Stromnetze für Solar vom Dach",
-    "Mitfahrbank digital aufs Handy",
+    "Bürgerbus auf Abruf per Smartphone",
+    "Elektroauto-Sharing für Dörfer",
+    "Leihfahrräder mit App an jedem Bahnhof",
+    "Stromzähler, die den Verbrauch live zeigen",
+    "Energiegenossenschaft der Bürger digital verwalten",
+    "Photovoltaik auf Firmendächern vermitteln",
+    "Stromnetz der Zukunft für Solarstrom",
+    "Heizungssteuerung per App im Rathaus",
 ]
 
 
@@ -446,19 +447,28 @@ def group_of(wall, token: str, text: str) -> str:
     return note.get_attribute("data-group")
 
 
+VISIBLE_POINT = """el => {
+  // A point of `el` that is really on screen: inside its scrolling column, not under a header.
+  const r = el.getBoundingClientRect();
+  const body = el.closest('.column__body').getBoundingClientRect();
+  const top = Math.max(r.top, body.top), bottom = Math.min(r.bottom, body.bottom);
+  if (bottom - top < 12) return null;
+  const x = r.left + Math.min(40, r.width / 2), y = top + Math.min(14, (bottom - top) / 2);
+  return el.contains(document.elementFromPoint(x, y)) ? {x, y} : null;
+}"""
+
+
 def drag(page, source, target) -> None:
     """HTML drag and drop by mouse, without scrolling in between (a scroll under a held
     mouse button would start the drag on whatever moved under the pointer)."""
     target.scroll_into_view_if_needed()
     source.scroll_into_view_if_needed()
-    s, t = source.bounding_box(), target.bounding_box()
-    view = page.viewport_size
-    for box in (s, t):
-        assert box["y"] >= 0 and box["y"] + 10 <= view["height"], "both must be on screen"
-    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + 12)
+    start, end = source.evaluate(VISIBLE_POINT), target.evaluate(VISIBLE_POINT)
+    assert start and end, "source and target must both be on screen"
+    page.mouse.move(start["x"], start["y"])
     page.mouse.down()
-    page.mouse.move(s["x"] + s["width"] / 2 + 8, s["y"] + 20, steps=3)
-    page.mouse.move(t["x"] + 20, t["y"] + 10, steps=8)
+    page.mouse.move(start["x"] + 8, start["y"] + 8, steps=3)
+    page.mouse.move(end["x"], end["y"], steps=8)
     page.mouse.up()
 
 
@@ -487,13 +497,13 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
 
     # edit mode: move a note with the keyboard-reachable menu into a new group of its own
     wall.click("#toggle-edit")
-    note = sticky(wall, token, "Smart Meter für alle Haushalte")
-    before = group_of(wall, token, "Smart Meter für alle Haushalte")
+    note = sticky(wall, token, "Stromzähler, die den Verbrauch live zeigen")
+    before = group_of(wall, token, "Stromzähler, die den Verbrauch live zeigen")
     note.locator("select.sticky__select").select_option("new")
-    expect(sticky(wall, token, "Smart Meter für alle Haushalte")).not_to_have_attribute(
+    expect(sticky(wall, token, "Stromzähler, die den Verbrauch live zeigen")).not_to_have_attribute(
         "data-group", before
     )
-    moved_to = group_of(wall, token, "Smart Meter für alle Haushalte")
+    moved_to = group_of(wall, token, "Stromzähler, die den Verbrauch live zeigen")
 
     # rename that group; the name is kept
     box = column.locator(f'.group[data-cluster="{moved_to}"]')
@@ -507,7 +517,7 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
     wall.wait_for_timeout(2500)  # let the debounced re-clustering after the rename redraw
     wall.goto(wall.url + "/" + token)  # this station full screen: its groups side by side
     target = column.locator(f'.group[data-cluster="{moved_to}"]')
-    dragged = sticky(wall, token, "PV-Anlagen auf Gewerbedächern vermitteln")
+    dragged = sticky(wall, token, "Photovoltaik auf Firmendächern vermitteln")
     drag(wall, dragged, target)
     expect(column.locator(f'.group[data-cluster="{moved_to}"] li.sticky')).to_have_count(2)
     people.shot(wall, "wall-edit")
