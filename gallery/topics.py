@@ -19,6 +19,7 @@ import numpy as np
 from flask import Flask, current_app
 
 from stations import clustering as engine
+from stations import topic_jobs as jobs
 
 from . import socketio
 from .db import write_transaction
@@ -141,19 +142,6 @@ def _fingerprint(station: Station) -> tuple:
     return fresh.granularity, clusters, moved
 
 
-def _embed_missing(notes: list[engine.Note]) -> dict[int, np.ndarray]:
-    """Vectors for the notes that have none yet (CPU work: call it off the event loop)."""
-    missing = [n for n in notes if n.vector is None]
-    vectors = engine.embed_texts([n.text for n in missing]) if missing else None
-    if vectors is None:  # nothing to do, or no embedder installed: keyword views alone
-        return {}
-    return {n.id: v.astype(np.float32) for n, v in zip(missing, vectors, strict=True)}
-
-
-def _with_vectors(notes: list[engine.Note], fresh: dict) -> list[engine.Note]:
-    return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
-
-
 def _keep_vectors(fresh: dict) -> None:
     """Store new vectors (inside the caller's write transaction): each note is embedded once."""
     for note_id, vector in fresh.items():
@@ -204,23 +192,17 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
 # --- the two paths ----------------------------------------------------------------------
 
 
-class KeyMaker:
-    """Cluster ids for one station: "c<n>" from a counter kept on the station, so an id is
-    never used twice, even after its cluster was merged away (walls would mix them up)."""
+def _keys(station: Station) -> jobs.KeyCounter:
+    """Cluster ids continue from a counter kept on the station, so an id is never used
+    twice, even after its cluster was merged away (walls would mix them up)."""
+    return jobs.KeyCounter(Station.get_by_id(station.id).cluster_seq)
 
-    def __init__(self, station: Station) -> None:
-        self.station = station
-        self.last = Station.get_by_id(station.id).cluster_seq
 
-    def __call__(self) -> str:
-        self.last += 1
-        return f"c{self.last}"
-
-    def save(self) -> None:
-        """Inside the caller's write transaction."""
-        Station.update(cluster_seq=self.last).where(
-            (Station.id == self.station.id) & (Station.cluster_seq < self.last)
-        ).execute()
+def _save_keys(station: Station, keys: jobs.KeyCounter) -> None:
+    """Inside the caller's write transaction."""
+    Station.update(cluster_seq=keys.last).where(
+        (Station.id == station.id) & (Station.cluster_seq < keys.last)
+    ).execute()
 
 
 def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -241,30 +223,13 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     pending = [n for n in data["notes"] if n.id not in placed]
     if not pending:
         return
-    keys = KeyMaker(station)
-    language = station.workshop.language
-
-    def compute():
-        fresh = _embed_missing(pending)
-        vectors = {n.id: n.vector for n in data["notes"] if n.vector is not None} | fresh
-        clusters = [
-            engine.Cluster(c.id, list(c.note_ids), c.label, c.pinned, c.label_locked)
-            for c in data["previous"]
-        ]
-        placements = []
-        for note in _with_vectors(pending, fresh):
-            placement = engine.assign(note, clusters, vectors, lang=language, next_id=keys)
-            if placement.cluster is not None:
-                clusters.append(placement.cluster)
-            else:  # later notes of the burst see this one in its cluster
-                next(c for c in clusters if c.id == placement.cluster_id).note_ids.append(note.id)
-            placements.append((note.id, placement))
-        return fresh, placements
-
-    fresh, placements = (run or _inline)(compute)
+    fresh, placements, keys = (run or _inline)(
+        jobs.place, pending, data["notes"], data["previous"], station.workshop.language,
+        _keys(station),
+    )  # fmt: skip
     with write_transaction():
         _keep_vectors(fresh)
-        keys.save()
+        _save_keys(station, keys)
         rows = {c.key: c for c in station.clusters}
         last = max((c.position for c in rows.values()), default=-1)
         for note_id, placement in placements:
@@ -290,27 +255,21 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
     language = station.workshop.language
     data = _load(station)
     notes = data["notes"]
-    keys = KeyMaker(station)
-
-    def compute():
-        fresh = _embed_missing(notes)
-        result = engine.cluster_notes(
-            _with_vectors(notes, fresh),
-            language,
-            granularity=float(station.granularity),
-            previous=data["previous"],
-            moves=data["moves"],
-            prompt=station.prompt,
-            next_id=keys,
-        )
-        return fresh, result
-
-    fresh, result = (run or _inline)(compute)
+    fresh, result, keys = (run or _inline)(
+        jobs.cluster,
+        notes,
+        language,
+        _keys(station),
+        granularity=float(station.granularity),
+        previous=data["previous"],
+        moves=data["moves"],
+        prompt=station.prompt,
+    )
     with write_transaction():
         _keep_vectors(fresh)  # kept even when the clustering is dropped below
         if _fingerprint(station) != data["fingerprint"]:
             return False
-        keys.save()
+        _save_keys(station, keys)
         _save(station, result.clusters, only={n.id for n in notes})
     _broadcast(station)
     return True
@@ -360,14 +319,20 @@ class Scheduler:
             self.request(app, station_id)
 
 
-def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run CPU work in a real thread under gevent, so the event loop keeps serving sockets
-    (numpy and the embedding model release the GIL for their heavy parts)."""
-    if current_app.config["ASYNC_MODE"] == "gevent":
-        import gevent
+_offloader = None
 
-        return gevent.get_hub().threadpool.apply(fn, args, kwargs)
-    return fn(*args, **kwargs)
+
+def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a CPU-heavy job of `stations.topic_jobs` in the worker process when serving
+    (gevent), so the event loop keeps its core and the GIL; inline otherwise."""
+    global _offloader
+    if current_app.config["ASYNC_MODE"] != "gevent":
+        return fn(*args, **kwargs)
+    if _offloader is None:
+        from .offload import Offloader
+
+        _offloader = Offloader()
+    return _offloader.call(fn, *args, **kwargs)
 
 
 def _place_then_recluster(station_id: int) -> bool:
@@ -421,7 +386,10 @@ def warm_up(app: Flask) -> None:
 
     def load() -> None:
         with app.app_context():
-            _off_loop(engine.embed_texts, ["Gallery Walk"])
+            try:
+                _off_loop(jobs.warm_up)
+            except Exception:  # the first real job starts a fresh worker
+                app.logger.exception("warming up the clustering worker failed")
 
     socketio.start_background_task(load)
 
@@ -450,9 +418,9 @@ def _note(station: Station, note_id: Any) -> Note:
 def _new_cluster(station: Station, label: str = "") -> Cluster:
     """Inside a write transaction."""
     last = station.clusters.order_by(Cluster.position.desc()).first()
-    keys = KeyMaker(station)
+    keys = _keys(station)
     key = keys()
-    keys.save()
+    _save_keys(station, keys)
     return Cluster.create(
         station=station,
         key=key,
@@ -524,17 +492,11 @@ def split_cluster(station: Station, key: Any) -> None:
         raise SteeringError("cannot_split")
     language = station.workshop.language
 
-    def compute():
-        fresh = _embed_missing(notes)
-        found = engine.cluster_notes(
-            _with_vectors(notes, fresh),
-            language,
-            granularity=engine.GRANULARITY_RANGE[1],
-            prompt=station.prompt,
-        )
-        return fresh, found.clusters
-
-    fresh, parts = _off_loop(compute)
+    fresh, found, _ = _off_loop(
+        jobs.cluster, notes, language, granularity=engine.GRANULARITY_RANGE[1],
+        prompt=station.prompt,
+    )  # fmt: skip
+    parts = found.clusters
     if len(parts) < 2:  # nothing to tell apart: one note per cluster is no use either
         half = len(notes) // 2
         parts = [

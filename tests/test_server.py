@@ -104,3 +104,42 @@ def test_cross_origin_socket_is_refused(live):
 def test_static_assets_are_served_from_the_package(live):
     r = requests.get(live["base"] + "/static/vendor/socket.io-4.8.1.min.js", timeout=5)
     assert r.status_code == 200 and b"Socket.IO v4.8.1" in r.content
+
+
+def test_the_wall_hears_clusters_from_the_worker_process(live):
+    """Placement and re-clustering run in the clustering worker process; the wall hears
+    clusters_updated with every new note placed."""
+    base, links = live["base"], live["links"]
+    token = links["stations"][2]["token"]
+    updates = []
+    done = threading.Event()
+    wall = connect(base)
+    phone = connect(base)
+    posted = set()
+
+    def on_clusters(state):
+        updates.append(state)
+        placed = {n for c in state["clusters"] for n in c["note_ids"]}
+        if state["station"] == token and posted and posted <= placed:
+            done.set()
+
+    try:
+        wall.on("clusters_updated", on_clusters)
+        wall.call(
+            "join_wall", {"workshop": links["workshop"]["code"], "key": links["workshop"]["key"]}
+        )
+        for i, text in enumerate(
+            [
+                "Windrad-Strom für das Dorf",
+                "Windkraft mit Bürgerbeteiligung",
+                "Radwege digital planen",
+            ]
+        ):
+            reply = phone.call(
+                "post_note", {"station": token, "text": text, "client_id": f"cluster-live-{i}"}
+            )
+            posted.add(reply["note"]["id"])
+        assert done.wait(20), f"notes never placed: {updates[-1:] if updates else 'no update'}"
+    finally:
+        wall.disconnect()
+        phone.disconnect()

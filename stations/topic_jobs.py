@@ -1,0 +1,79 @@
+"""The CPU-heavy clustering jobs of a station, as plain functions of plain data.
+
+The web app runs them in a separate worker process (so the event loop that serves the
+sockets keeps a core and the GIL to itself), or inline in tests and the CLI. Everything they
+take and return can be pickled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from stations import clustering as engine
+
+
+@dataclass
+class KeyCounter:
+    """Cluster ids "c<n>" after the last one handed out; the caller stores `last` back."""
+
+    last: int
+
+    def __call__(self) -> str:
+        self.last += 1
+        return f"c{self.last}"
+
+
+def embed_missing(notes: list[engine.Note]) -> dict:
+    """Vectors for the notes that have none yet: note id -> float32 vector."""
+    missing = [n for n in notes if n.vector is None]
+    vectors = engine.embed_texts([n.text for n in missing]) if missing else None
+    if vectors is None:  # nothing to do, or no embedder installed: keyword views alone
+        return {}
+    return {n.id: v.astype(np.float32) for n, v in zip(missing, vectors, strict=True)}
+
+
+def with_vectors(notes: list[engine.Note], fresh: dict) -> list[engine.Note]:
+    return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
+
+
+def place(
+    pending: list[engine.Note],
+    wall: list[engine.Note],
+    previous: list[engine.Cluster],
+    lang: str,
+    keys: KeyCounter,
+) -> tuple[dict, list[tuple], KeyCounter]:
+    """Fast path for a burst of new notes: each joins its nearest cluster or starts a single;
+    later notes of the burst see the earlier ones. Returns (new vectors, [(note id,
+    placement)], keys)."""
+    fresh = embed_missing(pending)
+    vectors = {n.id: n.vector for n in wall if n.vector is not None} | fresh
+    clusters = [
+        engine.Cluster(c.id, list(c.note_ids), c.label, c.pinned, c.label_locked) for c in previous
+    ]
+    placements = []
+    for note in with_vectors(pending, fresh):
+        placement = engine.assign(note, clusters, vectors, lang=lang, next_id=keys)
+        if placement.cluster is not None:
+            clusters.append(placement.cluster)
+        else:
+            next(c for c in clusters if c.id == placement.cluster_id).note_ids.append(note.id)
+        placements.append((note.id, placement))
+    return fresh, placements, keys
+
+
+def cluster(
+    notes: list[engine.Note], lang: str, keys: KeyCounter | None = None, **options
+) -> tuple[dict, engine.Clustering, KeyCounter | None]:
+    """Full clustering of a station (options go to `engine.cluster_notes`)."""
+    fresh = embed_missing(notes)
+    result = engine.cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, **options)
+    return fresh, result, keys
+
+
+def warm_up() -> bool:
+    """Load the embedding model (the first note should not wait for it)."""
+    engine.embed_texts(["Gallery Walk"])
+    return True
