@@ -229,19 +229,26 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     )  # fmt: skip
     with write_transaction():
         _keep_vectors(fresh)
-        _save_keys(station, keys)
+        keys.last = max(keys.last, _keys(station).last)  # a re-clustering may have run meanwhile
         rows = {c.key: c for c in station.clusters}
+        made: dict[str, Cluster] = {}  # the job's new single clusters, by the job's key
         last = max((c.position for c in rows.values()), default=-1)
         for note_id, placement in placements:
-            row = rows.get(placement.cluster_id)
-            if row is None:
+            if placement.cluster_id in made:  # joined a single made earlier in this burst
+                row = made[placement.cluster_id]
+            elif placement.cluster is None:
+                row = rows.get(placement.cluster_id)
+                if row is None:
+                    continue  # its cluster is gone: the next re-clustering places the note
+            else:
+                # a fresh key here, in the transaction: the job's own may have been taken
                 last += 1
-                label = placement.cluster.label if placement.cluster else ""
                 row = Cluster.create(
-                    station=station, key=placement.cluster_id, label=label[:80], position=last
+                    station=station, key=keys(), label=placement.cluster.label[:80], position=last
                 )
-                rows[row.key] = row
+                made[placement.cluster_id] = row
             Note.update(cluster=row).where((Note.id == note_id) & Note.cluster.is_null()).execute()
+        _save_keys(station, keys)
     _broadcast(station)
 
 

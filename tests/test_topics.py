@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gallery import topics
-from gallery.models import Cluster, Note
+from gallery.models import Cluster, Note, Station
 
 NOTES = [
     "Rufbus per App bestellen",
@@ -319,3 +319,20 @@ def test_vectors_of_another_model_are_recomputed(client, workshop):
     assert again.vector_kind == topics.EMBEDDING_ID
     old, new = (np.frombuffer(v, dtype=np.float32) for v in (first.vector, again.vector))
     assert np.allclose(old, new, atol=1e-4)  # batch and single embedding differ in the last bits
+
+
+def test_a_burst_of_notes_is_placed_together(app, workshop):
+    """Notes stored at once (a room posting together) are placed in one fast-path run; a
+    note may join a single made earlier in the same burst; ids stay unique."""
+    from stations.notes import NoteIn
+
+    _, _, (s1, _) = workshop
+    with app.app_context():
+        for i, text in enumerate(NOTES):
+            Note.store(s1, NoteIn(text, f"burst-{i:04d}"))
+        topics.place_pending(s1.id)
+    clusters = state(s1)["clusters"]
+    placed = [n for c in clusters for n in c["note_ids"]]
+    assert sorted(placed) == sorted(n.id for n in Note.select()) and len(set(placed)) == len(placed)
+    assert len({c["id"] for c in clusters}) == len(clusters)
+    assert Station.get_by_id(s1.id).cluster_seq >= max(int(c["id"][1:]) for c in clusters)
