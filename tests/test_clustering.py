@@ -383,6 +383,61 @@ def test_english_labels_have_no_stop_words() -> None:
     assert any("PIN" in c.label for c in result.clusters)
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("de", ["per", "pro", "via", "bzw", "ggf", "evtl", "inkl", "ca", "zb", "sowie", "laut"]),
+        ("en", ["per", "via", "vs", "etc", "within", "without", "towards", "upon", "among"]),
+    ],
+)
+def test_function_words_are_stop_words(lang: str, words: list[str]) -> None:
+    stop = GERMAN_STOP_WORDS if lang == "de" else ENGLISH_STOP_WORDS
+    assert [w for w in words if w not in stop] == []
+
+
+def test_prepositions_stay_out_of_labels() -> None:
+    texts = ["Rufbus per App", "Rufbus per App buchen", "Bürgerbus per App", "Rufbus via App"]
+    vectors = np.tile(np.eye(1, 8, dtype=np.float32), (len(texts), 1))  # one topic
+    notes = [Note(i, t, vectors[i]) for i, t in enumerate(texts)]
+    result = cluster_notes(notes, "de", embedder=None)
+    for c in result.clusters:
+        assert not {"per", "via"} & {w.lower() for w in label_words(c.label)}, c.label
+    (label,) = clustering.label_clusters([texts], "de")
+    assert set(label_words(label)) == {"Rufbus", "App"}
+
+
+def test_vectors_of_another_kind_count_as_missing() -> None:
+    """A wall mixing vectors of two lengths (an embedding changed) is still clustered:
+    the odd ones are recomputed, or dropped with the keyword views taking over."""
+    good = topic_embedder(GERMAN_WALL)
+    notes = [
+        Note(i, t, good[i] if i % 3 else np.ones(5, np.float32)) for i, t in enumerate(GERMAN_WALL)
+    ]
+    assert_partition(cluster_notes(notes, "de", embedder=topic_embedder), notes)
+    assert_partition(cluster_notes(notes, "de", embedder=None), notes)
+    stored = {n.id: n.vector for n in notes}
+    clusters = cluster_notes(notes, "de", embedder=topic_embedder).clusters
+    placed = assign(
+        Note(99, "Busse im Takt", np.ones(7, np.float32)),
+        clusters,
+        stored,
+        lang="de",
+        embedder=topic_embedder,
+    )
+    assert placed.cluster_id
+
+
+def test_default_embedding_id_and_length() -> None:
+    vectors = embed_texts(["Rufbus per App"])
+    kind = clustering.default_embedding_id()
+    if vectors is None:
+        assert kind is None
+        return
+    assert kind == clustering.EMBEDDING_ID
+    assert vectors.shape == (1, clustering.EMBEDDING_DIM)
+    assert vectors.dtype == np.float32
+
+
 def test_labels_are_unique_on_a_wall() -> None:
     texts = ["Radwege", "Radwege", "Radwege!", "Radwege?", "Radwege."]
     vectors = np.eye(5, dtype=np.float32)  # all apart: five singles, one word each
