@@ -1,0 +1,76 @@
+"""The same core flow on PostgreSQL (the database for several processes)."""
+
+import os
+import secrets
+
+import pytest
+
+from tests.support import need
+
+PG = os.environ.get("GALLERY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url():
+    try:
+        import psycopg2
+    except ImportError:
+        need(False, "psycopg2 is not installed (pip install -e '.[test]')")
+    try:
+        admin = psycopg2.connect(PG, connect_timeout=3)
+    except psycopg2.OperationalError as err:
+        need(False, f"PostgreSQL is not reachable at {PG}: {err}")
+    admin.autocommit = True
+    name = "gallery_test_" + secrets.token_hex(4)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    yield PG.rsplit("/", 1)[0] + "/" + name
+    from gallery import db
+
+    db.close()
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
+    from gallery import create_app, socketio, topics
+    from gallery.models import Note, Station
+
+    app = create_app(
+        {
+            "DATABASE": pg_url,
+            "ASYNC_MODE": "threading",
+            "SECRET_KEY": "t",
+            "INSTANCE_PATH": str(tmp_path),
+            "CLUSTER_DELAY": 0,
+        }
+    )
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    created = client.post(
+        "/new",
+        data={
+            "title": "PG",
+            "station_title": ["Mobilität"],
+            "station_prompt": ["Wie kommen wir hin?"],
+        },
+    )
+    assert created.status_code == 303
+    station = Station.get()
+    url = f"/api/v1/stations/{station.token}/notes"
+    texts = ["Rufbus per App", "Carsharing auf dem Land", "Rufbus am Wochenende"]
+    for i, text in enumerate(texts):
+        assert client.post(url, json={"text": text, "client_id": f"pg-{i:06d}"}).status_code == 201
+    again = client.post(url, json={"text": "anders", "client_id": "pg-000000"})
+    assert again.status_code == 200 and again.get_json()["note"]["text"] == texts[0]
+    assert Note.select().count() == 3
+    state = topics.clusters_state(station)
+    assert sorted(n for c in state["clusters"] for n in c["note_ids"]) == sorted(
+        n.id for n in Note.select()
+    )
+    wall = socketio.test_client(app, flask_test_client=client)
+    ws = station.workshop
+    client.get(f"/w/{ws.code}")  # not logged in: no key in the session
+    ack = wall.emit("split_cluster", {"station": station.token, "cluster": "c1"}, callback=True)
+    assert ack["error"]["code"] == "forbidden"
