@@ -226,3 +226,98 @@ def cluster(lang: str) -> None:
     for line in run_cli(sys.stdin, lang):
         click.echo(line)
         sys.stdout.flush()  # one answer per line, as it is ready (pipes, interactive use)
+
+
+@main.command("export")
+@click.argument("code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "json", "md", "html"]),
+    default="xlsx",
+    show_default=True,
+)
+@click.option(
+    "--sep",
+    type=click.Choice([";", ","]),
+    default=";",
+    show_default=True,
+    help="CSV delimiter (';' for German Excel).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write; '-' or none: standard output.",
+)
+@db_option
+def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | None) -> None:
+    """Export a workshop's results (any time, also during the session)."""
+    from flask import g
+
+    from .models import Workshop
+    from .staff import export_bytes, report_html
+
+    app = _app(db)
+    with app.app_context():
+        workshop = Workshop.get_or_none(Workshop.code == code.upper())
+        if workshop is None:
+            raise click.ClickException(f"no workshop with the code {code!r}")
+        if fmt == "html":
+            with app.test_request_context():
+                g.workshop = workshop  # the report in the workshop's language
+                body = report_html(workshop).encode()
+        else:
+            body = export_bytes(workshop, fmt, sep)
+    if output in (None, "-"):
+        sys.stdout.buffer.write(body)
+    else:
+        with open(output, "wb") as f:
+            f.write(body)
+        click.echo(f"{output}: {len(body):,} bytes", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.File("rb"))
+@public_url_option
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+def import_command(file, public_url, db, as_json) -> None:
+    """Recreate a workshop from its JSON export (with a new facilitator key)."""
+    from stations.export import ExportError, from_json
+
+    from .results import restore
+
+    try:
+        data = from_json(json.load(file))
+    except (ValueError, ExportError) as err:
+        raise click.ClickException(f"not a Gallery Walk export: {err}") from None
+    app = _app(db, public_url)
+    with app.app_context():
+        workshop, key = restore(data)
+        _print_links(_links(app, workshop, key, _guess_base(public_url, 8000)), as_json)
+
+
+@main.command()
+@click.option(
+    "--days", type=int, default=None, help="Override GALLERY_RETENTION_DAYS for this run."
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@db_option
+def purge(days: int | None, dry_run: bool, db: str | None) -> None:
+    """Delete workshops whose last note (or creation) is older than the retention period.
+    Meant for cron: `gallery purge` daily; silent when there is nothing to do."""
+    from .retention import expired, purge_workshop
+
+    app = _app(db)
+    days = app.config["RETENTION_DAYS"] if days is None else days
+    if days <= 0:
+        raise click.ClickException("no retention period: set GALLERY_RETENTION_DAYS or --days")
+    with app.app_context():
+        for workshop, last in expired(days):
+            action = "would delete" if dry_run else "deleted"
+            if not dry_run:
+                purge_workshop(workshop)
+            click.echo(
+                f"{action} {workshop.code} {workshop.title!r} (last activity {last:%Y-%m-%d})"
+            )

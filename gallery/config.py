@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": "",
     # Send Secure cookies (set when serving behind https).
     "SECURE_COOKIES": False,
+    # Days after its last note (or its creation) that `gallery purge` deletes a workshop.
+    # 0: keep everything.
+    "RETENTION_DAYS": 0,
     # Seconds of quiet before a station is re-clustered in full, and the longest wait while
     # notes keep coming. 0: re-cluster at once, inline (tests).
     "CLUSTER_DELAY": 1.5,

@@ -50,6 +50,9 @@ class Workshop(BaseModel):
     language = pw.CharField(max_length=2, default="de")
     key_hash = pw.CharField(max_length=64)
     created_at = pw.DateTimeField(default=utcnow)
+    # Participants of an imported workshop (`gallery import`): the export counts them, the
+    # notes no longer say who wrote what.
+    imported_participants = pw.IntegerField(default=0)
 
     @classmethod
     def create_with_key(cls, title: str, language: str = "de") -> tuple[Workshop, str]:
@@ -68,8 +71,11 @@ class Workshop(BaseModel):
             return False
         return hmac.compare_digest(hash_key(key), self.key_hash)
 
-    def ordered_stations(self):
-        return self.stations.order_by(Station.position, Station.id)
+    def ordered_stations(self) -> list[Station]:
+        """A list, not a lazy query: a SELECT left half-read keeps an SQLite read snapshot
+        open, and a write begun meanwhile fails at once with "database is locked" when
+        another process has committed since (found with `gallery demo` beside a busy server)."""
+        return list(self.stations.order_by(Station.position, Station.id))
 
     def to_dict(self) -> dict:
         return {

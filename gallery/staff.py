@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from peewee import fn
 
-from . import public_url, realtime
+from stations import export
+
+from . import public_url, realtime, results
 from .access import (
     admin_required,
     check_admin_password,
@@ -14,7 +28,7 @@ from .access import (
     require_facilitator,
     workshop_or_404,
 )
-from .db import write_transaction
+from .db import utcnow, write_transaction
 from .models import LANGUAGES, Note, Station, Workshop
 from .participant import station_url
 
@@ -257,3 +271,83 @@ def posters(code: str):
         short_urls={i: public_url.short(u) for i, u in urls.items()},
         join_url=public_url.short(public_url.base_url()),
     )
+
+
+# --- results: exports, the printable report, deleting a workshop ---------------------------
+
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+def _results_access(code: str) -> Workshop:
+    """Exports need the workshop's key (facilitator) or, when one is set, the admin password."""
+    g.workshop = workshop_or_404(code)
+    if not (admin_required() and session.get("admin") is True):
+        require_facilitator(g.workshop)
+    return g.workshop
+
+
+def export_bytes(workshop: Workshop, fmt: str, delimiter: str = ";") -> bytes:
+    """The workshop in one of EXPORTS' formats (shared by the downloads and the CLI)."""
+    data = results.collect(workshop)
+    if fmt == "csv":
+        return export.to_csv(data, delimiter=delimiter)
+    if fmt == "xlsx":
+        return export.to_xlsx(data)
+    if fmt == "json":
+        return json.dumps(export.to_json(data), ensure_ascii=False, indent=2).encode()
+    return export.to_markdown(data).encode()
+
+
+@bp.get("/w/<code>/export.<fmt>")
+def download(code: str, fmt: str):
+    workshop = _results_access(code)
+    if fmt not in EXPORTS:
+        abort(404)
+    delimiter = "," if request.args.get("sep") == "comma" else ";"
+    body = export_bytes(workshop, fmt, delimiter)
+    name = f"gallery-walk-{workshop.code}-{utcnow():%Y-%m-%d}.{fmt}"
+    response = Response(body, mimetype=EXPORTS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"  # taken during the session: always fresh
+    return response
+
+
+def report_html(workshop: Workshop) -> str:
+    """The printable "Fotoprotokoll" (the view and `gallery export --format html`)."""
+    data = results.collect(workshop)
+    visible_total = sum(1 for s in data.stations for n in s.notes if not n.hidden)
+    return render_template(
+        "staff/report.html",
+        workshop=workshop,
+        data=data,
+        now=utcnow(),
+        visible_total=visible_total,
+        sections=export.sections,  # the same topics and single ideas as every other format
+    )
+
+
+@bp.get("/w/<code>/report")
+def report(code: str):
+    """The browser prints it to a good PDF."""
+    return report_html(_results_access(code))
+
+
+@bp.post("/w/<code>/delete")
+def delete_workshop(code: str):
+    """Delete a workshop with everything in it; the code must be typed to confirm."""
+    workshop, _key = _facilitated(code)
+    typed = (request.form.get("confirm") or "").strip().upper()
+    if typed != workshop.code:
+        return redirect(url_for("staff.manage", code=workshop.code, error="confirm") + "#delete",
+                        code=303)  # fmt: skip
+    tokens = [s.token for s in workshop.stations]
+    with write_transaction():
+        workshop.delete_instance(recursive=True)
+    for token in tokens:  # open phones and walls learn at once that it is gone
+        realtime.broadcast_station_removed(workshop, token)
+    return redirect(url_for("participant.home", deleted=1), code=303)

@@ -493,7 +493,7 @@ def split_cluster(station: Station, key: Any) -> None:
         row = _cluster(station, key)
     notes = [
         engine.Note(n.id, n.text, _vector(n.vector, n.vector_kind))
-        for n in row.notes.where(Note.hidden == False).order_by(Note.id)  # noqa: E712
+        for n in list(row.notes.where(Note.hidden == False).order_by(Note.id))  # noqa: E712
     ]
     if len(notes) < 2:
         raise SteeringError("cannot_split")

@@ -135,7 +135,7 @@ def test_english_workshop_and_accept_language(client, app):
 
     with app.app_context():
         ws, _ = create_workshop("Summit", "en", [("Roads", "What next?")])
-        station = ws.ordered_stations().first()
+        station = ws.ordered_stations()[0]
     html = client.get(f"/s/{station.token}", headers={"Accept-Language": "de"}).get_data(True)
     assert '<html lang="en">' in html and "Post note" in html
     home_de = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(True)
@@ -290,7 +290,7 @@ def test_cannot_touch_another_workshops_station(client, app, workshop):
     ws, key, _ = workshop
     with app.app_context():
         other, _ = create_workshop("Andere", "de", [("Fremd", "")])
-        foreign = other.ordered_stations().first()
+        foreign = other.ordered_stations()[0]
     login(client, ws, key)
     response = client.post(f"/w/{ws.code}/stations/{foreign.token}", data={"title": "gekapert"})
     assert response.status_code == 404

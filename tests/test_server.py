@@ -33,7 +33,7 @@ def live(tmp_path_factory):
         check=True,
     )
     server = start_server(port, db, env)
-    yield {"base": base, "links": json.loads(made.stdout)}
+    yield {"base": base, "links": json.loads(made.stdout), "db": db, "env": env}
     stop(server)
 
 
@@ -143,3 +143,41 @@ def test_the_wall_hears_clusters_from_the_worker_process(live):
     finally:
         wall.disconnect()
         phone.disconnect()
+
+
+def test_cli_writes_beside_a_busy_server(live, tmp_path):
+    """`gallery demo` (another process) writes into the database while the server stores
+    and clusters notes: SQLite must wait for the lock, never fail with "database is locked"."""
+    base, links = live["base"], live["links"]
+    token = links["stations"][0]["token"]
+    db = str(live["db"])
+    stop = threading.Event()
+    posted = []
+
+    def post():
+        i = 0
+        while not stop.is_set() and i < 400:
+            r = requests.post(
+                f"{base}/api/v1/stations/{token}/notes",
+                timeout=10,
+                json={"text": f"Idee Nummer {i}", "client_id": f"busy-{i:06d}"},
+            )
+            posted.append(r.status_code)
+            i += 1
+
+    writer = threading.Thread(target=post)
+    writer.start()
+    try:
+        for _ in range(3):
+            done = subprocess.run(
+                [gallery_bin(), "demo", "--json", "--db", db],
+                capture_output=True,
+                text=True,
+                env=live["env"],
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr[-1500:]
+    finally:
+        stop.set()
+        writer.join(30)
+    assert posted and set(posted) == {201}

@@ -1,0 +1,102 @@
+"""A workshop's results as plain data for `stations.export`, read from the models.
+
+Every export (downloads, the printable report, `gallery export`) goes through `collect`, so
+they all show the same thing: the notes, their topic clusters and, as they exist, votes and
+replies.
+"""
+
+from __future__ import annotations
+
+from peewee import fn
+
+from stations.export import ExportCluster, ExportNote, ExportStation, ExportWorkshop
+
+from .models import Cluster, Note, Station, Workshop
+
+
+def _station(station: Station) -> ExportStation:
+    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    key_of = {c.id: c.key for c in clusters}
+    notes = list(station.notes.order_by(Note.created_at, Note.id))
+    members: dict[str, list[int]] = {c.key: [] for c in clusters}
+    for note in notes:
+        if note.cluster_id in key_of and not note.hidden:
+            members[key_of[note.cluster_id]].append(note.id)
+    return ExportStation(
+        number=station.number,
+        title=station.title,
+        prompt=station.prompt,
+        notes=tuple(
+            ExportNote(
+                id=n.id,
+                text=n.text,
+                author=n.author,
+                created_at=n.created_at,
+                hidden=n.hidden,
+                cluster=None if n.hidden else key_of.get(n.cluster_id),
+            )
+            for n in notes
+        ),
+        clusters=tuple(
+            ExportCluster(id=c.key, label=c.label, note_ids=tuple(members[c.key]))
+            for c in clusters
+            if members[c.key]
+        ),
+    )
+
+
+def participants(workshop: Workshop) -> int:
+    """Distinct anonymous participants who posted (paper notes typed in count as none)."""
+    counted = (
+        Note.select(fn.COUNT(Note.participant.distinct()))
+        .join(Station)
+        .where((Station.workshop == workshop) & (Note.participant != ""))
+        .scalar()
+    ) or 0
+    return counted + workshop.imported_participants
+
+
+def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
+    """Recreate an exported workshop (`gallery import`): stations, notes with their times,
+    authors and hidden flags, clusters with their labels. A new facilitator key is made (the
+    export never contains one); the code is kept unless another workshop has it."""
+    from .db import write_transaction
+
+    with write_transaction():
+        workshop, key = Workshop.create_with_key(data.title, data.language)
+        if not Workshop.select().where(Workshop.code == data.code).exists():
+            workshop.code = data.code
+        workshop.created_at = data.created_at
+        workshop.imported_participants = data.participants
+        workshop.save()
+        for position, item in enumerate(data.stations):
+            station = Station.create(
+                workshop=workshop, title=item.title, prompt=item.prompt, position=position
+            )
+            rows = {}
+            for index, cluster in enumerate(item.clusters):
+                rows[cluster.id] = Cluster.create(
+                    station=station, key=cluster.id, label=cluster.label, position=index,
+                    label_manual=True,  # as the facilitator left it
+                )  # fmt: skip
+            last = max((int(k[1:]) for k in rows if k[1:].isdigit()), default=0)
+            Station.update(cluster_seq=last).where(Station.id == station.id).execute()
+            for n, note in enumerate(item.notes):
+                Note.create(
+                    station=station, text=note.text, author=note.author,
+                    client_id=f"import{note.id:08d}{n:04d}", created_at=note.created_at,
+                    hidden=note.hidden, cluster=rows.get(note.cluster),
+                    cluster_manual=note.cluster in rows,
+                )  # fmt: skip
+    return workshop, key
+
+
+def collect(workshop: Workshop) -> ExportWorkshop:
+    return ExportWorkshop(
+        code=workshop.code,
+        title=workshop.title,
+        language=workshop.language,
+        created_at=workshop.created_at,
+        stations=tuple(_station(s) for s in workshop.ordered_stations()),
+        participants=participants(workshop),
+    )

@@ -1,0 +1,524 @@
+"""stations.export: golden files, XLSX read back, formula injection, JSON round trip.
+
+The golden files in tests/golden/ are compared byte for byte. After an intended change to
+an export format, rewrite them and review the diff before committing:
+
+    GALLERY_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_export.py
+
+No test here needs the app, the database or the clock; timings are measured in
+bench/export.py, never asserted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import zipfile
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from stations.export import (
+    COLUMNS,
+    ExportCluster,
+    ExportError,
+    ExportNote,
+    ExportStation,
+    ExportWorkshop,
+    escape_markdown,
+    from_json,
+    headers,
+    inert,
+    rows,
+    sheet_name,
+    to_csv,
+    to_json,
+    to_json_bytes,
+    to_markdown,
+    to_xlsx,
+)
+
+openpyxl = pytest.importorskip("openpyxl")
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("GALLERY_UPDATE_GOLDEN") == "1"
+BOM = b"\xef\xbb\xbf"
+
+INJECTIONS = [
+    "=1+1",
+    "+SUM(A1)",
+    "-2+3",
+    "@cmd",
+    "\t=1",
+    "\r=1",
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "-",
+    "- Punkt eins",
+]
+
+
+def t(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2024, 5, day, hour, minute)
+
+
+def make_workshop() -> ExportWorkshop:
+    """German, two stations: a topic, a single, a note without cluster, a hidden note, an
+    author, replies, votes, umlauts, emoji, a multi-line note and HTML/Markdown-like text."""
+    breitband = ExportStation(
+        number=1,
+        title="Breitband & Glasfaser",
+        prompt="Was kommt nach dem Ausbau?\nWer profitiert?",
+        notes=(
+            ExportNote(
+                1,
+                "Glasfaser bis in jedes Dorf 🚀",
+                "Jürgen",
+                t(3, 9, 5),
+                cluster="c1",
+                plus_ones=3,
+                votes=2,
+                replies=("Ja, unbedingt!", "Und die Kosten?"),
+            ),
+            ExportNote(
+                2,
+                "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern",
+                None,
+                t(3, 9, 7),
+                cluster="c1",
+                plus_ones=1,
+            ),
+            ExportNote(
+                3,
+                "<script>alert('x')</script> **fett** [Link](http://evil.example)",
+                "Ümit",
+                t(3, 9, 8),
+                cluster="c2",
+            ),
+            ExportNote(4, "# Keine Überschrift\n- keine Liste\n1. keine Nummer", None, t(3, 9, 9)),
+            ExportNote(5, "Beleidigender Text", None, t(3, 9, 10), hidden=True, cluster="c1"),
+        ),
+        clusters=(
+            ExportCluster("c1", "Glasfaser-Ausbau", (2, 1, 5)),
+            ExportCluster("c2", "Einzelne Notiz", (3,)),
+        ),
+    )
+    verwaltung = ExportStation(
+        number=2,
+        title="Verwaltung: digital?",
+        prompt="Was soll online gehen?",
+        notes=(
+            ExportNote(10, "Ummeldung online", "Anna", t(3, 10, 1), cluster="k", votes=4),
+            ExportNote(
+                11,
+                "Kfz-Zulassung ohne Termin",
+                None,
+                t(3, 10, 2),
+                cluster="k",
+                replies=("=geht schon in Hessen",),
+            ),
+            ExportNote(12, "=1+1", "@bob", t(3, 10, 3)),
+        ),
+        clusters=(ExportCluster("k", "Bürgerdienste", (10, 11)),),
+    )
+    return ExportWorkshop(
+        code="DG24",
+        title="Digital-Gipfel 2024",
+        language="de",
+        created_at=t(3, 8, 30),
+        stations=(breitband, verwaltung),
+        participants=27,
+    )
+
+
+@pytest.fixture
+def workshop() -> ExportWorkshop:
+    return make_workshop()
+
+
+@pytest.fixture
+def english(workshop: ExportWorkshop) -> ExportWorkshop:
+    return replace(workshop, language="en", title="Digital Summit")
+
+
+def check_golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"{path} missing: run with GALLERY_UPDATE_GOLDEN=1"
+    assert data == path.read_bytes(), f"{name} differs from the golden file"
+
+
+def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
+    assert data.startswith(BOM)
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=delimiter))
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+def test_csv_golden(workshop: ExportWorkshop) -> None:
+    check_golden("export.csv", to_csv(workshop))
+
+
+def test_csv_comma_golden(workshop: ExportWorkshop) -> None:
+    check_golden("export-comma.csv", to_csv(workshop, delimiter=","))
+
+
+def test_markdown_golden(workshop: ExportWorkshop) -> None:
+    check_golden("export.md", to_markdown(workshop).encode("utf-8"))
+
+
+def test_json_golden(workshop: ExportWorkshop) -> None:
+    check_golden("export.json", to_json_bytes(workshop))
+
+
+def test_every_builder_is_deterministic(workshop: ExportWorkshop) -> None:
+    assert to_csv(workshop) == to_csv(make_workshop())
+    assert to_markdown(workshop) == to_markdown(make_workshop())
+    assert to_json_bytes(workshop) == to_json_bytes(make_workshop())
+    assert to_xlsx(workshop) == to_xlsx(make_workshop())
+
+
+# --------------------------------------------------------------------------- rows and CSV
+
+
+def test_rows_follow_the_wall(workshop: ExportWorkshop) -> None:
+    table = rows(workshop)
+    assert len(table) == 8  # every note, hidden included
+    assert all(list(row) == list(COLUMNS) for row in table)
+    first = [(r["note"][:12], r["cluster"]) for r in table[:5]]
+    assert first == [
+        ("Förderung fü", "Glasfaser-Ausbau"),  # wall order from note_ids
+        ("Glasfaser bi", "Glasfaser-Ausbau"),
+        ("Beleidigende", "Glasfaser-Ausbau"),
+        ("<script>aler", "Einzelne Ideen"),  # alone in its cluster
+        ("# Keine Über", "Einzelne Ideen"),  # no cluster
+    ]
+    jurgen = table[1]
+    assert jurgen["station"] == "1. Breitband & Glasfaser"
+    assert jurgen["author"] == "Jürgen"
+    assert (jurgen["plus_ones"], jurgen["votes"]) == (3, 2)
+    assert jurgen["replies"] == "Ja, unbedingt! | Und die Kosten?"
+    assert jurgen["hidden"] == "nein" and table[2]["hidden"] == "ja"
+    assert jurgen["created"] == "2024-05-03 09:05"
+
+
+def test_csv_shape(workshop: ExportWorkshop) -> None:
+    data = to_csv(workshop)
+    assert data.startswith(BOM)
+    assert data.count(b"\r\n") >= 9 and b"\r\n" in data
+    table = read_csv(data)
+    assert table[0] == headers("de")
+    assert table[0][-1] == "Erstellt (UTC)"
+    assert len(table) == 1 + 8
+    multi = next(r for r in table if r[2].startswith("Förderung"))
+    assert multi[2] == "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern"
+    comma = read_csv(to_csv(workshop, delimiter=","), delimiter=",")
+    assert comma == table
+
+
+def test_csv_rejects_an_odd_delimiter(workshop: ExportWorkshop) -> None:
+    with pytest.raises(ValueError):
+        to_csv(workshop, delimiter="|")
+
+
+def test_english_headers_and_words(english: ExportWorkshop) -> None:
+    assert headers("en") == [
+        "Station",
+        "Topic",
+        "Note",
+        "Author",
+        "Plus ones (+1)",
+        "Votes",
+        "Replies",
+        "Hidden",
+        "Created (UTC)",
+    ]
+    table = read_csv(to_csv(english))
+    assert table[0] == headers("en")
+    assert {r[7] for r in table[1:]} == {"yes", "no"}
+    assert "Other ideas" in {r[1] for r in table[1:]}
+    markdown = to_markdown(english)
+    assert "### Other ideas" in markdown and "1 hidden note not listed" in markdown
+    assert "Participants: 27" in markdown
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(english)))
+    assert book.sheetnames[0] == "Summary"
+
+
+# --------------------------------------------------------------------------- formula injection
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_inert_prefixes_every_trigger(text: str) -> None:
+    assert inert(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["", "Hallo", "1+1", "'=1", " =1", "a=b", "Ärger", "🚀"])
+def test_inert_keeps_harmless_text(text: str) -> None:
+    assert inert(text) == text
+
+
+def injected_workshop() -> ExportWorkshop:
+    notes = tuple(
+        ExportNote(i, text, text, t(4, 9, i), cluster="c", replies=(text,))
+        for i, text in enumerate(INJECTIONS, start=1)
+    )
+    station = ExportStation(1, "=EVIL()", "@prompt", notes, (ExportCluster("c", "+label", ()),))
+    return ExportWorkshop("X", "-title", "de", t(4, 8), (station,), 1)
+
+
+def test_csv_cells_are_inert() -> None:
+    table = read_csv(to_csv(injected_workshop()))
+    for row in table:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    by_note = {r[2]: r for r in table[1:]}
+    for text in INJECTIONS:
+        row = by_note["'" + text]
+        assert row[1] == "'+label"
+        assert row[3] == "'" + text  # author
+        assert row[6] == "'" + text  # replies
+
+
+def test_xlsx_cells_are_inert_strings() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(injected_workshop())))
+    values = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s"
+                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+                    values.append(cell.value)
+    for text in INJECTIONS:
+        # XML turns a carriage return into a line feed on reading; the quote still leads.
+        assert values.count("'" + text.replace("\r", "\n")) >= 3  # note, author, replies
+    assert "'-title" in values and "'+label" in values
+    # The raw zip must not contain a single formula element either.
+    with zipfile.ZipFile(io.BytesIO(to_xlsx(injected_workshop()))) as archive:
+        for name in archive.namelist():
+            assert b"<f>" not in archive.read(name), name
+
+
+def test_control_characters_cannot_hide_a_trigger() -> None:
+    note = ExportNote(1, "\x01=1+1", None, t(4, 9))
+    station = ExportStation(1, "S", "P", (note,), ())
+    w = ExportWorkshop("X", "T", "de", t(4, 8), (station,), 1)
+    assert read_csv(to_csv(w))[1][2] == "'=1+1"
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(w))).worksheets[1]
+    assert sheet["C2"].value == "'=1+1"
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_structure(workshop: ExportWorkshop) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(workshop)))
+    assert book.sheetnames == ["Übersicht", "1 Breitband & Glasfaser", "2 Verwaltung digital"]
+    summary = book["Übersicht"]
+    assert summary["A1"].value == "Digital-Gipfel 2024"
+    assert summary["B2"].value == "DG24"
+    assert summary["B3"].value.date() == t(3, 0).date()
+    assert summary["B4"].value == 27
+    assert [c.value for c in summary[7]] == [1, "Breitband & Glasfaser", 5, 1, 1]
+    assert [c.value for c in summary[8]] == [2, "Verwaltung: digital?", 3, 0, 1]
+
+    sheet = book["1 Breitband & Glasfaser"]
+    assert [c.value for c in sheet[1]] == headers("de")
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:I6"
+    assert sheet.max_row == 6
+    jurgen = [c.value for c in sheet[3]]
+    assert jurgen == [
+        "1. Breitband & Glasfaser",
+        "Glasfaser-Ausbau",
+        "Glasfaser bis in jedes Dorf 🚀",
+        "Jürgen",
+        3,
+        2,
+        "Ja, unbedingt! | Und die Kosten?",
+        "nein",
+        t(3, 9, 5),
+    ]
+    assert sheet["C2"].value == "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern"
+    assert sheet["C2"].alignment.wrap_text
+    assert sheet["D2"].value is None  # no author: an empty cell, not ""
+    for letter in "ABCDEFGHI":
+        assert 4 <= sheet.column_dimensions[letter].width <= 60
+
+
+def test_xlsx_is_byte_identical_and_carries_no_build_time(workshop: ExportWorkshop) -> None:
+    first, second = to_xlsx(workshop), to_xlsx(workshop)
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        stamps = {info.date_time for info in archive.infolist()}
+        core = archive.read("docProps/core.xml").decode()
+    assert stamps == {(2024, 5, 3, 8, 30, 0)}
+    assert core.count("2024-05-03T08:30:00Z") == 2  # created and modified
+
+
+def test_sheet_names_are_valid_and_unique() -> None:
+    taken: set[str] = set()
+    wanted = [
+        "Übersicht",
+        "übersicht",
+        "Was? [Ideen]: A/B*C\\D",
+        "x" * 40,
+        "x" * 40,
+        "'quoted'",
+        "",
+        "History",
+    ]
+    names = [sheet_name(w, taken) for w in wanted]
+    assert len({n.casefold() for n in names}) == len(names)
+    for name in names:
+        assert 1 <= len(name) <= 31
+        assert not set(name) & set("[]:*?/\\")
+        assert not name.startswith("'") and not name.endswith("'")
+    assert names[1] == "übersicht (2)"
+    assert names[2] == "Was Ideen A B C D"
+
+
+def test_xlsx_with_duplicate_station_titles() -> None:
+    stations = tuple(ExportStation(1, "[Gleich]" * 8, "", (), ()) for _ in range(3))
+    w = ExportWorkshop("X", "T", "en", t(4, 8), stations, 0)
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(w)))
+    assert len(set(book.sheetnames)) == 4
+    assert all(len(name) <= 31 for name in book.sheetnames)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_json_round_trip_is_exact(workshop: ExportWorkshop) -> None:
+    assert from_json(to_json(workshop)) == workshop
+    assert from_json(json.loads(to_json_bytes(workshop))) == workshop
+    precise = replace(workshop, created_at=datetime(2024, 5, 3, 8, 30, 1, 123456))
+    assert from_json(to_json(precise)) == precise
+
+
+def test_json_is_complete(workshop: ExportWorkshop) -> None:
+    data = to_json(workshop)
+    assert (data["schema"], data["version"]) == ("gallery-walk/export", 1)
+    notes = [n for s in data["stations"] for n in s["notes"]]
+    assert len(notes) == 8 and any(n["hidden"] for n in notes)
+    assert data["stations"][0]["clusters"][0] == {
+        "id": "c1",
+        "label": "Glasfaser-Ausbau",
+        "note_ids": [2, 1, 5],
+    }
+    assert notes[0]["created_at"] == "2024-05-03T09:05:00Z"
+
+
+def broken(path: str, value: object) -> dict:
+    """The fixture's JSON with one value replaced (or removed, for value=...)."""
+    data = to_json(make_workshop())
+    *parents, last = path.split(".")
+    target: object = data
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]  # type: ignore[index]
+    if value is ...:
+        del target[last]  # type: ignore[attr-defined]
+    else:
+        target[int(last) if isinstance(target, list) else last] = value  # type: ignore[index]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "code"),
+    [
+        ("schema", "something/else", "wrong_schema"),
+        ("schema", ..., "wrong_schema"),
+        ("version", 2, "unsupported_version"),
+        ("version", "1", "unsupported_version"),
+        ("version", ..., "missing_field"),
+        ("title", ..., "missing_field"),
+        ("stations.0.notes.0.text", ..., "missing_field"),
+        ("stations.0.clusters.0.note_ids", ..., "missing_field"),
+        ("participants", True, "wrong_type"),
+        ("participants", -1, "invalid_value"),
+        ("stations", {}, "wrong_type"),
+        ("stations.0", [], "wrong_type"),
+        ("stations.0.notes.0.plus_ones", "3", "wrong_type"),
+        ("stations.0.notes.0.hidden", "nein", "wrong_type"),
+        ("stations.0.notes.0.author", 7, "wrong_type"),
+        ("stations.0.notes.0.replies", ["ok", 1], "wrong_type"),
+        ("stations.0.clusters.0.note_ids", [1, "2"], "wrong_type"),
+        ("stations.0.notes.0.created_at", "gestern", "invalid_value"),
+        ("language", "fr", "invalid_value"),
+        ("stations.0.notes.0.cluster", "nope", "unknown_cluster"),
+        ("stations.0.clusters.0.note_ids", [999], "unknown_note"),
+        ("stations.1.notes.0.id", 1, "duplicate_id"),
+        ("stations.1.number", 1, "duplicate_id"),
+    ],
+)
+def test_from_json_error_codes(path: str, value: object, code: str) -> None:
+    with pytest.raises(ExportError) as caught:
+        from_json(broken(path, value))
+    assert caught.value.code == code
+    assert caught.value.message
+
+
+def test_from_json_rejects_a_non_object() -> None:
+    with pytest.raises(ExportError) as caught:
+        from_json([1, 2])
+    assert caught.value.code == "wrong_type"
+
+
+def test_from_json_names_the_place() -> None:
+    with pytest.raises(ExportError) as caught:
+        from_json(broken("stations.0.notes.1.votes", "viele"))
+    assert caught.value.path == "$.stations[0].notes[1].votes"
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def test_markdown_leaves_hidden_notes_out(workshop: ExportWorkshop) -> None:
+    markdown = to_markdown(workshop)
+    assert "Beleidigender" not in markdown
+    assert "*1 ausgeblendete Notiz nicht aufgeführt*" in markdown
+    assert markdown.count("ausgeblendete") == 1  # station 2 has none
+    assert "### Einzelne Ideen" in markdown
+    assert "> Was kommt nach dem Ausbau?\n> Wer profitiert?" in markdown
+    assert "- Glasfaser bis in jedes Dorf 🚀 — *Jürgen* (+1: 3, Stimmen: 2)" in markdown
+    assert "  - Ja, unbedingt!\n  - Und die Kosten?" in markdown
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("# Titel", "\\# Titel"),
+        ("- Liste", "\\- Liste"),
+        ("+ Liste", "\\+ Liste"),
+        ("1. Nummer", "1\\. Nummer"),
+        ("12) Nummer", "12\\) Nummer"),
+        ("> Zitat", "\\> Zitat"),
+        ("===", "\\==="),
+        ("[x](http://e.vil)", "\\[x\\](http://e.vil)"),
+        ("![bild](x.png)", "!\\[bild\\](x.png)"),
+        ("<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>"),
+        ("**fett** _kursiv_ `code`", "\\*\\*fett\\*\\* \\_kursiv\\_ \\`code\\`"),
+        ("a\\b", "a\\\\b"),
+        ("&lt;b&gt;", "\\&lt;b\\&gt;"),
+        ("Forschung & Entwicklung: 3.5 Mio.", "Forschung & Entwicklung: 3.5 Mio."),
+        ("Äpfel – 42 🍏", "Äpfel – 42 🍏"),
+    ],
+)
+def test_escape_markdown(text: str, escaped: str) -> None:
+    assert escape_markdown(text) == escaped
+
+
+def test_markdown_multi_line_note_stays_in_its_bullet(workshop: ExportWorkshop) -> None:
+    markdown = to_markdown(workshop)
+    assert "- \\# Keine Überschrift\\\n  \\- keine Liste\\\n  1\\. keine Nummer\n" in markdown
+    for line in markdown.splitlines():
+        # Only our own headings start a line with "#".
+        assert not line.startswith("#") or line.startswith(("# Digital", "## ", "### "))
