@@ -530,3 +530,33 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
     expect(
         again.locator(f'#column-{token} .group[data-cluster="{moved_to}"] li.sticky')
     ).to_have_count(2)
+
+
+def test_facilitator_downloads_results_and_prints_the_report(people, server, workshop):
+    import io
+
+    import openpyxl
+
+    station = workshop["stations"][0]
+    server.post_note(station["token"], "=SUMME(A1:A9) bitte nicht rechnen")
+    wall = open_wall(people, workshop)
+    wall.locator(".wall__export summary").click()
+    with wall.expect_download() as download:
+        wall.get_by_role("link", name="Excel").click()
+    path = download.value.path()
+    book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
+    assert len(book.sheetnames) == 1 + len(workshop["stations"])
+    values = [c.value for row in book.worksheets[1].iter_rows() for c in row]
+    assert "'=SUMME(A1:A9) bitte nicht rechnen" in values  # inert, still readable
+    assert not any(c.data_type == "f" for row in book.worksheets[1].iter_rows() for c in row)
+
+    laptop = people.page("laptop")
+    laptop.goto(workshop["workshop"]["manage_url"])
+    laptop.get_by_role("link", name=re.compile("Bericht zum Drucken|Printable report")).click()
+    expect(laptop.locator(".report__station")).to_have_count(len(workshop["stations"]))
+    people.shot(laptop, "report", full_page=True)
+    pdf = laptop.pdf(format="A4", print_background=True)
+    assert pdf_pages(pdf) >= 1
+    (people.artifacts / "report.pdf").write_bytes(pdf)
+    csv = laptop.request.get(laptop.url.replace("/report", "/export.csv")).body()
+    assert csv.startswith(b"\xef\xbb\xbf") and io.BytesIO(csv).read().count(b"\n") > 5
