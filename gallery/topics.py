@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from stations import clustering as engine
 from stations import topic_jobs as jobs
@@ -93,12 +93,12 @@ def _vector(blob: bytes | None, kind: str = EMBEDDING_ID) -> np.ndarray | None:
     return np.frombuffer(blob, dtype=np.float32)
 
 
-def _load(station: Station) -> dict[str, Any]:
-    """Everything the engine needs, plus a fingerprint of the manual state."""
+def _load(station: Station, vectors: bool = True) -> dict[str, Any]:
+    """Everything the engine needs, plus a fingerprint of the manual state. Without
+    `vectors` the stored vectors are not read: the worker process has them cached."""
+    fields = [Note.id, Note.text, Note.vector_kind, Note.cluster, Note.cluster_manual]
     rows = list(
-        Note.select(
-            Note.id, Note.text, Note.vector, Note.vector_kind, Note.cluster, Note.cluster_manual
-        )
+        Note.select(*fields, *([Note.vector] if vectors else []))
         .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
         .order_by(Note.id)
     )
@@ -117,7 +117,12 @@ def _load(station: Station) -> dict[str, Any]:
         r.id: key_of[r.cluster_id] for r in rows if r.cluster_manual and r.cluster_id in key_of
     }
     return {
-        "notes": [engine.Note(r.id, r.text, _vector(r.vector, r.vector_kind)) for r in rows],
+        "notes": [
+            engine.Note(r.id, r.text, _vector(r.vector, r.vector_kind) if vectors else None)
+            for r in rows
+        ],
+        # notes whose vector is not stored yet (of the current model)
+        "unstored": {r.id for r in rows if r.vector_kind != EMBEDDING_ID},
         "previous": previous,
         "moves": moves,
         "fingerprint": _fingerprint(station),
@@ -142,9 +147,11 @@ def _fingerprint(station: Station) -> tuple:
     return fresh.granularity, clusters, moved
 
 
-def _keep_vectors(fresh: dict) -> None:
-    """Store new vectors (inside the caller's write transaction): each note is embedded once."""
+def _keep_vectors(fresh: dict, unstored: set[int] | None = None) -> None:
+    """Store new vectors (inside the caller's write transaction), each note's once."""
     for note_id, vector in fresh.items():
+        if unstored is not None and note_id not in unstored:
+            continue
         Note.update(vector=vector.tobytes(), vector_kind=EMBEDDING_ID).where(
             Note.id == note_id
         ).execute()
@@ -205,6 +212,11 @@ def _save_keys(station: Station, keys: jobs.KeyCounter) -> None:
     ).execute()
 
 
+def _worker_has_vectors() -> bool:
+    """Serving: jobs run in the worker process, which caches vectors by text."""
+    return has_app_context() and current_app.config["ASYNC_MODE"] == "gevent"
+
+
 def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
@@ -218,17 +230,17 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     if station is None:
         return
     station = Station.by_token(station.token)
-    data = _load(station)
+    data = _load(station, vectors=not _worker_has_vectors())
     placed = {n for c in data["previous"] for n in c.note_ids}
     pending = [n for n in data["notes"] if n.id not in placed]
     if not pending:
         return
     fresh, placements, keys = (run or _inline)(
         jobs.place, pending, data["notes"], data["previous"], station.workshop.language,
-        _keys(station),
+        _keys(station), data["unstored"],
     )  # fmt: skip
     with write_transaction():
-        _keep_vectors(fresh)
+        _keep_vectors(fresh, data["unstored"])
         keys.last = max(keys.last, _keys(station).last)  # a re-clustering may have run meanwhile
         rows = {c.key: c for c in station.clusters}
         made: dict[str, Cluster] = {}  # the job's new single clusters, by the job's key
@@ -260,20 +272,21 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
         return True
     station = Station.by_token(station.token)
     language = station.workshop.language
-    data = _load(station)
+    data = _load(station, vectors=not _worker_has_vectors())
     notes = data["notes"]
     fresh, result, keys = (run or _inline)(
         jobs.cluster,
         notes,
         language,
         _keys(station),
+        data["unstored"],
         granularity=float(station.granularity),
         previous=data["previous"],
         moves=data["moves"],
         prompt=station.prompt,
     )
     with write_transaction():
-        _keep_vectors(fresh)  # kept even when the clustering is dropped below
+        _keep_vectors(fresh, data["unstored"])  # kept even when the clustering is dropped
         if _fingerprint(station) != data["fingerprint"]:
             return False
         _save_keys(station, keys)

@@ -25,10 +25,17 @@ class KeyCounter:
         return f"c{self.last}"
 
 
+# Text -> vector in the process that runs the jobs: the web app then need not read every
+# note's stored vector and send it over for each job (measured: that, not the clustering,
+# kept the event loop busy). After a restart the cache refills at ~1 ms a note.
+CACHE = engine.EmbeddingCache(max_items=50_000)
+
+
 def embed_missing(notes: list[engine.Note]) -> dict:
-    """Vectors for the notes that have none yet: note id -> float32 vector."""
+    """Vectors for the notes that came without one: note id -> float32 vector (from the
+    cache, or embedded now)."""
     missing = [n for n in notes if n.vector is None]
-    vectors = engine.embed_texts([n.text for n in missing]) if missing else None
+    vectors = engine.embed_texts([n.text for n in missing], cache=CACHE) if missing else None
     if vectors is None:  # nothing to do, or no embedder installed: keyword views alone
         return {}
     return {n.id: v.astype(np.float32) for n, v in zip(missing, vectors, strict=True)}
@@ -38,17 +45,24 @@ def with_vectors(notes: list[engine.Note], fresh: dict) -> list[engine.Note]:
     return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
 
 
+def _only(fresh: dict, keep: set | None) -> dict:
+    """The vectors the caller will store; the rest need not travel back over the pipe."""
+    return fresh if keep is None else {k: v for k, v in fresh.items() if k in keep}
+
+
 def place(
     pending: list[engine.Note],
     wall: list[engine.Note],
     previous: list[engine.Cluster],
     lang: str,
     keys: KeyCounter,
+    keep: set | None = None,
 ) -> tuple[dict, list[tuple], KeyCounter]:
     """Fast path for a burst of new notes: each joins its nearest cluster or starts a single;
-    later notes of the burst see the earlier ones. Returns (new vectors, [(note id,
-    placement)], keys)."""
-    fresh = embed_missing(pending)
+    later notes of the burst see the earlier ones. `wall` notes may come without vectors
+    (then from the cache). Returns (vectors of the notes in `keep`, [(note id, placement)],
+    keys)."""
+    fresh = embed_missing(wall)
     vectors = {n.id: n.vector for n in wall if n.vector is not None} | fresh
     clusters = [
         engine.Cluster(c.id, list(c.note_ids), c.label, c.pinned, c.label_locked) for c in previous
@@ -61,16 +75,20 @@ def place(
         else:
             next(c for c in clusters if c.id == placement.cluster_id).note_ids.append(note.id)
         placements.append((note.id, placement))
-    return fresh, placements, keys
+    return _only(fresh, keep), placements, keys
 
 
 def cluster(
-    notes: list[engine.Note], lang: str, keys: KeyCounter | None = None, **options
+    notes: list[engine.Note],
+    lang: str,
+    keys: KeyCounter | None = None,
+    keep: set | None = None,
+    **options,
 ) -> tuple[dict, engine.Clustering, KeyCounter | None]:
     """Full clustering of a station (options go to `engine.cluster_notes`)."""
     fresh = embed_missing(notes)
     result = engine.cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, **options)
-    return fresh, result, keys
+    return _only(fresh, keep), result, keys
 
 
 def warm_up() -> bool:
