@@ -287,6 +287,8 @@
     section.dataset.station = station.token;
     var head = el("header", "column__head");
     var title = el("h2", "column__title");
+    title.id = "column-title-" + station.token;
+    section.setAttribute("aria-labelledby", title.id); // a named region per station
     title.appendChild(el("span", "column__number", station.number));
     title.appendChild(el("span", "column__name", station.title));
     head.appendChild(title);
@@ -302,6 +304,7 @@
     if (editing() && clustered()) head.appendChild(granularityTools(station));
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
+    body.tabIndex = 0; // it scrolls on its own: keyboard users must be able to reach it
     body.appendChild(clustered() ? clusteredBody(station, notes) : flatBody(station, notes));
     section.appendChild(body);
     var empty = el("p", "column__empty", d.msgEmpty);

@@ -1,0 +1,232 @@
+"""Accessibility in Chromium against the real server: axe-core on every page, the page language,
+zoom to 200 %, reduced motion, the wall's edit controls by keyboard, and a crowded wall.
+
+axe-core is vendored (tests/browser/axe/, MPL-2.0). The pages send a Content-Security-Policy
+without 'unsafe-inline', so axe is not added as a <script> tag (inline, blocked) but evaluated
+through the DevTools protocol, which page CSP does not govern.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_journeys import open_wall, sticky, wait_online
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails under CI=true
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+AXE = sorted((Path(__file__).parent / "axe").glob("axe-*.min.js"))[-1]
+BLOCKING = {"serious", "critical"}
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(' ') + (n.failureSummary ? ' :: ' + n.failureSummary
+                                                   .replace(/\\s+/g, ' ') : '')),
+  }));
+}"""
+
+STICKY_ANIMATION = """text => {
+  const el = [...document.querySelectorAll('#columns li.sticky--new')]
+    .find(li => li.querySelector('.sticky__text').textContent === text);
+  return el && el.isConnected && getComputedStyle(el).animationName;
+}"""
+
+
+@cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page, name: str) -> list[str]:
+    """Run axe on the page as it is now; print every violation, return the blocking ones."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    blocking = []
+    for v in page.evaluate(RUN_AXE):
+        line = f"[{name}] {v['impact']}: {v['id']} ({v['help']}): " + " | ".join(v["nodes"][:4])
+        print(line)
+        if v["impact"] in BLOCKING:
+            blocking.append(line)
+    return blocking
+
+
+def test_axe_finds_nothing_serious_on_any_page(people, server, workshop):
+    station = workshop["stations"][0]
+    token = station["token"]
+    code = workshop["workshop"]["code"]
+    server.post_note(token, "Glasfaser bis zum letzten Hof")
+    found: list[str] = []
+
+    phone = people.page("phone")
+    for name, path in (("home", "/"), ("new", "/new"), ("stations", f"/j/{code}")):
+        phone.goto(path)
+        found += axe_violations(phone, name)
+    phone.goto(station["url"])
+    wait_online(phone)
+    found += axe_violations(phone, "station")
+    phone.goto("/s/does-not-exist")
+    assert phone.title().startswith("404")
+    found += axe_violations(phone, "404")
+
+    display = people.page("display")
+    display.goto(station["display_url"])
+    found += axe_violations(display, "display")
+
+    laptop = people.page("laptop")
+    laptop.goto(workshop["workshop"]["manage_url"])
+    expect(laptop.locator("li.manage-station")).to_have_count(len(workshop["stations"]))
+    found += axe_violations(laptop, "manage")
+    laptop.goto(f"/w/{code}/posters")
+    found += axe_violations(laptop, "posters")
+    laptop.goto(f"/w/{code}/report")
+    expect(laptop.locator(".report__station")).to_have_count(len(workshop["stations"]))
+    found += axe_violations(laptop, "report")
+
+    wall = open_wall(people, workshop)
+    expect(sticky(wall, token, "Glasfaser bis zum letzten Hof")).to_have_count(1)
+    found += axe_violations(wall, "wall")
+    wall.click("#toggle-edit")
+    expect(wall.locator("select.sticky__select").first).to_be_visible()
+    found += axe_violations(wall, "wall-edit")
+    wall.goto(f"/w/{code}/wall/{token}")
+    expect(wall.locator("#columns > section.column")).to_have_count(1)
+    found += axe_violations(wall, "wall-station")
+
+    assert not found, "serious or critical axe violations:\n" + "\n".join(found)
+
+
+def test_page_language_follows_the_workshop(people, server, workshop):
+    english = server.seed("workshop", "new", "Future Lab", "--lang", "en", "--station", "Go: How?")
+    phone = people.page("phone")  # a German phone: the workshop's language still wins
+    for links, lang in ((workshop, "de"), (english, "en")):
+        station = links["stations"][0]
+        for url in (station["url"], station["display_url"], f"/j/{links['workshop']['code']}"):
+            phone.goto(url)
+            assert phone.locator("html").get_attribute("lang") == lang, url
+    phone.goto(english["stations"][0]["url"])
+    expect(phone.locator("#note-submit")).to_have_text("Post note")
+
+
+def test_phone_page_is_usable_at_200_percent_zoom(people, server, workshop):
+    """200 % zoom on a 360 px phone leaves 180 CSS px: nothing may stick out sideways, and the
+    note can still be written and posted."""
+    station = workshop["stations"][1]
+    phone = people.page("phone", viewport={"width": 180, "height": 370}, device_scale_factor=4)
+    phone.goto(station["url"])
+    wait_online(phone)
+    overflow = """() => {
+      const width = document.documentElement.clientWidth, wide = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width && (r.left < -0.5 || r.right > width + 0.5))
+          wide.push(el.outerHTML.slice(0, 80));
+      }
+      return {scroll: document.documentElement.scrollWidth, width, wide};
+    }"""
+    fit = phone.evaluate(overflow)
+    assert fit["scroll"] <= fit["width"] and fit["wide"] == [], fit
+    submit = phone.locator("#note-submit")
+    submit.scroll_into_view_if_needed()
+    box = submit.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 180 and box["height"] >= 44, box
+    text = "Vergrößert geschrieben und gesendet"
+    phone.fill("#note-text", text)
+    submit.tap()
+    expect(phone.locator("#notes li.note--mine").filter(has_text=text)).to_have_count(1)
+    assert phone.evaluate(overflow)["wide"] == []
+    people.shot(phone, "phone-zoom-200")
+
+
+def test_reduced_motion_stops_the_animations(people, server, workshop):
+    station = workshop["stations"][2]
+    token = station["token"]
+    calm = open_wall(people, workshop)  # with the default context: animated, for comparison
+    still = people.page("wall", reduced_motion="reduce")
+    still.goto(workshop["workshop"]["wall_url"])
+    expect(still.locator("#columns > section.column")).to_have_count(len(workshop["stations"]))
+    phone = people.page("phone", reduced_motion="reduce")
+    phone.goto(station["url"])
+    wait_online(phone)
+
+    text = "Bitte ohne Wackeln"
+    server.post_note(token, text)
+    for page, expected in ((calm, "arrive"), (still, "none")):  # it exists, and is off when asked
+        expect(sticky(page, token, text)).to_have_count(1)
+        # the wall redraws a column when its groups change: read the sticky on screen now
+        name = page.wait_for_function(STICKY_ANIMATION, arg=text).json_value()
+        assert name == expected, page
+    on_phone = phone.locator("#notes li.note").filter(has_text=text)
+    expect(on_phone).to_have_count(1)
+    assert on_phone.evaluate("el => getComputedStyle(el).animationName") == "none"
+
+
+def test_wall_edit_controls_work_by_keyboard(people, server, workshop):
+    station = workshop["stations"][0]
+    token = station["token"]
+    wall = people.page("wall")
+    wall.goto(workshop["workshop"]["wall_url"])
+    wall.goto(f"/w/{workshop['workshop']['code']}/wall/{token}")
+    expect(wall.locator("#columns li.sticky").first).to_be_visible()
+    wall.locator("#toggle-edit").focus()
+    wall.keyboard.press("Enter")
+    expect(wall.locator("select.sticky__select").first).to_be_visible()
+
+    for _ in range(200):  # Tab from the edit toggle to the first sticky's move menu
+        wall.keyboard.press("Tab")
+        if wall.evaluate("document.activeElement.matches('select.sticky__select')"):
+            break
+    else:
+        pytest.fail("no move menu reachable with Tab")
+    focused = wall.evaluate_handle("document.activeElement")
+    assert focused.evaluate("el => getComputedStyle(el).outlineStyle") != "none"  # focus visible
+    note_id = focused.evaluate("el => el.closest('li.sticky').dataset.id")
+    before = focused.evaluate("el => el.closest('li.sticky').dataset.group")
+    wall.keyboard.press("End")  # the last choice: a new group of its own
+    moved = wall.locator(f"#wall-note-{note_id}")
+    expect(moved).not_to_have_attribute("data-group", before or "")
+    expect(moved).to_have_attribute("data-group", re.compile(".+"))
+
+
+def test_wall_with_200_notes_on_one_station(people, server, artifacts):
+    links = server.seed("workshop", "new", "Viele Ideen", "--station", "Alles: Was fehlt euch?")
+    token = links["stations"][0]["token"]
+    topics = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt"]
+    for n in range(200):
+        server.post_note(token, f"Idee {n + 1}: mehr {topics[n % 8]} und {topics[n * 3 % 8]}")
+    wall = people.page("wall")
+    wall.goto(links["workshop"]["wall_url"])
+    wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")
+    expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=20_000)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
+
+    layout = wall.evaluate("""() => {
+      const boxes = [...document.querySelectorAll('#columns li.sticky')]
+        .map(el => el.getBoundingClientRect());
+      const overlaps = [];
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 &&
+              Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5) overlaps.push([i, j]);
+        }
+      const columns = document.getElementById('columns');
+      return {overlaps: overlaps.slice(0, 5), count: overlaps.length,
+              page: document.documentElement.scrollWidth <= innerWidth,
+              columns: columns.scrollWidth <= columns.clientWidth,
+              smallest: Math.min(...[...document.querySelectorAll('#columns .sticky__text')]
+                .map(el => parseFloat(getComputedStyle(el).fontSize)))};
+    }""")
+    people.shot(wall, "wall-200-notes")
+    assert layout["count"] == 0, layout
+    assert layout["page"] and layout["columns"], layout
+    assert layout["smallest"] >= 24, layout
