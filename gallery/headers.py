@@ -30,6 +30,11 @@ compress = Compress()
 def register(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault("COMPRESS_LEVEL", 6)
+    # flask-compress's defaults plus SVG (QR codes and the icon) and Markdown exports.
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/csv", "text/markdown", "text/javascript",
+        "application/javascript", "application/json", "image/svg+xml",
+    ])  # fmt: skip
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     # Static files are streamed from disk; gzip them on the way (chunked, no length).
     app.config.setdefault("COMPRESS_STREAMS", True)

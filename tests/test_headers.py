@@ -53,3 +53,10 @@ def test_static_is_gzipped_and_cached_long_when_versioned(client):
     assert "max-age=31536000" in versioned.headers["Cache-Control"]
     plain = client.get("/static/js/station.js")
     assert "max-age=3600" in plain.headers["Cache-Control"]
+
+
+def test_svg_qr_codes_are_compressed(client, workshop):
+    _, _, (s1, _) = workshop
+    r = client.get(f"/qr/{s1.token}.svg", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(r.get_data()).startswith(b"<?xml")
