@@ -85,13 +85,16 @@ def migrate() -> int:
     from .models import ALL_MODELS, SchemaVersion
 
     db = database.obj
-    with database.atomic():
+    # The write lock first: a transaction that reads and then writes fails at once with
+    # "database is locked" when another process (a server beside `gallery demo`) committed
+    # in between; one that starts as a writer waits its turn instead.
+    with write_transaction():
         db.create_tables([SchemaVersion], safe=True)
         row = SchemaVersion.select().first()
         if row is None:
             db.create_tables(ALL_MODELS, safe=True)
             SchemaVersion.create(version=len(MIGRATIONS))
-        else:
+        elif row.version < len(MIGRATIONS):
             for step in MIGRATIONS[row.version :]:
                 step(db)
             row.version = len(MIGRATIONS)

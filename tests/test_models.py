@@ -78,3 +78,43 @@ def test_database_url_resolution(tmp_path):
     assert db.resolve_url("", str(tmp_path)) == f"sqlite:///{tmp_path}/gallery.db"
     assert db.resolve_url("postgresql://u@h/d", "x") == "postgresql://u@h/d"
     assert db.resolve_url(str(tmp_path / "a.db"), "x") == f"sqlite:///{tmp_path}/a.db"
+
+
+def test_start_up_beside_a_busy_writer(app, tmp_path):
+    """Another process committing all the time (a running server) must never make start-up
+    (the schema check) fail with "database is locked"."""
+    import sqlite3
+    import threading
+    import time
+
+    from gallery import create_app
+
+    path = app.config["DATABASE_URL"].split("///", 1)[1]
+    stop = threading.Event()
+
+    def writer():
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        conn.execute("CREATE TABLE IF NOT EXISTS busy (x)")
+        while not stop.is_set():  # a busy server: a commit every millisecond
+            conn.execute("INSERT INTO busy VALUES (1)")
+            time.sleep(0.001)
+        conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 3
+        starts = 0
+        while time.monotonic() < deadline or starts < 5:
+            create_app(
+                {
+                    "DATABASE": path,
+                    "INSTANCE_PATH": str(tmp_path / "i"),
+                    "SECRET_KEY": "t",
+                    "ASYNC_MODE": "threading",
+                }
+            )
+            starts += 1
+    finally:
+        stop.set()
+        thread.join()
