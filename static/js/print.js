@@ -1,4 +1,4 @@
-/* Posters: a print button (the page works without it: Ctrl+P). */
+/* Posters and the report: a print button (the pages work without it: Ctrl+P). */
 (function () {
   "use strict";
   var button = document.getElementById("print");
