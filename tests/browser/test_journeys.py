@@ -84,7 +84,17 @@ def assert_qr_on_screen(display) -> None:
 
 
 def font_px(page, selector: str) -> float:
-    return page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    """The computed font size; the wall redraws a column when its clusters change, and an
+    element replaced under the query reads as NaN: read again (bounded)."""
+    size = float("nan")
+    for _ in range(20):
+        size = page.locator(selector).first.evaluate(
+            "e => e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN"
+        )
+        if size == size:  # not NaN
+            break
+        page.wait_for_timeout(100)
+    return size
 
 
 def pdf_pages(pdf: bytes) -> int:
