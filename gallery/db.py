@@ -77,7 +77,35 @@ def close() -> None:
 # it has not seen yet, in order; the count of applied steps is kept in SchemaVersion.
 # Later work appends steps (functions taking the database) to MIGRATIONS.
 
-MIGRATIONS: list = []
+
+def _add_walk_method(db) -> None:
+    """v1: phases, dots, rotation, locked stations, edited and paper notes, +1, replies,
+    votes, rotation groups. Existing rows get the defaults; peewee writes them for new rows."""
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run
+
+    from .models import Membership, PlusOne, Reply, Vote
+
+    m = SchemaMigrator.from_database(db)
+    # null=True: a NOT NULL column makes peewee rebuild the table, and dropping the old
+    # `station` table with foreign keys on would CASCADE-delete every note (seen in the test).
+    run(
+        m.add_column("workshop", "phase", peewee.CharField(max_length=16, null=True)),
+        m.add_column("workshop", "dots", peewee.IntegerField(null=True)),
+        m.add_column("workshop", "rotation", peewee.TextField(null=True)),
+        m.add_column("station", "locked", peewee.BooleanField(null=True)),
+        m.add_column("note", "original_text", peewee.TextField(null=True)),
+        m.add_column("note", "edited_at", peewee.DateTimeField(null=True)),
+        m.add_column("note", "source", peewee.CharField(max_length=8, null=True)),
+    )
+    false = "0" if is_sqlite() else "false"
+    db.execute_sql("UPDATE workshop SET phase = 'collect', dots = 5, rotation = ''")
+    db.execute_sql(f"UPDATE station SET locked = {false}")
+    db.execute_sql("UPDATE note SET source = 'phone'")
+    db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
+
+
+MIGRATIONS: list = [_add_walk_method]
 
 
 def migrate() -> int:

@@ -39,6 +39,20 @@ MESSAGES = {
     "cannot_split": lazy_gettext("A group needs at least two notes to be split."),
     "invalid_granularity": lazy_gettext("The number of groups must be between -3 and 3."),
     "server_error": lazy_gettext("Something went wrong on the server. Please try again."),
+    # the walk: phases, voting, rotation, moderation
+    "notes_closed": lazy_gettext("This station is not taking new notes right now."),
+    "station_locked": lazy_gettext("The facilitator has closed this station."),
+    "reactions_closed": lazy_gettext("+1 and replies are closed right now."),
+    "voting_closed": lazy_gettext("Voting is not open right now."),
+    "no_dots_left": lazy_gettext("You have used all your dots at this station."),
+    "invalid_phase": lazy_gettext("Unknown phase."),
+    "invalid_dots": lazy_gettext("Each person gets 1 to 20 dots."),
+    "invalid_action": lazy_gettext("Unknown timer command."),
+    "invalid_groups": lazy_gettext("Choose between 1 and 26 groups (0 for a free walk)."),
+    "invalid_minutes": lazy_gettext("A round lasts 0.5 to 180 minutes."),
+    "no_stations": lazy_gettext("The workshop has no stations yet."),
+    "free_walk": lazy_gettext("This walk has no groups: set the number of groups first."),
+    "invalid_group": lazy_gettext("There is no such group."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 
 import peewee as pw
@@ -53,6 +54,19 @@ class Workshop(BaseModel):
     # Participants of an imported workshop (`gallery import`): the export counts them, the
     # notes no longer say who wrote what.
     imported_participants = pw.IntegerField(default=0)
+    # The walk (gallery/walk.py): its phase, each participant's dots in the vote phase, and
+    # the rotation (groups, minutes, timer) as JSON, owned by the server's clock.
+    phase = pw.CharField(max_length=16, default="collect")
+    dots = pw.IntegerField(default=5)
+    rotation = pw.TextField(default="")
+
+    @property
+    def rotation_data(self) -> dict:
+        try:
+            data = json.loads(self.rotation) if self.rotation else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
 
     @classmethod
     def create_with_key(cls, title: str, language: str = "de") -> tuple[Workshop, str]:
@@ -83,6 +97,8 @@ class Workshop(BaseModel):
             "title": self.title,
             "language": self.language,
             "created_at": iso(self.created_at),
+            "phase": self.phase,
+            "dots": self.dots,
         }
 
 
@@ -96,6 +112,7 @@ class Station(BaseModel):
     # The wall's "fewer / more groups" control: 0 is the engine's default, -3..3.
     granularity = pw.IntegerField(default=0)
     cluster_seq = pw.IntegerField(default=0)  # the last cluster id handed out ("c<n>")
+    locked = pw.BooleanField(default=False)  # the facilitator closed it: no new notes
 
     @classmethod
     def by_token(cls, token) -> Station | None:
@@ -130,6 +147,7 @@ class Station(BaseModel):
             "title": self.title,
             "prompt": self.prompt,
             "position": self.position,
+            "locked": self.locked,
         }
         if note_count is not None:
             data["note_count"] = note_count
@@ -169,19 +187,25 @@ class Note(BaseModel):
     # vectors of another model (after an upgrade) are recomputed, never mixed.
     vector = pw.BlobField(null=True)
     vector_kind = pw.CharField(max_length=40, default="")
+    # A typo corrected by the facilitator: `text` is what everyone sees, the original stays.
+    original_text = pw.TextField(null=True)
+    edited_at = pw.DateTimeField(null=True)
+    source = pw.CharField(max_length=8, default="phone")  # "paper": typed in from a card
 
     class Meta:
         indexes = ((("station", "client_id"), True),)
 
     @classmethod
-    def store(cls, station: Station, note: NoteIn, participant: str = "") -> tuple[Note, bool]:
+    def store(
+        cls, station: Station, note: NoteIn, participant: str = "", source: str = "phone"
+    ) -> tuple[Note, bool]:
         """Insert a note at most once per (station, client_id); returns (note, created).
 
         Committed before it returns, so an acknowledgement sent afterwards is a promise.
         """
         query = cls.select().where((cls.station == station) & (cls.client_id == note.client_id))
         fields = dict(station=station, text=note.text, author=note.author,
-                      client_id=note.client_id, participant=participant)  # fmt: skip
+                      client_id=note.client_id, participant=participant, source=source)  # fmt: skip
         with write_transaction():
             existing = query.first()
             if existing is not None:
@@ -204,7 +228,67 @@ class Note(BaseModel):
             "author": self.author,
             "client_id": self.client_id,
             "created_at": iso(self.created_at),
+            "edited": self.original_text is not None,
+            "paper": self.source == "paper",
         }
 
 
-ALL_MODELS = [Workshop, Station, Cluster, Note]
+class PlusOne(BaseModel):
+    """ "+1" on a note: at most one per participant and note (the unique index says so)."""
+
+    note = pw.ForeignKeyField(Note, backref="plus_ones", on_delete="CASCADE")
+    participant = pw.CharField(max_length=32)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("note", "participant"), True),)
+
+
+class Reply(BaseModel):
+    """A short answer attached to a note; like a note, stored once per client_id."""
+
+    note = pw.ForeignKeyField(Note, backref="replies", on_delete="CASCADE")
+    text = pw.TextField()
+    author = pw.CharField(max_length=80, null=True)
+    client_id = pw.CharField(max_length=64)
+    participant = pw.CharField(max_length=32, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    hidden = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("note", "client_id"), True),)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "note_id": self.note_id,
+            "text": self.text,
+            "author": self.author,
+            "client_id": self.client_id,
+            "created_at": iso(self.created_at),
+        }
+
+
+class Vote(BaseModel):
+    """One dot on a note: a participant may put several on one note, up to the workshop's
+    `dots` per station. A topic group's score is the sum of its notes' dots."""
+
+    station = pw.ForeignKeyField(Station, backref="votes", on_delete="CASCADE")
+    participant = pw.CharField(max_length=32, index=True)
+    note = pw.ForeignKeyField(Note, backref="votes", on_delete="CASCADE")
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class Membership(BaseModel):
+    """Which rotation group a participant walks with (0 = A, 1 = B, ...)."""
+
+    workshop = pw.ForeignKeyField(Workshop, backref="memberships", on_delete="CASCADE")
+    participant = pw.CharField(max_length=32)
+    group = pw.IntegerField()
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("workshop", "participant"), True),)
+
+
+ALL_MODELS = [Workshop, Station, Cluster, Note, PlusOne, Reply, Vote, Membership]

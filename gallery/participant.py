@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, re
 
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, parse_note
 
-from . import public_url, qr, realtime
+from . import public_url, qr, reactions, realtime, walk
 from .access import participant_id, station_or_404, workshop_or_404
 from .errors import ApiError, message
 from .models import Note, Station, Workshop
@@ -22,8 +22,10 @@ def station_url(station: Station) -> str:
 
 
 def _submit(station: Station, payload) -> tuple[Note, bool]:
-    """Parse, store once, broadcast if new: shared by the form and the JSON API."""
-    note, created = Note.store(station, parse_note(payload), participant_id())
+    """Parse, check the phase, store once, broadcast if new: the form and the JSON API."""
+    note_in = parse_note(payload)
+    walk.may_post(station, note_in.client_id)
+    note, created = Note.store(station, note_in, participant_id())
     realtime.note_stored(note, created)
     return note, created
 
@@ -96,7 +98,7 @@ def post_form(token: str):
     g.workshop = station.workshop
     try:
         note, _created = _submit(station, request.form)
-    except NoteError as err:
+    except (NoteError, walk.Refused) as err:
         return _render_station(
             station,
             error=message(err.code, **err.params),
@@ -159,4 +161,7 @@ def api_post_note(token: str):
         raise ApiError(
             err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params
         ) from None
-    return jsonify({"ok": True, "note": note.to_dict(station.token)}), 201 if created else 200
+    except walk.Refused as err:
+        raise ApiError(err.code, 409) from None
+    body = {"ok": True, "note": reactions.note_dict(note, station.token, fresh=created)}
+    return jsonify(body), 201 if created else 200

@@ -16,7 +16,7 @@ from flask_socketio import join_room
 
 from stations.notes import NoteError, parse_note
 
-from . import socketio, topics
+from . import moderation, reactions, socketio, topics, walk
 from .errors import error_body, note_error_body
 from .models import Note, Station, Workshop
 
@@ -29,6 +29,11 @@ def wall_room(code: str) -> str:
     return f"wall:{code}"
 
 
+def workshop_room(code: str) -> str:
+    """Every phone and station display of a workshop: phase and rotation changes."""
+    return f"workshop:{code}"
+
+
 # --- broadcast helpers: the only places that emit -------------------------------------
 
 
@@ -38,9 +43,52 @@ def broadcast_note_posted(note: Note) -> None:
     # emit (a client in both rooms still gets it once).
     socketio.emit(
         "note_posted",
-        note.to_dict(station.token),
+        reactions.note_dict(note, station.token, fresh=True),
         to=[wall_room(station.workshop.code), station_room(station.token)],
     )
+
+
+def broadcast_note_updated(note: Note) -> None:
+    """Text corrected, a +1 or a reply added, or restored after hiding: the whole note."""
+    station = note.station
+    socketio.emit(
+        "note_updated",
+        reactions.note_dict(note, station.token),
+        to=[wall_room(station.workshop.code), station_room(station.token)],
+    )
+
+
+def broadcast_note_hidden(note: Note) -> None:
+    station = note.station
+    socketio.emit(
+        "note_hidden",
+        {"station": station.token, "note_id": note.id},
+        to=[wall_room(station.workshop.code), station_room(station.token)],
+    )
+
+
+def broadcast_votes_updated(station: Station) -> None:
+    """Live dot tallies: walls only (phones do not see the tallies while voting)."""
+    socketio.emit(
+        "votes_updated", reactions.votes_state(station), to=wall_room(station.workshop.code)
+    )
+
+
+def broadcast_phase_changed(workshop: Workshop) -> None:
+    socketio.emit(
+        "phase_changed",
+        {"workshop": workshop.code, "phase": workshop.phase, "dots": workshop.dots},
+        to=[wall_room(workshop.code), workshop_room(workshop.code)],
+    )
+
+
+def broadcast_rotation_updated(workshop: Workshop) -> None:
+    socketio.emit(
+        "rotation_updated",
+        walk.rotation_state(workshop),
+        to=[wall_room(workshop.code), workshop_room(workshop.code)],
+    )
+    rotation_ticker.follow(workshop)
 
 
 def broadcast_clusters_updated(station: Station) -> None:
@@ -84,9 +132,29 @@ def broadcast_workshop_updated(workshop: Workshop) -> None:
 # --- shared state shapes (acks and HTTP resync use the same ones) ----------------------
 
 
+def _with_extras(notes: list[dict]) -> list[dict]:
+    extras = reactions.note_extras([n["id"] for n in notes])
+    return [{**n, **extras[n["id"]]} for n in notes]
+
+
 def station_state(station: Station) -> dict:
-    notes = [n.to_dict(station.token) for n in station.visible_notes()]
-    return {"station": station.to_dict(note_count=len(notes)), "notes": notes}
+    notes = _with_extras([n.to_dict(station.token) for n in station.visible_notes()])
+    return {
+        "station": station.to_dict(note_count=len(notes)),
+        "notes": notes,
+        "workshop": station.workshop.to_dict(),
+    }
+
+
+def participant_state(station: Station, participant: str) -> dict:
+    """What one phone needs besides the notes: its dots, +1s, group, and the rotation."""
+    return {
+        "me": {
+            **reactions.my_state(station, participant),
+            "group": walk.group_of(station.workshop, participant),
+        },
+        "rotation": walk.rotation_state(station.workshop),
+    }
 
 
 def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
@@ -101,6 +169,8 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
         tokens = {s.id: s.token for s in stations}
         for note in notes:
             by_station[note.station_id].append(note.to_dict(tokens[note.station_id]))
+        for token_notes in by_station.values():
+            token_notes[:] = _with_extras(token_notes)
     state = {
         "workshop": workshop.to_dict(),
         "stations": [
@@ -111,6 +181,7 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
     if with_notes:
         state["notes"] = [n for s in stations for n in by_station[s.id]]
         state["clusters"] = {s.token: topics.clusters_state(s) for s in stations}
+        state["rotation"] = walk.rotation_state(workshop)
     return state
 
 
@@ -143,7 +214,9 @@ def join_station(data: Any) -> dict:
     if station is None:
         return error_body("station_not_found")
     join_room(station_room(station.token))
-    return {"ok": True, **station_state(station)}
+    join_room(workshop_room(station.workshop.code))
+    rotation_ticker.follow(station.workshop)
+    return {"ok": True, **station_state(station), **participant_state(station, _participant())}
 
 
 @socketio.on("post_note")
@@ -156,11 +229,15 @@ def post_note(data: Any) -> dict:
     with force_locale(station.workshop.language):
         try:
             note_in = parse_note(data)
+            walk.may_post(station, note_in.client_id)
         except NoteError as err:
             return note_error_body(err)
+        except walk.Refused as err:
+            return error_body(err.code)
     note, created = Note.store(station, note_in, _participant())
     note_stored(note, created)
-    return {"ok": True, "note": note.to_dict(station.token), "created": created}
+    return {"ok": True, "note": reactions.note_dict(note, station.token, fresh=created),
+            "created": created}  # fmt: skip
 
 
 @socketio.on("join_wall")
@@ -174,6 +251,7 @@ def join_wall(data: Any) -> dict:
         return error_body("forbidden")  # same answer for both: no probing for codes
     join_room(wall_room(workshop.code))
     session[WALLS] = [*session.get(WALLS, [])[-9:], workshop.code]
+    rotation_ticker.follow(workshop)
     state = workshop_state(workshop)
     if _cluster_leftovers(workshop, state):
         state = workshop_state(workshop)
@@ -244,3 +322,292 @@ def pin_cluster(data: Any) -> dict:
 def set_granularity(data: Any) -> dict:
     """Facilitator: `{"station", "granularity": -3..3}` ("fewer / more groups")."""
     return _steer(data, lambda s: topics.set_granularity(s, data.get("granularity")))
+
+
+# --- building on notes, dot voting (participants) ------------------------------------------
+
+
+def _react(data: Any, action) -> dict:
+    """Run a participant's action on a visible note; refusals go back to the sender only."""
+    note_id = data.get("note_id") if isinstance(data, Mapping) else None
+    try:
+        note = reactions.visible_note(note_id)
+    except walk.Refused as err:
+        return error_body(err.code)
+    with force_locale(note.station.workshop.language):
+        try:
+            return action(note)
+        except walk.Refused as err:
+            return error_body(err.code, **err.params)
+        except NoteError as err:
+            return note_error_body(err)
+
+
+@socketio.on("plus_one")
+def plus_one(data: Any) -> dict:
+    """Phone: `{"note_id"}`, once per participant and note (again: ok, nothing changes).
+    The station and wall rooms hear `note_updated` with the new count."""
+
+    def act(note: Note) -> dict:
+        if reactions.plus_one(note, _participant()):
+            broadcast_note_updated(note)
+        return {"ok": True, "note": reactions.note_dict(note),
+                "me": reactions.my_state(note.station, _participant())}  # fmt: skip
+
+    return _react(data, act)
+
+
+@socketio.on("reply_note")
+def reply_note(data: Any) -> dict:
+    """Phone: `{"note_id", "text", "client_id", "author"?}`; stored once per client_id, so an
+    outbox may resend it. The rooms hear `note_updated` with the replies."""
+
+    def act(note: Note) -> dict:
+        item, created = reactions.reply(note, _participant(), parse_note(data))
+        if created:
+            broadcast_note_updated(note)
+        return {"ok": True, "reply": item.to_dict(), "created": created}
+
+    return _react(data, act)
+
+
+def _voting(data: Any, change) -> dict:
+    def act(note: Note) -> dict:
+        if change(note, _participant()) is not False:
+            broadcast_votes_updated(note.station)
+        return {"ok": True, "me": reactions.my_state(note.station, _participant())}
+
+    return _react(data, act)
+
+
+@socketio.on("vote_note")
+def vote_note(data: Any) -> dict:
+    """Phone, in the vote phase: `{"note_id"}` spends one dot (several on one note are fine,
+    up to the workshop's dots per station). Ack carries `me`; walls hear `votes_updated`."""
+    return _voting(data, reactions.vote)
+
+
+@socketio.on("unvote_note")
+def unvote_note(data: Any) -> dict:
+    """Phone, in the vote phase: `{"note_id"}` takes one dot back."""
+    return _voting(data, reactions.unvote)
+
+
+@socketio.on("join_group")
+def join_group(data: Any) -> dict:
+    """Phone: `{"station", "group": "B" | null}`: walk with group B, or be given the smallest
+    group. Ack: `{"ok", "group"}`."""
+    station = _station_from(data)
+    if station is None:
+        return error_body("station_not_found")
+    with force_locale(station.workshop.language):
+        try:
+            group = walk.join_group(station.workshop, _participant(), data.get("group"))
+        except walk.Refused as err:
+            return error_body(err.code)
+    return {"ok": True, "group": group}
+
+
+@socketio.on("get_rotation")
+def get_rotation(data: Any) -> dict:
+    """Anyone: `{"workshop"}`; the current `rotation_updated` state (a client whose
+    countdown reached zero asks, in case it missed the change)."""
+    code = data.get("workshop") if isinstance(data, Mapping) else None
+    workshop = None
+    if isinstance(code, str):
+        workshop = Workshop.get_or_none(Workshop.code == code.upper())
+    if workshop is None:
+        return error_body("workshop_not_found")
+    return {"ok": True, "rotation": walk.rotation_state(workshop)}
+
+
+# --- the facilitator runs the walk and moderates ---------------------------------------------
+
+
+def _facilitated_workshop(data: Any) -> Workshop | None:
+    if not isinstance(data, Mapping) or not isinstance(data.get("workshop"), str):
+        return None
+    workshop = Workshop.get_or_none(Workshop.code == data["workshop"].upper())
+    if workshop is None:
+        return None
+    if workshop.code in session.get(WALLS, []) or workshop.check_key(data.get("key")):
+        return workshop
+    return None
+
+
+def _facilitate(workshop: Workshop | None, action) -> dict:
+    if workshop is None:
+        return error_body("forbidden")  # unknown workshop or no key: the same answer
+    with force_locale(workshop.language):
+        try:
+            return {"ok": True, **(action(workshop) or {})}
+        except walk.Refused as err:
+            return error_body(err.code, **err.params)
+
+
+@socketio.on("set_phase")
+def set_phase(data: Any) -> dict:
+    """Facilitator: `{"workshop", "phase": collect|review|vote|results, "dots"?}`. Walls and
+    every phone and station display of the workshop hear `phase_changed`."""
+
+    def act(workshop: Workshop) -> dict:
+        changed = False
+        if data.get("dots") is not None:
+            walk.set_dots(workshop, data["dots"])
+            changed = True
+        if data.get("phase") is not None or not changed:
+            changed = walk.set_phase(workshop, data.get("phase")) or changed
+        if changed:
+            broadcast_phase_changed(workshop)
+        return {"phase": workshop.phase, "dots": workshop.dots}
+
+    return _facilitate(_facilitated_workshop(data), act)
+
+
+@socketio.on("rotation_command")
+def rotation_command(data: Any) -> dict:
+    """Facilitator: `{"workshop", "action": start|pause|next|stop, "groups"?, "minutes"?}`;
+    `groups: 0` is a free walk. Everyone in the workshop hears `rotation_updated`."""
+
+    def act(workshop: Workshop) -> dict:
+        if data.get("groups") == 0:
+            walk.set_free_walk(workshop)
+        else:
+            walk.rotation_command(workshop, data.get("action"), data.get("groups"),
+                                  data.get("minutes"))  # fmt: skip
+        broadcast_rotation_updated(workshop)
+        return {"rotation": walk.rotation_state(workshop)}
+
+    return _facilitate(_facilitated_workshop(data), act)
+
+
+def _moderate(data: Any, action) -> dict:
+    """A facilitator event about one note of the workshop (hidden ones included)."""
+
+    def act(workshop: Workshop) -> dict:
+        note = moderation.station_note(workshop, data.get("note_id"))
+        action(note)
+        return {"note": {**reactions.note_dict(note), "hidden": note.hidden}}
+
+    return _facilitate(_facilitated_workshop_of_note(data), act)
+
+
+def _facilitated_workshop_of_note(data: Any) -> Workshop | None:
+    if not isinstance(data, Mapping):
+        return None
+    note_id = data.get("note_id")
+    if isinstance(note_id, bool) or not isinstance(note_id, int):
+        return None
+    note = Note.select(Note, Station).join(Station).where(Note.id == note_id).first()
+    if note is None:
+        return None
+    return _facilitated_workshop({**data, "workshop": note.station.workshop.code})
+
+
+def _hide(note: Note) -> None:
+    if moderation.set_hidden(note, True):
+        broadcast_note_hidden(note)
+        topics.changed(note.station)
+        broadcast_votes_updated(note.station)
+
+
+def _restore(note: Note) -> None:
+    if moderation.set_hidden(note, False):
+        broadcast_note_updated(note)
+        topics.changed(note.station)
+        broadcast_votes_updated(note.station)
+
+
+def _edit(note: Note, text: Any) -> None:
+    if moderation.edit_text(note, text):
+        broadcast_note_updated(note)
+        topics.changed(note.station)
+
+
+@socketio.on("hide_note")
+def hide_note(data: Any) -> dict:
+    """Facilitator: `{"note_id"}`; the note vanishes from phones and walls (`note_hidden`)
+    and stays in the database, marked hidden in exports."""
+    return _moderate(data, _hide)
+
+
+@socketio.on("restore_note")
+def restore_note(data: Any) -> dict:
+    """Facilitator: `{"note_id"}`; the note comes back (`note_updated`)."""
+    return _moderate(data, _restore)
+
+
+@socketio.on("edit_note")
+def edit_note(data: Any) -> dict:
+    """Facilitator: `{"note_id", "text"}` corrects a typo; the original text is kept."""
+    return _moderate(data, lambda note: _edit(note, data.get("text")))
+
+
+@socketio.on("lock_station")
+def lock_station(data: Any) -> dict:
+    """Facilitator: `{"station", "locked": bool}`; a locked station takes no notes, replies,
+    +1s or dots. Rooms hear `station_updated`."""
+    station = _facilitated_station(data)
+
+    def act(workshop: Workshop) -> dict:
+        if moderation.set_locked(station, data.get("locked")):
+            broadcast_station_updated(station)
+        return {"station": station.to_dict()}
+
+    return _facilitate(station.workshop if station else None, act)
+
+
+@socketio.on("add_paper_note")
+def add_paper_note(data: Any) -> dict:
+    """Facilitator: `{"station", "text", "author"?, "client_id"?}`: a note from a paper card,
+    in any phase. Rooms hear `note_posted` like for any note."""
+    station = _facilitated_station(data)
+
+    def act(workshop: Workshop) -> dict:
+        note, created = moderation.paper_note(station, dict(data))
+        note_stored(note, created)
+        return {"note": note.to_dict(station.token), "created": created}
+
+    return _facilitate(station.workshop if station else None, act)
+
+
+# --- the round timer ---------------------------------------------------------------------------
+
+
+class RotationTicker:
+    """Tells everyone when a round ends by itself. One sleeping task per running workshop
+    and process; any later command or restart re-arms it (`follow`). Clients also ask with
+    `get_rotation` when their countdown reaches zero, so a missed tick costs nothing."""
+
+    def __init__(self) -> None:
+        self._deadline: dict[str, float] = {}
+
+    def follow(self, workshop: Workshop) -> None:
+        remaining = walk.seconds_to_next_change(workshop)
+        if remaining is None:
+            self._deadline.pop(workshop.code, None)
+            return
+        deadline = walk.now() + remaining
+        if abs(self._deadline.get(workshop.code, 0.0) - deadline) < 0.5:
+            return  # already armed for this round
+        self._deadline[workshop.code] = deadline
+        from flask import current_app
+
+        app = current_app._get_current_object()
+        socketio.start_background_task(self._wait, app, workshop.code, deadline)
+
+    def _wait(self, app, code: str, deadline: float) -> None:
+        socketio.sleep(max(0.0, deadline - walk.now()) + 0.05)
+        if self._deadline.get(code) != deadline:
+            return  # re-armed or stopped meanwhile
+        self._deadline.pop(code, None)
+        try:
+            with app.app_context():
+                workshop = Workshop.get_or_none(Workshop.code == code)
+                if workshop is not None:
+                    broadcast_rotation_updated(workshop)
+        except Exception:  # the app shut down meanwhile (tests): nothing to tell
+            app.logger.debug("rotation tick for %s skipped", code, exc_info=True)
+
+
+rotation_ticker = RotationTicker()

@@ -52,11 +52,13 @@ def workshop(app):
 
 @pytest.fixture
 def sio(app, client):
-    """Factory for Socket.IO test clients that share the HTTP client's cookies."""
+    """Factory for Socket.IO test clients that share the HTTP client's cookies (pass another
+    `flask_test_client` for another person)."""
     clients = []
 
     def make(**kwargs):
-        c = socketio.test_client(app, flask_test_client=client, **kwargs)
+        kwargs.setdefault("flask_test_client", client)
+        c = socketio.test_client(app, **kwargs)
         clients.append(c)
         return c
 

@@ -61,7 +61,9 @@ def test_to_dict_wire_shape(app, workshop):
     with app.app_context():
         note, _ = Note.store(s1, NoteIn("Text", "client-0002", "Anna"), "p")
         wire = note.to_dict()
-        assert set(wire) == {"id", "station", "text", "author", "client_id", "created_at"}
+        assert set(wire) == {
+            "id", "station", "text", "author", "client_id", "created_at", "edited", "paper"
+        }  # fmt: skip
         assert wire["station"] == s1.token and wire["created_at"].endswith("Z")
         assert "participant" not in wire
 

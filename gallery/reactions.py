@@ -1,0 +1,206 @@
+"""Building on earlier notes (+1, replies) and dot voting: what participants add to notes.
+
+Every function checks the phase rules (`stations.phases`) for the note's station and raises
+`walk.Refused` with a stable code; the callers (socket handlers, HTTP views) broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+from peewee import fn
+
+from stations.notes import NoteIn
+from stations.phases import PhaseError, check, check_vote
+
+from .db import database, is_sqlite, write_transaction
+from .models import Note, PlusOne, Reply, Station, Vote, Workshop
+from .walk import Refused
+
+
+def _open(station: Station, action) -> None:
+    try:
+        check(station.workshop.phase, action, locked=station.locked)
+    except PhaseError as err:
+        raise Refused(err.code) from None
+
+
+def visible_note(note_id: Any, station: Station | None = None) -> Note:
+    """A note that participants can see, with its station and workshop (one query)."""
+    if isinstance(note_id, bool) or not isinstance(note_id, int):
+        raise Refused("note_not_found")
+    query = (
+        Note.select(Note, Station, Workshop)
+        .join(Station)
+        .join(Workshop)
+        .where((Note.id == note_id) & (Note.hidden == False))  # noqa: E712
+    )
+    if station is not None:
+        query = query.where(Note.station == station)
+    note = query.first()
+    if note is None:
+        raise Refused("note_not_found")
+    return note
+
+
+# --- +1 ------------------------------------------------------------------------------------
+
+
+def plus_one(note: Note, participant: str) -> bool:
+    """One "+1" per participant and note; True when this one was new."""
+    _open(note.station, "plus_one")
+    with write_transaction():
+        try:
+            with database.atomic():  # savepoint: the unique index decides, in any process
+                PlusOne.create(note=note, participant=participant)
+        except pw.IntegrityError:
+            return False
+    return True
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
+    """Store a reply at most once per (note, client_id); returns (reply, created)."""
+    query = Reply.select().where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
+    existing = query.first()
+    if existing is not None:
+        return existing, False  # a resend: answered even after the phase closed
+    _open(note.station, "reply")
+    fields = dict(note=note, text=reply_in.text, author=reply_in.author,
+                  client_id=reply_in.client_id, participant=participant)  # fmt: skip
+    with write_transaction():
+        existing = query.first()
+        if existing is not None:
+            return existing, False
+        if is_sqlite():
+            return Reply.create(**fields), True
+        try:
+            with database.atomic():
+                return Reply.create(**fields), True
+        except pw.IntegrityError:
+            return query.get(), False
+
+
+# --- dot voting ----------------------------------------------------------------------------
+
+
+def vote(note: Note, participant: str) -> None:
+    """Spend one of the participant's dots at this station on the note."""
+    _open(note.station, "vote")
+    with write_transaction():
+        spent = (
+            Vote.select()
+            .where((Vote.station == note.station) & (Vote.participant == participant))
+            .count()
+        )
+        try:
+            check_vote(spent, note.station.workshop.dots)
+        except PhaseError as err:
+            raise Refused(err.code) from None
+        Vote.create(station=note.station, participant=participant, note=note)
+
+
+def unvote(note: Note, participant: str) -> bool:
+    """Take one dot back from the note; False when the participant had none on it."""
+    _open(note.station, "vote")
+    with write_transaction():
+        last = (
+            Vote.select(Vote.id)
+            .where((Vote.note == note) & (Vote.participant == participant))
+            .order_by(Vote.id.desc())
+            .first()
+        )
+        if last is None:
+            return False
+        Vote.delete().where(Vote.id == last.id).execute()
+    return True
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+def note_extras(note_ids: list[int]) -> dict[int, dict]:
+    """+1 counts, dot counts and replies of these notes, in three queries."""
+    extras = {i: {"plus_ones": 0, "votes": 0, "replies": []} for i in note_ids}
+    if not note_ids:
+        return extras
+    for chunk_start in range(0, len(note_ids), 500):  # SQLite's variable limit
+        chunk = note_ids[chunk_start : chunk_start + 500]
+        counts = (
+            PlusOne.select(PlusOne.note, fn.COUNT(PlusOne.id))
+            .where(PlusOne.note << chunk)
+            .group_by(PlusOne.note)
+            .tuples()
+        )
+        for note_id, n in counts:
+            extras[note_id]["plus_ones"] = n
+        votes = (
+            Vote.select(Vote.note, fn.COUNT(Vote.id))
+            .where(Vote.note << chunk)
+            .group_by(Vote.note)
+            .tuples()
+        )
+        for note_id, n in votes:
+            extras[note_id]["votes"] = n
+        replies = (
+            Reply.select()
+            .where((Reply.note << chunk) & (Reply.hidden == False))  # noqa: E712
+            .order_by(Reply.created_at, Reply.id)
+        )
+        for r in replies:
+            extras[r.note_id]["replies"].append(r.to_dict())
+    return extras
+
+
+def note_dict(note: Note, station_token: str | None = None, *, fresh: bool = False) -> dict:
+    """A note's wire shape with its +1s, dots and replies. `fresh`: just stored, so it has
+    none yet (no queries on the hot path of posting)."""
+    extras = NO_EXTRAS if fresh else note_extras([note.id])[note.id]
+    return {**note.to_dict(station_token), **extras, "replies": list(extras["replies"])}
+
+
+NO_EXTRAS = {"plus_ones": 0, "votes": 0, "replies": ()}
+
+
+def votes_state(station: Station) -> dict:
+    """`votes_updated` payload: dots per visible note and per topic group, for the wall."""
+    rows = (
+        Vote.select(Vote.note, fn.COUNT(Vote.id))
+        .join(Note)
+        .where((Vote.station == station) & (Note.hidden == False))  # noqa: E712
+        .group_by(Vote.note)
+        .tuples()
+    )
+    votes = {note_id: n for note_id, n in rows}
+    return {
+        "station": station.token,
+        "votes": {str(k): v for k, v in votes.items()},
+        "total": sum(votes.values()),
+    }
+
+
+def my_state(station: Station, participant: str) -> dict:
+    """What this participant did at the station: dots left, dots per note, +1s given."""
+    mine = (
+        Vote.select(Vote.note, fn.COUNT(Vote.id))
+        .where((Vote.station == station) & (Vote.participant == participant))
+        .group_by(Vote.note)
+        .tuples()
+    )
+    my_votes = {str(note_id): n for note_id, n in mine}
+    spent = sum(my_votes.values())
+    plus = (
+        PlusOne.select(PlusOne.note)
+        .join(Note)
+        .where((Note.station == station) & (PlusOne.participant == participant))
+        .tuples()
+    )
+    return {
+        "dots": station.workshop.dots,
+        "dots_left": max(0, station.workshop.dots - spent),
+        "my_votes": my_votes,
+        "plus_ones": sorted(n for (n,) in plus),
+    }

@@ -1,0 +1,64 @@
+"""The phases of a gallery walk and what participants may do in each.
+
+collect -> review -> vote -> results, switched by the facilitator. Participants write notes
+while collecting; build on them (+1, replies) while collecting and reviewing; spend their
+dots while voting; and read the results at the end. A station the facilitator locked takes
+nothing at all. The facilitator's own actions (paper notes, moderation) are never gated.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Phase = Literal["collect", "review", "vote", "results"]
+Action = Literal["post", "reply", "plus_one", "vote"]
+
+PHASES: tuple[Phase, ...] = ("collect", "review", "vote", "results")
+MAX_DOTS = 20
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "collect": frozenset({"post", "reply", "plus_one"}),
+    "review": frozenset({"reply", "plus_one"}),
+    "vote": frozenset({"vote"}),
+    "results": frozenset(),
+}
+
+# The refusal for each action outside its phases (stable codes; the web app translates).
+CLOSED: dict[str, str] = {
+    "post": "notes_closed",
+    "reply": "reactions_closed",
+    "plus_one": "reactions_closed",
+    "vote": "voting_closed",
+}
+
+
+class PhaseError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_phase(value: object) -> Phase:
+    if value not in PHASES:
+        raise PhaseError("invalid_phase")
+    return value  # type: ignore[return-value]
+
+
+def parse_dots(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DOTS:
+        raise PhaseError("invalid_dots")
+    return value
+
+
+def check(phase: str, action: Action, *, locked: bool = False) -> None:
+    """Raise PhaseError unless a participant may do `action` now."""
+    if locked:
+        raise PhaseError("station_locked")
+    if action not in ALLOWED.get(phase, frozenset()):
+        raise PhaseError(CLOSED[action])
+
+
+def check_vote(spent: int, dots: int) -> None:
+    """A participant has `dots` dots per station and has spent `spent` there."""
+    if spent >= dots:
+        raise PhaseError("no_dots_left")
