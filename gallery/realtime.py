@@ -16,7 +16,7 @@ from flask_socketio import join_room
 
 from stations.notes import NoteError, parse_note
 
-from . import moderation, reactions, socketio, topics, walk
+from . import limits, moderation, reactions, socketio, topics, walk
 from .errors import error_body, note_error_body
 from .models import Note, Station, Workshop
 
@@ -230,6 +230,7 @@ def post_note(data: Any) -> dict:
         try:
             note_in = parse_note(data)
             walk.may_post(station, note_in.client_id)
+            limits.check_station_room(station, note_in.client_id)
         except NoteError as err:
             return note_error_body(err)
         except walk.Refused as err:
@@ -504,43 +505,59 @@ def _facilitated_workshop_of_note(data: Any) -> Workshop | None:
     return _facilitated_workshop({**data, "workshop": note.station.workshop.code})
 
 
-def _hide(note: Note) -> None:
+# Moderation changes, each stored and then told to everyone once; the moderation page (HTTP)
+# and the wall's socket events both come through here.
+
+
+def hide(note: Note) -> None:
     if moderation.set_hidden(note, True):
         broadcast_note_hidden(note)
         topics.changed(note.station)
         broadcast_votes_updated(note.station)
 
 
-def _restore(note: Note) -> None:
+def restore(note: Note) -> None:
     if moderation.set_hidden(note, False):
         broadcast_note_updated(note)
         topics.changed(note.station)
         broadcast_votes_updated(note.station)
 
 
-def _edit(note: Note, text: Any) -> None:
+def edit(note: Note, text: Any) -> None:
     if moderation.edit_text(note, text):
-        broadcast_note_updated(note)
+        if not note.hidden:
+            broadcast_note_updated(note)
         topics.changed(note.station)
+
+
+def lock(station: Station, locked: Any) -> None:
+    if moderation.set_locked(station, locked):
+        broadcast_station_updated(station)
+
+
+def add_paper_note(station: Station, payload: Any) -> tuple[Note, bool]:
+    note, created = moderation.paper_note(station, payload)
+    note_stored(note, created)
+    return note, created
 
 
 @socketio.on("hide_note")
 def hide_note(data: Any) -> dict:
     """Facilitator: `{"note_id"}`; the note vanishes from phones and walls (`note_hidden`)
     and stays in the database, marked hidden in exports."""
-    return _moderate(data, _hide)
+    return _moderate(data, hide)
 
 
 @socketio.on("restore_note")
 def restore_note(data: Any) -> dict:
     """Facilitator: `{"note_id"}`; the note comes back (`note_updated`)."""
-    return _moderate(data, _restore)
+    return _moderate(data, restore)
 
 
 @socketio.on("edit_note")
 def edit_note(data: Any) -> dict:
     """Facilitator: `{"note_id", "text"}` corrects a typo; the original text is kept."""
-    return _moderate(data, lambda note: _edit(note, data.get("text")))
+    return _moderate(data, lambda note: edit(note, data.get("text")))
 
 
 @socketio.on("lock_station")
@@ -550,22 +567,20 @@ def lock_station(data: Any) -> dict:
     station = _facilitated_station(data)
 
     def act(workshop: Workshop) -> dict:
-        if moderation.set_locked(station, data.get("locked")):
-            broadcast_station_updated(station)
+        lock(station, data.get("locked"))
         return {"station": station.to_dict()}
 
     return _facilitate(station.workshop if station else None, act)
 
 
 @socketio.on("add_paper_note")
-def add_paper_note(data: Any) -> dict:
+def paper_note_event(data: Any) -> dict:
     """Facilitator: `{"station", "text", "author"?, "client_id"?}`: a note from a paper card,
     in any phase. Rooms hear `note_posted` like for any note."""
     station = _facilitated_station(data)
 
     def act(workshop: Workshop) -> dict:
-        note, created = moderation.paper_note(station, dict(data))
-        note_stored(note, created)
+        note, created = add_paper_note(station, dict(data))
         return {"note": note.to_dict(station.token), "created": created}
 
     return _facilitate(station.workshop if station else None, act)

@@ -100,3 +100,39 @@ def collect(workshop: Workshop) -> ExportWorkshop:
         stations=tuple(_station(s) for s in workshop.ordered_stations()),
         participants=participants(workshop),
     )
+
+
+def station_results(station: Station, participant: str = "") -> dict:
+    """A station's results for its phone page after the walk: topic groups ranked by their
+    dots, each group's notes ranked by dots and +1s, the top notes, and which notes this
+    participant posted (highlighted)."""
+    from .reactions import note_extras
+    from .topics import clusters_state
+
+    notes = {n.id: n for n in station.visible_notes()}
+    extras = note_extras(list(notes))
+
+    def item(note_id: int) -> dict:
+        note = notes[note_id]
+        return {"note": note, **extras[note_id],
+                "mine": bool(participant) and note.participant == participant}  # fmt: skip
+
+    def ranked(ids) -> list[dict]:
+        items = [item(i) for i in ids if i in notes]
+        return sorted(items, key=lambda x: (-x["votes"], -x["plus_ones"], x["note"].id))
+
+    state = clusters_state(station)
+    groups, singles = [], []
+    for cluster in state["clusters"]:
+        members = ranked(cluster["note_ids"])
+        if cluster["single"]:
+            singles.extend(members)
+        elif members:
+            groups.append({"label": cluster["label"], "notes": members,
+                           "votes": sum(m["votes"] for m in members)})  # fmt: skip
+    leftovers = ranked(state["unclustered"])
+    groups.sort(key=lambda g: -g["votes"])
+    singles = sorted(singles + leftovers, key=lambda x: (-x["votes"], -x["plus_ones"]))
+    top = [x for x in ranked(notes) if x["votes"] > 0][:5]
+    mine = sum(1 for n in notes.values() if participant and n.participant == participant)
+    return {"groups": groups, "singles": singles, "top": top, "count": len(notes), "mine": mine}

@@ -1,10 +1,18 @@
-"""The facilitator's projected wall: all stations side by side, or one full screen."""
+"""The facilitator's projected wall (all stations side by side, or one full screen) and the
+moderation page behind it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request
+import uuid
 
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from stations.notes import MAX_AUTHOR, MAX_TEXT
+
+from . import moderation, realtime, walk
 from .access import require_facilitator, station_or_404, workshop_or_404
+from .errors import message
+from .models import Note, Station
 
 bp = Blueprint("wall", __name__, url_prefix="/w/<code>")
 
@@ -35,3 +43,101 @@ def station_wall(code: str, token: str):
     return _strip_key() or render_template(
         "wall/wall.html", workshop=g.workshop, key=key, focus=station
     )
+
+
+# --- moderation: every note of the workshop, hidden ones too; plain forms, no JS needed -------
+
+
+def _facilitated(code: str):
+    g.workshop = workshop_or_404(code)
+    require_facilitator(g.workshop)
+    return g.workshop
+
+
+def _back(workshop, anchor: str = ""):
+    return redirect(url_for("wall.moderate", code=workshop.code) + anchor, code=303)
+
+
+def _note(workshop, note_id: int):
+    try:
+        return moderation.station_note(workshop, note_id)
+    except walk.Refused:
+        abort(404)
+
+
+@bp.get("/moderate")
+def moderate(code: str):
+    workshop = _facilitated(code)
+    if "key" in request.args:
+        return redirect(request.path, code=303)
+    stations = workshop.ordered_stations()
+    notes: dict[int, list[Note]] = {s.id: [] for s in stations}
+    for note in (
+        Note.select()
+        .where(Note.station << list(notes))
+        .order_by(Note.created_at.desc(), Note.id.desc())
+    ):
+        notes[note.station_id].append(note)
+    return render_template(
+        "wall/moderate.html",
+        workshop=workshop,
+        stations=stations,
+        notes=notes,
+        # one per rendered form: a double click on "Add note" stores the card once
+        paper_ids={s.id: "paper" + uuid.uuid4().hex for s in stations},
+        error=request.args.get("error"),
+        max_text=MAX_TEXT,
+        max_author=MAX_AUTHOR,
+    )
+
+
+@bp.post("/notes/<int:note_id>/hidden")
+def set_hidden(code: str, note_id: int):
+    workshop = _facilitated(code)
+    note = _note(workshop, note_id)
+    if request.form.get("hidden") == "yes":
+        realtime.hide(note)
+    else:
+        realtime.restore(note)
+    return _back(workshop, f"#mod-note-{note.id}")
+
+
+@bp.post("/notes/<int:note_id>/text")
+def correct_text(code: str, note_id: int):
+    workshop = _facilitated(code)
+    note = _note(workshop, note_id)
+    try:
+        realtime.edit(note, request.form.get("text"))
+    except walk.Refused as err:
+        return redirect(url_for("wall.moderate", code=code, error=message(err.code, **err.params))
+                        + f"#mod-note-{note.id}", code=303)  # fmt: skip
+    return _back(workshop, f"#mod-note-{note.id}")
+
+
+def _own_station(workshop, token: str) -> Station:
+    station = Station.by_token(token)
+    if station is None or station.workshop_id != workshop.id:
+        abort(404)
+    return station
+
+
+@bp.post("/stations/<token>/locked")
+def set_locked(code: str, token: str):
+    workshop = _facilitated(code)
+    station = _own_station(workshop, token)
+    realtime.lock(station, request.form.get("locked") == "yes")
+    return _back(workshop, f"#mod-station-{station.token}")
+
+
+@bp.post("/stations/<token>/paper")
+def paper_note(code: str, token: str):
+    workshop = _facilitated(code)
+    station = _own_station(workshop, token)
+    payload = {"text": request.form.get("text"), "author": request.form.get("author") or None,
+               "client_id": request.form.get("client_id")}  # fmt: skip
+    try:
+        realtime.add_paper_note(station, payload)
+    except walk.Refused as err:
+        return redirect(url_for("wall.moderate", code=code, error=message(err.code, **err.params))
+                        + f"#mod-station-{station.token}", code=303)  # fmt: skip
+    return _back(workshop, f"#mod-station-{station.token}")

@@ -56,7 +56,9 @@ def test_phase_change_is_broadcast_and_gates_posting(room, client):
     again = post(phone, s1, "Glasfaser überall", "walk-0001")
     assert again["ok"] and not again["created"]
     # the same rule for the JSON API and the no-JavaScript form
-    api = client.post(f"/api/v1/stations/{s1.token}/notes", json={"text": "x", "client_id": "api-00001"})
+    api = client.post(
+        f"/api/v1/stations/{s1.token}/notes", json={"text": "x", "client_id": "api-00001"}
+    )
     assert api.status_code == 409 and api.get_json()["error"]["code"] == "notes_closed"
     form = client.post(f"/s/{s1.token}", data={"text": "x", "client_id": "form-00001"})
     assert form.status_code == 400 and "keine neuen Notizen" in form.get_data(as_text=True)
@@ -91,9 +93,9 @@ def test_locked_station_refuses_everything_but_answers_resends(room):
 def test_plus_one_once_per_participant(room, sio):
     _, _, s1, _, wall, phone, note = room
     first = phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
-    assert first["ok"] and first["note"]["plus_ones"] == 1 and first["me"]["plus_ones"] == [
-        note["id"]
-    ]
+    assert (
+        first["ok"] and first["note"]["plus_ones"] == 1 and first["me"]["plus_ones"] == [note["id"]]
+    )
     assert received(wall, "note_updated")[0]["plus_ones"] == 1
     again = phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
     assert again["ok"] and again["note"]["plus_ones"] == 1
@@ -122,7 +124,9 @@ def test_reply_is_stored_once_and_attached(room):
     assert [r["text"] for r in update["replies"]] == ["Auch im Dorf!"]
     again = phone.emit("reply_note", payload, callback=True)
     assert again["ok"] and not again["created"] and Reply.select().count() == 1
-    bad = phone.emit("reply_note", {**payload, "client_id": "reply-0002", "text": " "}, callback=True)
+    bad = phone.emit(
+        "reply_note", {**payload, "client_id": "reply-0002", "text": " "}, callback=True
+    )
     assert bad["error"]["code"] == "empty_note"
     state = phone.emit("join_station", {"station": s1.token}, callback=True)
     assert state["notes"][0]["replies"][0]["text"] == "Auch im Dorf!"
@@ -212,7 +216,9 @@ def test_paper_notes_in_any_phase(room):
     ws, _, s1, _, wall, phone, _ = room
     facilitate(wall, "set_phase", workshop=ws.code, phase="results")
     wall.get_received()
-    ack = facilitate(wall, "add_paper_note", station=s1.token, text="Von der Karte", author="Frau K.")
+    ack = facilitate(
+        wall, "add_paper_note", station=s1.token, text="Von der Karte", author="Frau K."
+    )
     assert ack["ok"] and ack["created"] and ack["note"]["paper"] is True
     assert received(phone, "note_posted")[0]["text"] == "Von der Karte"
     stored = Note.get_by_id(ack["note"]["id"])
@@ -232,7 +238,9 @@ FACILITATOR_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize("event,payload", FACILITATOR_EVENTS, ids=[e for e, _ in FACILITATOR_EVENTS])
+@pytest.mark.parametrize(
+    "event,payload", FACILITATOR_EVENTS, ids=[e for e, _ in FACILITATOR_EVENTS]
+)
 def test_facilitator_events_are_refused_without_this_workshops_key(room, sio, app, event, payload):
     ws, _, s1, _, _, phone, note = room
     with app.app_context():
@@ -240,7 +248,11 @@ def test_facilitator_events_are_refused_without_this_workshops_key(room, sio, ap
     stranger_wall = sio(flask_test_client=app.test_client())
     assert stranger_wall.emit("join_wall", {"workshop": other.code, "key": other_key},
                               callback=True)["ok"]  # fmt: skip
-    before = (Workshop.get_by_id(ws.id).phase, Note.select().count(), Note.get_by_id(note["id"]).text)
+    before = (
+        Workshop.get_by_id(ws.id).phase,
+        Note.select().count(),
+        Note.get_by_id(note["id"]).text,
+    )
     for who, extra in [
         (phone, {}),  # a participant of this workshop
         (stranger_wall, {}),  # the facilitator of another workshop
@@ -249,7 +261,11 @@ def test_facilitator_events_are_refused_without_this_workshops_key(room, sio, ap
     ]:
         ack = who.emit(event, {**payload(ws, s1, note["id"]), **extra}, callback=True)
         assert ack == {"ok": False, "error": ack["error"]} and ack["error"]["code"] == "forbidden"
-    after = (Workshop.get_by_id(ws.id).phase, Note.select().count(), Note.get_by_id(note["id"]).text)
+    after = (
+        Workshop.get_by_id(ws.id).phase,
+        Note.select().count(),
+        Note.get_by_id(note["id"]).text,
+    )
     assert after == before and not Workshop.get_by_id(ws.id).rotation
 
 
@@ -267,11 +283,16 @@ def test_rotation_commands_and_state(room, monkeypatch):
     ws, _, s1, s2, wall, phone, _ = room
     clock = [1000.0]
     monkeypatch.setattr(walk, "now", lambda: clock[0])
-    ack = facilitate(wall, "rotation_command", workshop=ws.code, action="start", groups=2, minutes=5)
+    ack = facilitate(
+        wall, "rotation_command", workshop=ws.code, action="start", groups=2, minutes=5
+    )
     rotation = ack["rotation"]
     assert rotation["mode"] == "groups" and rotation["groups"] == ["A", "B"]
     assert rotation["state"] == "running" and rotation["round"] == 1 and rotation["rounds"] == 2
-    assert rotation["positions"] == {"A": 0, "B": 1} and rotation["next_positions"] == {"A": 1, "B": 0}
+    assert rotation["positions"] == {"A": 0, "B": 1} and rotation["next_positions"] == {
+        "A": 1,
+        "B": 0,
+    }
     assert [s["token"] for s in rotation["stations"]] == [s1.token, s2.token]
     assert received(phone, "rotation_updated")[-1]["state"] == "running"
 
@@ -283,7 +304,9 @@ def test_rotation_commands_and_state(room, monkeypatch):
     assert resumed["remaining"] == 200
     clock[0] += 250  # time runs out: the next round started 50 s ago, by itself
     state = phone.emit("get_rotation", {"workshop": ws.code}, callback=True)["rotation"]
-    assert state["round"] == 2 and state["remaining"] == 250 and state["positions"] == {"A": 1, "B": 0}
+    assert (
+        state["round"] == 2 and state["remaining"] == 250 and state["positions"] == {"A": 1, "B": 0}
+    )
     done = facilitate(wall, "rotation_command", workshop=ws.code, action="next")["rotation"]
     assert done["state"] == "finished"
     bad = facilitate(wall, "rotation_command", workshop=ws.code, action="explode")
@@ -312,7 +335,9 @@ def test_groups_are_given_evenly_or_chosen(room, sio, app):
         person = sio(flask_test_client=create_test_client(phone))
         given.append(person.emit("join_group", {"station": s1.token}, callback=True)["group"])
     assert sorted(given) == ["A", "A", "B", "B"]
-    assert phone.emit("join_group", {"station": s1.token, "group": "b"}, callback=True)["group"] == "B"
+    assert (
+        phone.emit("join_group", {"station": s1.token, "group": "b"}, callback=True)["group"] == "B"
+    )
     state = phone.emit("join_station", {"station": s1.token}, callback=True)
     assert state["me"]["group"] == "B" and state["rotation"]["groups"] == ["A", "B"]
     bad = phone.emit("join_group", {"station": s1.token, "group": "Z"}, callback=True)

@@ -159,5 +159,6 @@
     });
   };
 
+  Outbox.newClientId = newClientId;
   window.GalleryOutbox = Outbox;
 })();

@@ -1,12 +1,17 @@
-/* The phone page of one station: post notes through the outbox, show everyone's notes live.
- * Without JavaScript the page is a plain form; this script takes over when it runs. */
+/* The phone page of one station: post notes through the outbox, show everyone's notes live,
+ * build on them (+1, replies), spend dots in the vote phase, and follow the rotation.
+ * Without JavaScript the page is a plain form and a read-only list; this script takes over
+ * when it runs. The server renders each phase; when the phase changes, the page reloads
+ * (the outbox and an unsent draft are kept on the phone). */
 (function () {
   "use strict";
 
+  var root = document.getElementById("station");
+  if (!root || !window.GalleryOutbox || !window.io) return;
+  var msg = root.dataset;
+  var station = msg.station;
+  var phase = msg.phase;
   var form = document.getElementById("note-form");
-  if (!form || !window.GalleryOutbox) return;
-  var station = form.dataset.station;
-  var msg = form.dataset;
   var textarea = document.getElementById("note-text");
   var authorInput = document.getElementById("note-author");
   var counter = document.getElementById("note-counter");
@@ -14,10 +19,14 @@
   var list = document.getElementById("notes");
   var empty = document.getElementById("notes-empty");
   var count = document.getElementById("note-count");
+  var dotsLine = document.getElementById("dots");
   var outboxList = document.getElementById("outbox");
   var outboxSection = document.getElementById("outbox-section");
-  var maxLength = parseInt(msg.max, 10) || 500;
+  var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
+  var draftKey = "gallery.draft." + station;
+  var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
+  var notesById = {};
 
   var outbox = new window.GalleryOutbox(station, {
     apiUrl: "/api/v1/stations/" + encodeURIComponent(station) + "/notes",
@@ -25,73 +34,252 @@
     onSaved: function (note) { addNote(note, true); }
   });
 
-  // --- notes list (text always goes in via textContent: never parsed as HTML) ---------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text; // never innerHTML
+    return node;
+  }
+
+  function storage(key, value) {
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) { /* private mode: nothing kept */ }
+    return null;
+  }
+
+  // --- notes list ---------------------------------------------------------------------
+
+  function canReact() { return (phase === "collect" || phase === "review") && msg.locked !== "true"; }
+  function canVote() { return phase === "vote" && msg.locked !== "true"; }
 
   function noteElement(note) {
-    var li = document.createElement("li");
-    li.className = "note";
+    notesById[note.id] = note;
+    var li = el("li", "note");
     li.id = "note-" + note.id;
     li.dataset.id = note.id;
     li.dataset.clientId = note.client_id;
-    var p = document.createElement("p");
-    p.className = "note__text";
-    p.textContent = note.text;
-    li.appendChild(p);
-    if (note.author) {
-      var a = document.createElement("p");
-      a.className = "note__author";
-      a.textContent = "— " + note.author;
-      li.appendChild(a);
+    li.appendChild(el("p", "note__text", note.text));
+    if (note.author) li.appendChild(el("p", "note__author", "— " + note.author));
+    if (note.edited || note.paper) {
+      li.appendChild(el("p", "note__meta", note.paper ? msg.msgPaper : msg.msgEdited));
     }
     if (outbox.isMine(note.client_id)) li.classList.add("note--mine");
+    var actions = el("p", "note__actions");
+    if (canReact()) {
+      var plus = el("button", "chip chip--plus", "+1" + (note.plus_ones ? " · " + note.plus_ones : ""));
+      plus.type = "button";
+      var given = me.plus_ones.indexOf(note.id) !== -1;
+      plus.setAttribute("aria-pressed", String(given));
+      plus.setAttribute("aria-label", msg.msgPlus + (note.plus_ones ? " (" + note.plus_ones + ")" : ""));
+      plus.disabled = given;
+      plus.addEventListener("click", function () { plusOne(note.id); });
+      actions.appendChild(plus);
+      var reply = el("button", "chip", msg.msgReply);
+      reply.type = "button";
+      reply.setAttribute("aria-expanded", "false");
+      reply.addEventListener("click", function () { toggleReplyForm(li, note, reply); });
+      actions.appendChild(reply);
+    } else if (note.plus_ones) {
+      actions.appendChild(el("span", "badge", "+" + note.plus_ones));
+    }
+    if (canVote()) {
+      var mine = me.my_votes[String(note.id)] || 0;
+      var give = el("button", "chip chip--dot", "● " + msg.msgVote);
+      give.type = "button";
+      give.disabled = me.dots_left <= 0;
+      give.addEventListener("click", function () { vote("vote_note", note.id); });
+      actions.appendChild(give);
+      if (mine) {
+        actions.appendChild(el("span", "badge badge--dots", msg.msgMyDots.replace("{n}", mine)));
+        var back = el("button", "chip", "−");
+        back.type = "button";
+        back.setAttribute("aria-label", msg.msgUnvote);
+        back.addEventListener("click", function () { vote("unvote_note", note.id); });
+        actions.appendChild(back);
+        li.classList.add("note--voted");
+      }
+    }
+    if (actions.children.length) li.appendChild(actions);
+    if (note.replies && note.replies.length) {
+      var replies = el("ul", "replies");
+      replies.setAttribute("aria-label", msg.msgReplies);
+      note.replies.forEach(function (r) {
+        var item = el("li", "reply", r.text);
+        if (r.author) item.appendChild(el("span", "reply__author", " — " + r.author));
+        replies.appendChild(item);
+      });
+      li.appendChild(replies);
+    }
     return li;
   }
 
   function updateCount() {
+    if (!list) return;
     var n = list.children.length;
     count.textContent = n;
     empty.hidden = n > 0;
   }
 
   function addNote(note, fresh) {
-    if (note.station !== station || document.getElementById("note-" + note.id)) return;
-    var el = noteElement(note);
-    if (fresh) el.classList.add("note--new");
-    list.insertBefore(el, list.firstChild); // newest first
+    if (!list || note.station !== station || document.getElementById("note-" + note.id)) return;
+    var node = noteElement(note);
+    if (fresh) node.classList.add("note--new");
+    list.insertBefore(node, list.firstChild); // newest first
     updateCount();
   }
 
+  function updateNote(note) {
+    if (!list || note.station !== station) return;
+    var old = document.getElementById("note-" + note.id);
+    if (!old) { insertInOrder(note); return; } // restored by the facilitator
+    if (old.contains(document.activeElement) && old.querySelector(".reply-form")) {
+      // someone is typing a reply here: keep their form, refresh the rest later
+      notesById[note.id] = note;
+      return;
+    }
+    old.replaceWith(noteElement(note));
+  }
+
+  function insertInOrder(note) {
+    var node = noteElement(note);
+    var after = Array.prototype.filter.call(list.children, function (li) {
+      return parseInt(li.dataset.id, 10) < note.id;
+    })[0];
+    list.insertBefore(node, after || null);
+    updateCount();
+  }
+
+  function removeNote(noteId) {
+    var node = document.getElementById("note-" + noteId);
+    if (node && list && list.contains(node)) { node.remove(); updateCount(); }
+  }
+
   function replaceNotes(notes) {
-    // Resync after (re)connect: the server's list is the truth; keep newest first.
+    if (!list) return;
     var fragment = document.createDocumentFragment();
     notes.forEach(function (note) { fragment.appendChild(noteElement(note)); });
     list.replaceChildren(fragment);
     updateCount();
   }
 
+  function redrawNotes() {
+    if (!list) return;
+    var notes = Array.prototype.map.call(list.children, function (li) { return notesById[li.dataset.id]; });
+    replaceNotes(notes.filter(Boolean));
+  }
+
+  // --- +1, replies, dots -----------------------------------------------------------------
+
+  function say(text) {
+    if (connection) connection.textContent = text;
+  }
+
+  function emit(event, payload, done) {
+    if (!socket.connected) { say("○ " + msg.msgOffline); done(null); return; }
+    socket.timeout(10000).emit(event, payload, function (err, reply) {
+      if (err) { say("○ " + msg.msgOffline); done(null); return; }
+      if (reply && !reply.ok && reply.error) say(reply.error.message);
+      done(reply);
+    });
+  }
+
+  function applyMe(state) {
+    if (!state) return;
+    var group = me.group;
+    me = state;
+    if (me.group === undefined) me.group = group;
+    if (dotsLine) {
+      dotsLine.textContent = msg.msgDots.replace("{n}", me.dots_left).replace("{total}", me.dots);
+    }
+  }
+
+  function plusOne(noteId) {
+    emit("plus_one", { note_id: noteId }, function (reply) {
+      if (reply && reply.ok) {
+        applyMe(reply.me);
+        updateNote(reply.note);
+      }
+    });
+  }
+
+  function vote(event, noteId) {
+    emit(event, { note_id: noteId }, function (reply) {
+      if (reply && reply.ok) {
+        applyMe(reply.me);
+        redrawNotes();
+      }
+    });
+  }
+
+  function toggleReplyForm(li, note, opener) {
+    var open = li.querySelector(".reply-form");
+    if (open) { open.remove(); opener.setAttribute("aria-expanded", "false"); return; }
+    opener.setAttribute("aria-expanded", "true");
+    var replyForm = el("form", "reply-form stack");
+    var id = "reply-" + note.id;
+    var label = el("label", "label", msg.msgYourReply);
+    label.htmlFor = id;
+    var input = el("textarea", "input");
+    input.id = id;
+    input.rows = 2;
+    input.maxLength = maxLength;
+    var send = el("button", "button button--primary", msg.msgSendReply);
+    send.type = "submit";
+    var error = el("p", "error");
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    replyForm.appendChild(label);
+    replyForm.appendChild(input);
+    replyForm.appendChild(send);
+    replyForm.appendChild(error);
+    // One client_id per reply being written: sending it twice (a lost ack) stores it once.
+    var clientId = window.GalleryOutbox.newClientId();
+    replyForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) { input.focus(); return; }
+      send.disabled = true;
+      var author = authorInput ? authorInput.value.trim() : storage(authorKey) || "";
+      var payload = { note_id: note.id, text: text, client_id: clientId };
+      if (author) payload.author = author;
+      emit("reply_note", payload, function (reply) {
+        send.disabled = false;
+        if (reply && reply.ok) {
+          replyForm.remove();
+          emit("join_station", { station: station }, function (state) {
+            if (state && state.ok) replaceNotes(state.notes);
+          });
+          return;
+        }
+        // Not stored: the text stays in the box, so nothing is lost; say why.
+        error.textContent = reply && reply.error ? reply.error.message : msg.msgReplyFailed;
+        error.hidden = false;
+      });
+    });
+    li.appendChild(replyForm);
+    input.focus();
+  }
+
   // --- outbox view --------------------------------------------------------------------
 
   function renderOutbox(items) {
+    if (!outboxList) return; // the results page has no outbox
     outboxList.replaceChildren();
     var sending = Boolean(socket && socket.connected) && navigator.onLine !== false;
     items.forEach(function (item) {
-      var li = document.createElement("li");
-      li.className = "note note--pending note--" + item.state;
-      var p = document.createElement("p");
-      p.className = "note__text";
-      p.textContent = item.text;
-      li.appendChild(p);
-      var state = document.createElement("p");
-      state.className = "note__state";
+      var li = el("li", "note note--pending note--" + item.state);
+      li.appendChild(el("p", "note__text", item.text));
+      var state = el("p", "note__state");
       state.setAttribute("role", "status");
       if (item.state === "failed") {
         state.textContent = "✗ " + msg.msgFailed + ": " + item.error;
-        var remove = document.createElement("button");
+        var remove = el("button", "button button--small", msg.msgRemove);
         remove.type = "button";
-        remove.className = "button button--small";
-        remove.textContent = msg.msgRemove;
         remove.addEventListener("click", function () {
-          if (!textarea.value) textarea.value = item.text; // give the text back to edit
+          if (textarea && !textarea.value) textarea.value = item.text; // give the text back
           outbox.remove(item.client_id);
         });
         li.appendChild(state);
@@ -115,36 +303,119 @@
     counter.classList.toggle("warn", left < 50);
   }
 
-  if (authorInput) {
-    try { authorInput.value = authorInput.value || window.localStorage.getItem(authorKey) || ""; } catch (e) { /* ignore */ }
-  }
-  textarea.addEventListener("input", updateCounter);
-  updateCounter();
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var text = textarea.value.trim();
-    var error = null;
-    if (!text) error = msg.msgEmpty;
-    else if (text.length > maxLength) error = msg.msgTooLong;
-    var old = document.getElementById("note-error");
-    if (old) old.remove();
-    if (error) {
-      var p = document.createElement("p");
-      p.className = "error";
-      p.id = "note-error";
-      p.setAttribute("role", "alert");
-      p.textContent = error;
-      counter.parentNode.insertAdjacentElement("afterend", p);
-      textarea.focus();
-      return;
-    }
-    var author = authorInput ? authorInput.value.trim() : "";
-    try { window.localStorage.setItem(authorKey, author); } catch (e) { /* ignore */ }
-    outbox.add(text, author);
-    textarea.value = "";
+  if (form) {
+    if (authorInput) authorInput.value = authorInput.value || storage(authorKey) || "";
+    if (!textarea.value) textarea.value = storage(draftKey) || ""; // kept across a reload
+    textarea.addEventListener("input", function () {
+      updateCounter();
+      storage(draftKey, textarea.value || null);
+    });
     updateCounter();
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = textarea.value.trim();
+      var error = null;
+      if (!text) error = msg.msgEmpty;
+      else if (text.length > maxLength) error = msg.msgTooLong;
+      var old = document.getElementById("note-error");
+      if (old) old.remove();
+      if (error) {
+        var p = el("p", "error", error);
+        p.id = "note-error";
+        p.setAttribute("role", "alert");
+        counter.parentNode.insertAdjacentElement("afterend", p);
+        textarea.focus();
+        return;
+      }
+      var author = authorInput ? authorInput.value.trim() : "";
+      storage(authorKey, author);
+      outbox.add(text, author);
+      textarea.value = "";
+      storage(draftKey, null);
+      updateCounter();
+    });
+  }
+
+  // --- the rotation -----------------------------------------------------------------------
+
+  var walk = document.getElementById("walk");
+  var walkData = walk.dataset;
+  var rotation = null;
+  var lastRound = null;
+
+  var countdown = new window.GalleryClock.Countdown(renderWalk, function () {
+    emit("get_rotation", { workshop: walkData.workshop }, function (reply) {
+      if (reply && reply.ok) applyRotation(reply.rotation);
+    });
   });
+
+  function stationByIndex(i) { return rotation.stations[i]; }
+
+  function renderWalk(left) {
+    if (!rotation || rotation.mode !== "groups") { walk.hidden = true; return; }
+    walk.hidden = false;
+    var picker = document.getElementById("group-picker");
+    var go = document.getElementById("walk-go");
+    var group = me.group;
+    go.hidden = true;
+    picker.hidden = Boolean(group) || rotation.state === "finished";
+    document.getElementById("walk-dot").style.background = group ? window.GalleryClock.groupColour(group) : "transparent";
+    document.getElementById("walk-group").textContent = group ? walkData.msgGroup.replace("{g}", group) : "";
+    var where = "";
+    var fmt = window.GalleryClock.format(left);
+    if (rotation.state === "finished") where = walkData.msgFinished;
+    else if (rotation.state === "idle") where = walkData.msgWaiting;
+    else if (group) {
+      var now = stationByIndex(rotation.positions[group]);
+      var next = rotation.next_positions ? stationByIndex(rotation.next_positions[group]) : null;
+      where = "— " + walkData.msgNow.replace("{n}", now.number) + " — " +
+        (next ? walkData.msgNext.replace("{n}", next.number).replace("{t}", fmt)
+              : walkData.msgLast.replace("{t}", fmt));
+      if (rotation.state === "paused") where += " (" + walkData.msgPaused + ")";
+      go.hidden = now.token === station;
+      go.textContent = walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
+    } else {
+      where = fmt;
+    }
+    document.getElementById("walk-where").textContent = where;
+  }
+
+  function applyRotation(state) {
+    if (!state || state.workshop !== walkData.workshop) return;
+    var moved = lastRound !== null && state.state === "running" && state.round !== lastRound;
+    lastRound = state.round;
+    rotation = state;
+    countdown.update(state);
+    if (moved && me.group) {
+      window.GalleryClock.signal();
+      walk.classList.remove("walk--moved");
+      void walk.offsetWidth; // restart the highlight
+      walk.classList.add("walk--moved");
+    }
+  }
+
+  function chooseGroup(name) {
+    emit("join_group", { station: station, group: name }, function (reply) {
+      if (reply && reply.ok) { me.group = reply.group; renderWalk(countdown.left()); }
+    });
+  }
+
+  function buildPicker(groups) {
+    var box = document.getElementById("group-buttons");
+    if (box.dataset.groups === groups.join("")) return;
+    box.dataset.groups = groups.join("");
+    box.replaceChildren();
+    groups.forEach(function (name) {
+      var b = el("button", "button group-choice", name);
+      b.type = "button";
+      b.style.borderColor = window.GalleryClock.groupColour(name);
+      b.addEventListener("click", function () { chooseGroup(name); });
+      box.appendChild(b);
+    });
+  }
+
+  document.getElementById("group-auto").addEventListener("click", function () { chooseGroup(null); });
 
   // --- live connection ----------------------------------------------------------------
 
@@ -152,16 +423,30 @@
   outbox.socket = socket;
 
   function setStatus(online) {
-    connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
-    connection.classList.toggle("status--offline", !online);
+    if (connection) {
+      connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
+      connection.classList.toggle("status--offline", !online);
+    }
     renderOutbox(outbox.items);
+  }
+
+  function reloadFor(newPhase) {
+    if (newPhase === phase) return;
+    window.location.reload(); // the server renders the new phase; draft and outbox are kept
   }
 
   socket.on("connect", function () {
     socket.emit("join_station", { station: station }, function (reply) {
       if (reply && reply.ok) {
+        if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
+          window.location.reload(); // changed while this page was away
+          return;
+        }
+        applyMe(reply.me);
         replaceNotes(reply.notes); // newest first, as the server sends them
         applyStation(reply.station);
+        buildPicker(reply.rotation.groups);
+        applyRotation(reply.rotation);
       }
       setStatus(true);
       outbox.flush();
@@ -174,7 +459,17 @@
     outbox.confirmed(note);
     addNote(note, true);
   });
-  socket.on("station_updated", applyStation);
+  socket.on("note_updated", updateNote);
+  socket.on("note_hidden", function (m) { if (m.station === station) removeNote(m.note_id); });
+  socket.on("phase_changed", function (m) { reloadFor(m.phase); });
+  socket.on("rotation_updated", function (state) {
+    buildPicker(state.groups);
+    applyRotation(state);
+  });
+  socket.on("station_updated", function (s) {
+    if (s.token === station && s.locked !== (msg.locked === "true")) { window.location.reload(); return; }
+    applyStation(s);
+  });
   socket.on("station_removed", function () { window.location.reload(); });
 
   function applyStation(s) {

@@ -19,7 +19,7 @@
   var viewButton = document.getElementById("toggle-view");
   var editButton = document.getElementById("toggle-edit");
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
-  var state = { stations: [], notes: {}, byId: {}, clusters: {} };
+  var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null };
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
   var prefs = loadPrefs();
   var socket = window.io({ reconnectionDelayMax: 5000 });
@@ -81,6 +81,66 @@
     });
   }
 
+  // The walk and moderation: workshop-wide commands; the answers come back as broadcasts.
+  function command(event, payload) {
+    socket.timeout(15000).emit(event, payload, function (err, reply) {
+      if (err) { say(d.msgOffline); return; }
+      if (reply && !reply.ok) say(reply.error ? reply.error.message : "");
+    });
+  }
+
+  function showVotes() { return state.phase === "vote" || state.phase === "results"; }
+
+  function ranked(notes) {
+    if (state.phase !== "results") return notes;
+    return notes.slice().sort(function (a, b) { return (b.votes || 0) - (a.votes || 0) || a.id - b.id; });
+  }
+
+  function stickyMeta(note) {
+    var meta = el("p", "sticky__meta");
+    if (showVotes() && note.votes) meta.appendChild(el("span", "sticky__dots", "● " + note.votes));
+    if (note.plus_ones) meta.appendChild(el("span", "sticky__plus", "+" + note.plus_ones));
+    return meta.children.length ? meta : null;
+  }
+
+  function stickyReplies(note) {
+    if (!note.replies || !note.replies.length) return null;
+    var list = el("ul", "sticky__replies");
+    list.setAttribute("aria-label", d.msgReplies);
+    note.replies.forEach(function (r) {
+      list.appendChild(el("li", "sticky__reply", r.text + (r.author ? " — " + r.author : "")));
+    });
+    return list;
+  }
+
+  function moderationTools(note) {
+    var tools = el("p", "sticky__tools");
+    tools.appendChild(button(d.msgHide, "", function () {
+      if (window.confirm(d.msgHideConfirm)) command("hide_note", { note_id: note.id });
+    }));
+    tools.appendChild(button(d.msgFix, "", function () { fixForm(tools, note); }));
+    return tools;
+  }
+
+  function fixForm(tools, note) {
+    var form = el("form", "sticky__fix");
+    var input = el("textarea", "group__input");
+    input.value = note.text;
+    input.rows = 3;
+    input.maxLength = 500;
+    input.setAttribute("aria-label", d.msgFix);
+    form.appendChild(input);
+    form.appendChild(button(d.msgSave, "", function () { form.requestSubmit(); }));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      command("edit_note", { note_id: note.id, text: input.value });
+      render();
+    });
+    input.addEventListener("keydown", function (e) { if (e.key === "Escape") render(); });
+    tools.replaceWith(form);
+    input.focus();
+  }
+
   // --- stickies ------------------------------------------------------------------------
 
   function sticky(note, station, groups, groupId) {
@@ -90,6 +150,11 @@
     if (groupId) li.dataset.group = groupId;
     li.appendChild(el("p", "sticky__text", note.text));
     if (note.author) li.appendChild(el("p", "sticky__author", "— " + note.author));
+    var meta = stickyMeta(note);
+    if (meta) li.appendChild(meta);
+    var replies = stickyReplies(note);
+    if (replies) li.appendChild(replies);
+    if (editing()) li.appendChild(moderationTools(note));
     if (editing() && groups) {
       li.draggable = true;
       li.addEventListener("dragstart", function (e) {
@@ -231,8 +296,10 @@
       body.appendChild(box);
     }
     var all = groups.concat(singles);
-    groups.forEach(function (g, i) {
-      body.appendChild(groupBox(station, g, all, i, g.note_ids.map(function (id) { return byId[id]; })));
+    var order = groups.map(function (g, i) { return { g: g, i: i, votes: g.note_ids.reduce(function (sum, id) { return sum + (byId[id].votes || 0); }, 0) }; });
+    if (state.phase === "results") order.sort(function (a, b) { return b.votes - a.votes || a.i - b.i; });
+    order.forEach(function (o) {
+      body.appendChild(groupBox(station, o.g, all, o.i, ranked(o.g.note_ids.map(function (id) { return byId[id]; }))));
     });
     if (singles.length) {
       var other = el("section", "group group--singles");
@@ -256,7 +323,8 @@
   function flatBody(station, notes) {
     var list = el("ol", "stickies");
     list.setAttribute("aria-label", station.title);
-    notes.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null)); });
+    var flat = state.phase === "results" ? ranked(notes) : notes.slice().reverse();
+    flat.forEach(function (n) { list.appendChild(sticky(n, station, null)); });
     return list;
   }
 
@@ -301,6 +369,8 @@
       meta.appendChild(open);
     }
     head.appendChild(meta);
+    var here = groupsAt(index);
+    if (here) head.appendChild(here);
     if (editing() && clustered()) head.appendChild(granularityTools(station));
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
@@ -312,6 +382,81 @@
     section.appendChild(empty);
     return section;
   }
+
+  // Which rotation groups are at this station now, and which come next.
+  function groupsAt(index) {
+    var r = state.rotation;
+    if (!r || r.mode !== "groups" || r.state === "idle" || r.state === "finished") return null;
+    var line = el("p", "column__groups");
+    function chips(label, positions) {
+      var names = Object.keys(positions || {}).filter(function (g) { return positions[g] === index; });
+      if (!names.length) return;
+      line.appendChild(el("span", "column__groups-label", label));
+      names.forEach(function (g) {
+        var chip = el("span", "group-chip", g);
+        chip.style.setProperty("--group", window.GalleryClock.groupColour(g));
+        line.appendChild(chip);
+      });
+    }
+    chips(d.msgHere, r.positions);
+    chips(d.msgNextHere, r.next_positions);
+    return line.children.length ? line : null;
+  }
+
+  // --- the walk: phase, timer -----------------------------------------------------------
+
+  var timer = document.getElementById("wall-timer");
+  var countdown = new window.GalleryClock.Countdown(function (left) {
+    var r = state.rotation;
+    if (!r || r.mode !== "groups" || r.state === "idle") { timer.hidden = true; return; }
+    timer.hidden = false;
+    document.getElementById("wall-round").textContent = r.state === "finished" ? d.msgFinished
+      : d.msgRound.replace("{n}", r.round).replace("{total}", r.rounds) + (r.state === "paused" ? " (" + d.msgPaused + ")" : "");
+    document.getElementById("wall-clock").textContent = r.state === "finished" ? "" : window.GalleryClock.format(left);
+  }, function () {
+    socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
+      if (reply && reply.ok) applyRotation(reply.rotation);
+    });
+  });
+
+  function applyRotation(r) {
+    if (!r || r.workshop !== d.workshop) return;
+    var moved = state.rotation && state.rotation.round !== r.round && r.state === "running";
+    state.rotation = r;
+    countdown.update(r);
+    var groups = document.getElementById("groups-input");
+    if (groups && document.activeElement !== groups) groups.value = r.mode === "groups" ? r.groups.length : 0;
+    if (moved) window.GalleryClock.signal();
+    render();
+  }
+
+  function applyPhase(phase) {
+    state.phase = phase;
+    document.querySelectorAll("#phase-buttons [data-phase]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.phase === phase));
+    });
+    root.dataset.phase = phase;
+  }
+
+  document.querySelectorAll("#phase-buttons [data-phase]").forEach(function (b) {
+    b.addEventListener("click", function () { command("set_phase", { workshop: d.workshop, phase: b.dataset.phase }); });
+  });
+  var dotsSave = document.getElementById("dots-save");
+  if (dotsSave) {
+    dotsSave.addEventListener("click", function () {
+      command("set_phase", { workshop: d.workshop, dots: parseInt(document.getElementById("dots-input").value, 10) });
+    });
+  }
+  document.querySelectorAll("#rotation-buttons [data-action]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var payload = { workshop: d.workshop, action: b.dataset.action };
+      var groups = parseInt(document.getElementById("groups-input").value, 10);
+      var minutes = parseFloat(document.getElementById("minutes-input").value);
+      if (!isNaN(groups)) payload.groups = groups;
+      if (!isNaN(minutes)) payload.minutes = minutes;
+      command("rotation_command", payload);
+    });
+  });
 
   function updateTotal() {
     var n = 0;
@@ -329,7 +474,7 @@
     if (!column) return false;
     if (column.querySelector(".sticky--dragging")) return true;
     var active = document.activeElement;
-    return !!(active && column.contains(active) && active.matches("select, input"));
+    return !!(active && column.contains(active) && active.matches("select, input, textarea"));
   }
 
   function release(token) {
@@ -393,7 +538,37 @@
       state.byId[n.id] = n;
     });
     document.getElementById("wall-title").textContent = reply.workshop.title;
-    render();
+    applyPhase(reply.workshop.phase);
+    var dotsInput = document.getElementById("dots-input");
+    if (dotsInput) dotsInput.value = reply.workshop.dots;
+    if (reply.rotation) applyRotation(reply.rotation); else render();
+  }
+
+  function updateNote(note) {
+    var notes = state.notes[note.station];
+    if (!notes) return;
+    var index = notes.findIndex(function (n) { return n.id === note.id; });
+    if (index === -1) { // restored: back in time order
+      notes.push(note);
+      notes.sort(function (a, b) { return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id; });
+    } else {
+      notes[index] = note;
+    }
+    state.byId[note.id] = note;
+    renderColumn(note.station);
+  }
+
+  function hideNote(m) {
+    var notes = state.notes[m.station];
+    if (!notes) return;
+    state.notes[m.station] = notes.filter(function (n) { return n.id !== m.note_id; });
+    delete state.byId[m.note_id];
+    renderColumn(m.station);
+  }
+
+  function applyVotes(v) {
+    (state.notes[v.station] || []).forEach(function (n) { n.votes = v.votes[String(n.id)] || 0; });
+    renderColumn(v.station);
   }
 
   function applyClusters(data) {
@@ -451,6 +626,17 @@
   socket.on("connect_error", offline);
   socket.on("note_posted", addNote);
   socket.on("clusters_updated", applyClusters);
+  socket.on("note_updated", updateNote);
+  socket.on("note_hidden", hideNote);
+  socket.on("votes_updated", applyVotes);
+  socket.on("phase_changed", function (m) {
+    if (m.workshop !== d.workshop) return;
+    applyPhase(m.phase);
+    var dotsInput = document.getElementById("dots-input");
+    if (dotsInput && document.activeElement !== dotsInput) dotsInput.value = m.dots;
+    render();
+  });
+  socket.on("rotation_updated", applyRotation);
   socket.on("station_updated", function (s) {
     state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
     render();
