@@ -620,6 +620,18 @@
     });
   }
 
+  // The walk and export menus close like menus: a click elsewhere or Escape.
+  var menus = document.querySelectorAll(".wall__walk, .wall__export");
+  document.addEventListener("click", function (e) {
+    menus.forEach(function (m) { if (m.open && !m.contains(e.target)) m.open = false; });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    menus.forEach(function (m) {
+      if (m.open) { m.open = false; m.querySelector("summary").focus(); }
+    });
+  });
+
   socket.on("connect", join);
   socket.on("disconnect", offline);
   // A wall opened while the server is unreachable never sees "disconnect": say so.
