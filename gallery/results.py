@@ -11,13 +11,15 @@ from peewee import fn
 
 from stations.export import ExportCluster, ExportNote, ExportStation, ExportWorkshop
 
-from .models import Cluster, Note, Station, Workshop
+from .models import Cluster, Note, PlusOne, Reply, Station, Vote, Workshop
+from .reactions import note_extras
 
 
 def _station(station: Station) -> ExportStation:
     clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
     key_of = {c.id: c.key for c in clusters}
     notes = list(station.notes.order_by(Note.created_at, Note.id))
+    extras = note_extras([n.id for n in notes])
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
     for note in notes:
         if note.cluster_id in key_of and not note.hidden:
@@ -34,6 +36,12 @@ def _station(station: Station) -> ExportStation:
                 created_at=n.created_at,
                 hidden=n.hidden,
                 cluster=None if n.hidden else key_of.get(n.cluster_id),
+                plus_ones=extras[n.id]["plus_ones"],
+                votes=extras[n.id]["votes"],
+                replies=tuple(
+                    r["text"] + (f" ({r['author']})" if r["author"] else "")
+                    for r in extras[n.id]["replies"]
+                ),
             )
             for n in notes
         ),
@@ -82,13 +90,25 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
             last = max((int(k[1:]) for k in rows if k[1:].isdigit()), default=0)
             Station.update(cluster_seq=last).where(Station.id == station.id).execute()
             for n, note in enumerate(item.notes):
-                Note.create(
+                row = Note.create(
                     station=station, text=note.text, author=note.author,
                     client_id=f"import{note.id:08d}{n:04d}", created_at=note.created_at,
                     hidden=note.hidden, cluster=rows.get(note.cluster),
                     cluster_manual=note.cluster in rows,
                 )  # fmt: skip
+                _restore_reactions(station, row, note)
     return workshop, key
+
+
+def _restore_reactions(station: Station, row: Note, note) -> None:
+    """An export keeps counts and reply texts, not who gave them: the import recreates
+    them under stand-in participants ("import<n>"), so the counts come out the same."""
+    for i in range(note.plus_ones):
+        PlusOne.create(note=row, participant=f"import{i}")
+    for i in range(note.votes):
+        Vote.create(station=station, note=row, participant=f"import{i}")
+    for i, text in enumerate(note.replies):
+        Reply.create(note=row, text=text, client_id=f"import{row.id:08d}{i:04d}")
 
 
 def collect(workshop: Workshop) -> ExportWorkshop:
@@ -106,7 +126,6 @@ def station_results(station: Station, participant: str = "") -> dict:
     """A station's results for its phone page after the walk: topic groups ranked by their
     dots, each group's notes ranked by dots and +1s, the top notes, and which notes this
     participant posted (highlighted)."""
-    from .reactions import note_extras
     from .topics import clusters_state
 
     notes = {n.id: n for n in station.visible_notes()}

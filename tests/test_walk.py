@@ -360,3 +360,26 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
         assert Workshop.get().phase == "collect" and Workshop.get().dots == 5
         assert not note.station.locked
     db.close()
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app):
+    from gallery.results import collect, restore
+    from stations.export import from_json, to_json
+
+    ws, _, s1, _, wall, phone, note = room
+    phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
+    phone.emit("reply_note", {"note_id": note["id"], "text": "Ja!", "client_id": "reply-0009",
+                              "author": "Eva"}, callback=True)  # fmt: skip
+    facilitate(wall, "set_phase", workshop=ws.code, phase="vote")
+    phone.emit("vote_note", {"note_id": note["id"]}, callback=True)
+    phone.emit("vote_note", {"note_id": note["id"]}, callback=True)
+    exported = collect(Workshop.get_by_id(ws.id)).stations[0].notes[0]
+    assert (exported.plus_ones, exported.votes, exported.replies) == (1, 2, ("Ja! (Eva)",))
+
+    data = to_json(collect(Workshop.get_by_id(ws.id)))
+    copy, _key = restore(from_json(data))
+    again = collect(copy).stations[0].notes[0]
+    assert (again.plus_ones, again.votes, again.replies) == (1, 2, ("Ja! (Eva)",))
