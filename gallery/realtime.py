@@ -215,6 +215,10 @@ def join_station(data: Any) -> dict:
         return error_body("station_not_found")
     join_room(station_room(station.token))
     join_room(workshop_room(station.workshop.code))
+    # Station URLs are capabilities: only a connection that opened this station may act on
+    # its notes (+1, replies, dots), so note ids cannot be counted through from elsewhere.
+    joined = [t for t in session.get(STATIONS, []) if t != station.token]
+    session[STATIONS] = [*joined[-19:], station.token]
     rotation_ticker.follow(station.workshop)
     return {"ok": True, **station_state(station), **participant_state(station, _participant())}
 
@@ -261,6 +265,7 @@ def join_wall(data: Any) -> dict:
 
 # --- the facilitator steers the clusters -------------------------------------------------
 
+STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
 WALLS = "walls"  # per connection: the workshops whose wall this socket joined with the key
 
 
@@ -335,6 +340,9 @@ def _react(data: Any, action) -> dict:
         note = reactions.visible_note(note_id)
     except walk.Refused as err:
         return error_body(err.code)
+    joined = note.station.token in session.get(STATIONS, [])
+    if not joined and note.station.workshop.code not in session.get(WALLS, []):
+        return error_body("note_not_found")  # the same answer as for a note that is not there
     with force_locale(note.station.workshop.language):
         try:
             return action(note)

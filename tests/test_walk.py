@@ -166,6 +166,7 @@ def test_vote_budget_per_station(room):
     out = phone.emit("vote_note", {"note_id": second["id"]}, callback=True)
     assert out["ok"] is False and out["error"]["code"] == "no_dots_left"
     # dots are per station: station 2 still has all three
+    phone.emit("join_station", {"station": s2.token}, callback=True)
     assert phone.emit("vote_note", {"note_id": at_s2["id"]}, callback=True)["me"]["dots_left"] == 2
     # take one back and spend it again
     back = phone.emit("unvote_note", {"note_id": note["id"]}, callback=True)
