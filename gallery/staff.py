@@ -261,6 +261,8 @@ def delete_station(code: str, token: str):
 @bp.get("/w/<code>/posters")
 def posters(code: str):
     workshop, _key = _facilitated(code)
+    if "key" in request.args:
+        return redirect(request.path, code=303)  # printed pages and history never show it
     stations = list(workshop.ordered_stations())
     urls = {s.id: station_url(s) for s in stations}
     return render_template(
@@ -334,7 +336,10 @@ def report_html(workshop: Workshop) -> str:
 @bp.get("/w/<code>/report")
 def report(code: str):
     """The browser prints it to a good PDF."""
-    return report_html(_results_access(code))
+    workshop = _results_access(code)
+    if "key" in request.args:
+        return redirect(request.path, code=303)  # printed pages and history never show it
+    return report_html(workshop)
 
 
 @bp.post("/w/<code>/delete")
