@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -122,7 +123,8 @@ def _raise_open_files_limit() -> None:
     default=1,
     show_default=True,
     type=int,
-    help="Processes; more than 1 needs GALLERY_MESSAGE_QUEUE and PostgreSQL.",
+    help="gunicorn workers; more than 1 only for WebSocket-only clients (several processes: "
+    "docs/deploy.md).",
 )
 @click.option(
     "--async-mode",
@@ -145,6 +147,12 @@ def serve(host, port, public_url, db, workers, async_mode) -> None:
             env["GALLERY_LAN_URL"] = f"http://{lan}:{port}"
     if workers > 1 and not env.get("GALLERY_MESSAGE_QUEUE"):
         raise click.UsageError("--workers > 1 needs GALLERY_MESSAGE_QUEUE (redis://...).")
+    if workers > 1:  # gunicorn hands each request to any worker: no sticky sessions
+        click.echo(
+            "warning: phones start on long-polling, which fails when a request reaches another"
+            " worker; run one `gallery serve` per port behind nginx instead (docs/deploy.md)",
+            err=True,
+        )
     shown = env.get("GALLERY_PUBLIC_URL") or env.get("GALLERY_LAN_URL") or f"http://{host}:{port}"
     click.echo(f"Gallery Walk on {shown} (Ctrl+C stops)", err=True)
     _raise_open_files_limit()
@@ -321,3 +329,77 @@ def purge(days: int | None, dry_run: bool, db: str | None) -> None:
             click.echo(
                 f"{action} {workshop.code} {workshop.title!r} (last activity {last:%Y-%m-%d})"
             )
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@db_option
+def backup(file: str, force: bool, db: str | None) -> None:
+    """Write a consistent copy of the SQLite database to FILE, also while the server runs.
+
+    SQLite's online backup API copies the database as one snapshot (a read transaction, so
+    the running server keeps writing meanwhile). The copy is a single self-contained file.
+    """
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    from . import config
+    from .db import resolve_url
+
+    settings = config.load({"DATABASE": db} if db else None)
+    instance = Path(settings["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
+    url = resolve_url(settings["DATABASE"], str(instance))
+    if not url.startswith("sqlite"):
+        raise click.ClickException(
+            "the database is not SQLite: back up PostgreSQL with pg_dump, "
+            "e.g. `pg_dump -Fc -f gallery.dump DATABASE_URL`"
+        )
+    source = Path(url.split("///", 1)[-1])
+    target = Path(file).expanduser().resolve()
+    if not source.is_file():
+        raise click.ClickException(f"no database at {source}")
+    if target.exists():
+        if target.samefile(source):
+            raise click.ClickException("FILE is the database itself; choose another file")
+        if not force:
+            raise click.ClickException(f"{file} exists; use --force to replace it")
+    # Into a temporary file beside the target first: an existing backup is only replaced by
+    # a complete, checked copy, and a half-written file never carries the target's name.
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(
+            prefix=f"{target.name}.", suffix=".partial", dir=target.parent
+        )
+    except OSError as err:
+        raise click.ClickException(f"cannot write {file}: {err.strerror}") from None
+    os.close(fd)
+    try:
+        src = sqlite3.connect(source, timeout=30)
+        dst = sqlite3.connect(partial)
+        try:
+            with dst:
+                src.backup(dst)  # all pages in one step: one snapshot, never a mix
+            dst.execute("PRAGMA journal_mode=DELETE")  # no -wal/-shm beside the copy
+            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            notes = dst.execute("SELECT count(*) FROM note").fetchone()[0]
+            workshops = dst.execute("SELECT count(*) FROM workshop").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+        if check != "ok":
+            raise click.ClickException(f"the copy failed its integrity check: {check}")
+        os.replace(partial, target)
+    except sqlite3.Error as err:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise click.ClickException(f"cannot back up {source}: {err}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    size = target.stat().st_size
+    counted = ", ".join(f"{n} {word}{'' if n == 1 else 's'}"
+                        for n, word in ((workshops, "workshop"), (notes, "note")))  # fmt: skip
+    click.echo(f"Backed up {source} to {file}: {counted}, {size:,} bytes, integrity check ok.")

@@ -502,7 +502,7 @@ def to_xlsx(workshop: ExportWorkshop) -> bytes:
     book.properties.created = created
     book.properties.modified = created
     book.properties.creator = "Gallery Walk"
-    book.properties.title = _one_line(workshop.title)
+    book.properties.title = _CONTROL.sub("", _one_line(workshop.title))  # XML cannot carry them
     buffer = io.BytesIO()
     # Not book.save(): save_workbook() stamps properties.modified with the current time.
     archive = _FixedTimeZip(buffer, created)

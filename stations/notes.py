@@ -53,7 +53,7 @@ def clean_text(raw: str) -> str:
             continue  # ZWJ stays: emoji sequences like 👩‍💻 need it
         else:
             kept.append(ch)
-    text = "".join(kept)
+    text = unicodedata.normalize("NFC", "".join(kept))  # a removed char may have split a pair
     text = _TRAILING_SPACE.sub("\n", text)
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()

@@ -124,6 +124,10 @@
         delete self.inFlight[item.client_id];
         if (reply && reply.ok) {
           self.confirmed(reply.note);
+        } else if (reply && reply.error && reply.error.code === "rate_limited") {
+          // Too fast for the limits (a long outbox after a dead spot): later, never dropped.
+          self.retryDelay = Math.max(self.retryDelay, (reply.error.retry_after || 2) * 1000);
+          self.scheduleRetry();
         } else if (reply && reply.error) {
           self.failed(item, reply.error); // the server refused it: retrying will not help
         } else {

@@ -1,0 +1,76 @@
+"""The XSS corpus of tests/test_xss.py in Chromium: the pages whose notes the scripts draw
+(phone, wall, focused wall, station display) build no element or handler from them.
+
+tests/test_xss.py checks the HTML the server sends; this checks the DOM that station.js and
+wall.js build from join acks and live `note_posted` events. The `people` fixture also fails
+the test on any alert() dialog or uncaught script error.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_xss import PAYLOADS
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails under CI=true
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+# Anything in the DOM that only a payload would make.
+INJECTED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith('on')) found.push(`${el.tagName} ${a.name}`);
+      const url = a.value.replace(/[\\x00-\\x20]/g, '').toLowerCase();
+      const bad = /^(javascript|vbscript):|^data:text\\/html/.test(url);
+      if (bad && ['href', 'src', 'action', 'formaction', 'srcdoc'].includes(a.name))
+        found.push(`${el.tagName} ${a.name}=${a.value}`);
+    }
+  }
+  const odd = 'script:not([src]), img[src="x"], iframe, math, style:not([nonce]), base';
+  for (const el of document.querySelectorAll(odd)) found.push(el.outerHTML.slice(0, 80));
+  return found;
+}"""
+TITLE = '"><img src=x onerror=alert("xss-t")><script>alert("xss-t")</script>{{7*7}}'
+STATION = "<svg onload=alert('xss-s')> ${7*7}"  # no ':' (the CLI splits "Title: question")
+PROMPT = "</textarea><script>alert('xss-p')</script> javascript:alert('xss-p')"
+
+
+def test_payloads_stay_text_in_the_browser(people, server):
+    links = server.seed("workshop", "new", TITLE, "--station", f"{STATION}: {PROMPT}")
+    station = links["stations"][0]
+    token = station["token"]
+    for payload in PAYLOADS[: len(PAYLOADS) // 2]:
+        server.post_note(token, payload)
+
+    wall = people.page("wall")
+    wall.goto(links["workshop"]["wall_url"])
+    expect(wall.locator(f"#column-{token} li.sticky")).to_have_count(len(PAYLOADS) // 2)
+    phone = people.page("phone")
+    phone.goto(station["url"])
+    expect(phone.locator("#connection")).to_have_text(re.compile(r"^●"))
+
+    # The rest arrive live: the wall and the phone draw them from note_posted.
+    for payload in PAYLOADS[len(PAYLOADS) // 2 :]:
+        server.post_note(token, payload)
+    expect(wall.locator(f"#column-{token} li.sticky")).to_have_count(len(PAYLOADS))
+    expect(phone.locator("#notes li.note")).to_have_count(len(PAYLOADS))
+
+    focus = people.page("wall")
+    focus.goto(links["workshop"]["wall_url"].replace("/wall", f"/wall/{token}"))
+    expect(focus.locator(f"#column-{token} li.sticky")).to_have_count(len(PAYLOADS))
+    display = people.page("display")
+    display.goto(station["display_url"])
+
+    for page in (wall, phone, focus, display):
+        assert page.evaluate(INJECTED) == [], page.url
+        assert "{{7*7}}" in page.locator("body").inner_text(), page.url  # never evaluated
+    shown = wall.locator(f"#column-{token}").inner_text()
+    for marker in sorted({m for p in PAYLOADS for m in re.findall(r"xss-\d+", p)}):
+        assert marker in shown, marker  # every payload is on the wall, as text
