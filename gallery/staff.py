@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from peewee import fn
 
 from stations import export
+from stations.notes import clean_text
 
 from . import public_url, realtime, results
 from .access import (
@@ -44,14 +45,16 @@ class FormError(ValueError):
 
 
 def _clean_line(value: str | None, limit: int, what: str) -> str:
-    text = " ".join((value or "").split())
+    # The same cleaning as notes (no control or bidi-override characters), on one line.
+    text = " ".join(clean_text(value or "").split())
     if len(text) > limit:
         raise FormError(_("%(what)s is longer than %(limit)s characters.", what=what, limit=limit))
     return text
 
 
 def _clean_prompt(value: str | None) -> str:
-    text = "\n".join(line.strip() for line in (value or "").replace("\r", "").split("\n")).strip()
+    raw = clean_text((value or "").replace("\r", ""))
+    text = "\n".join(line.strip() for line in raw.split("\n")).strip()
     if len(text) > MAX_PROMPT:
         raise FormError(_("The question is longer than %(limit)s characters.", limit=MAX_PROMPT))
     return text

@@ -591,7 +591,17 @@ def _need(
 def _is_kind(value: Any, kind: type) -> bool:
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind is str:  # a lone surrogate ("\ud800" in JSON) is no text: it cannot be stored
+        return isinstance(value, str) and _encodable(value)
     return isinstance(value, kind)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _count(data: Mapping[str, Any], key: str, path: str) -> int:
@@ -615,7 +625,7 @@ def _timestamp(data: Mapping[str, Any], key: str, path: str) -> datetime:
 def _strings(data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
     items: list[Any] = _need(data, key, list, path)
     for index, item in enumerate(items):
-        if not isinstance(item, str):
+        if not _is_kind(item, str):
             raise ExportError("wrong_type", "must be a string", f"{path}.{key}[{index}]")
     return tuple(items)
 

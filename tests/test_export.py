@@ -450,6 +450,8 @@ def broken(path: str, value: object) -> dict:
         ("stations.0.notes.0.hidden", "nein", "wrong_type"),
         ("stations.0.notes.0.author", 7, "wrong_type"),
         ("stations.0.notes.0.replies", ["ok", 1], "wrong_type"),
+        ("stations.0.notes.0.text", "kaputt \ud800", "wrong_type"),  # a lone surrogate
+        ("stations.0.notes.0.replies", ["\udfff"], "wrong_type"),
         ("stations.0.clusters.0.note_ids", [1, "2"], "wrong_type"),
         ("stations.0.notes.0.created_at", "gestern", "invalid_value"),
         ("language", "fr", "invalid_value"),

@@ -220,6 +220,23 @@ def test_create_workshop_in_the_web_ui(client):
     assert client.get(f"/w/{ws.code}/wall").status_code == 200
 
 
+def test_titles_and_questions_are_cleaned_like_notes(client):
+    """No control or bidi-override characters in what staff type either (they would spoof
+    text on the wall and broke the XLSX document properties)."""
+    form = {
+        "title": "Digital\x00-Gipfel\u202e",
+        "language": "de",
+        "station_title": ["Breit\x1bband"],
+        "station_prompt": ["Was\u202d dann?\r\nUnd?"],
+    }
+    assert client.post("/new", data=form).status_code == 303
+    ws = Workshop.get()
+    (station,) = ws.ordered_stations()
+    assert (ws.title, station.title, station.prompt) == (
+        "Digital-Gipfel", "Breitband", "Was dann?\nUnd?"
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "form,fragment",
     [
