@@ -41,6 +41,24 @@ class BaseModel(pw.Model):
         database = database
 
 
+def store_once(model, query, fields: dict):
+    """Insert `fields` unless `query` (on a unique key) finds the row already; returns
+    (row, created). Notes and replies are stored this way, so a client may always resend."""
+    with write_transaction():
+        existing = query.first()
+        if existing is not None:
+            return existing, False
+        if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
+            return model.create(**fields), True
+        try:
+            with database.atomic():  # savepoint: a lost race leaves the outer tx usable
+                created = model.create(**fields)
+        except pw.IntegrityError:
+            # Another process stored the same client_id first (PostgreSQL, many workers).
+            return query.get(), False
+    return created, True
+
+
 class SchemaVersion(BaseModel):
     version = pw.IntegerField()
 
@@ -206,19 +224,7 @@ class Note(BaseModel):
         query = cls.select().where((cls.station == station) & (cls.client_id == note.client_id))
         fields = dict(station=station, text=note.text, author=note.author,
                       client_id=note.client_id, participant=participant, source=source)  # fmt: skip
-        with write_transaction():
-            existing = query.first()
-            if existing is not None:
-                return existing, False
-            if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
-                return cls.create(**fields), True
-            try:
-                with database.atomic():  # savepoint: a lost race leaves the outer tx usable
-                    created = cls.create(**fields)
-            except pw.IntegrityError:
-                # Another process stored the same client_id first (PostgreSQL, many workers).
-                return query.get(), False
-        return created, True
+        return store_once(cls, query, fields)
 
     def to_dict(self, station_token: str | None = None) -> dict:
         return {
@@ -257,6 +263,14 @@ class Reply(BaseModel):
 
     class Meta:
         indexes = ((("note", "client_id"), True),)
+
+    @classmethod
+    def store(cls, note: Note, reply: NoteIn, participant: str = "") -> tuple[Reply, bool]:
+        """At most once per (note, client_id), like a note."""
+        query = cls.select().where((cls.note == note) & (cls.client_id == reply.client_id))
+        fields = dict(note=note, text=reply.text, author=reply.author,
+                      client_id=reply.client_id, participant=participant)  # fmt: skip
+        return store_once(cls, query, fields)
 
     def to_dict(self) -> dict:
         return {

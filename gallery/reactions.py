@@ -14,7 +14,7 @@ from peewee import fn
 from stations.notes import NoteIn
 from stations.phases import PhaseError, check, check_vote
 
-from .db import database, is_sqlite, write_transaction
+from .db import database, write_transaction
 from .models import Note, PlusOne, Reply, Station, Vote, Workshop
 from .walk import Refused
 
@@ -64,24 +64,10 @@ def plus_one(note: Note, participant: str) -> bool:
 
 def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
     """Store a reply at most once per (note, client_id); returns (reply, created)."""
-    query = Reply.select().where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
-    existing = query.first()
-    if existing is not None:
-        return existing, False  # a resend: answered even after the phase closed
-    _open(note.station, "reply")
-    fields = dict(note=note, text=reply_in.text, author=reply_in.author,
-                  client_id=reply_in.client_id, participant=participant)  # fmt: skip
-    with write_transaction():
-        existing = query.first()
-        if existing is not None:
-            return existing, False
-        if is_sqlite():
-            return Reply.create(**fields), True
-        try:
-            with database.atomic():
-                return Reply.create(**fields), True
-        except pw.IntegrityError:
-            return query.get(), False
+    stored = Reply.select().where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
+    if not stored.exists():  # a resend is answered even after the phase closed
+        _open(note.station, "reply")
+    return Reply.store(note, reply_in, participant)
 
 
 # --- dot voting ----------------------------------------------------------------------------
