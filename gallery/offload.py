@@ -102,4 +102,10 @@ def serve(stdin=None, stdout=None) -> None:
 
 
 if __name__ == "__main__":
+    # gunicorn's SIGTERM (or Ctrl+C) reaches the whole process group, and the server still
+    # finishes open requests that may need a job: leave when the server closes our stdin.
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve()
