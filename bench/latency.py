@@ -4,6 +4,7 @@
     .venv/bin/python bench/latency.py --quick            # 50 phones, 10 s
     .venv/bin/python bench/latency.py --servers gallery,bare,threading --repeat 3
     .venv/bin/python bench/latency.py --connections 1000 # idle connections, RSS, file descriptors
+    .venv/bin/python bench/latency.py --servers gallery --database postgresql://postgres@127.0.0.1/test
 
 Each server in --servers is started in turn on a free loopback port, in its own process group:
 
@@ -98,9 +99,11 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    database: str = ""  # a postgresql:// URL (--database); empty: an SQLite file
+
     @property
-    def db(self) -> Path:
-        return self.workdir / "bench.db"
+    def db(self) -> Path | str:
+        return self.database or self.workdir / "bench.db"
 
     def env(self) -> dict:
         return {**os.environ, "GALLERY_INSTANCE_PATH": str(self.workdir)}
@@ -478,8 +481,36 @@ def run_latency(kind: str, args, workdir: Path) -> dict:
     load_before = os.getloadavg()[0]
     server = Server(kind, free_port(), workdir)
     server.custom_app, server.custom_path = args.custom, str(args.custom_path)
+    with contextlib.ExitStack() as cleanup:
+        if args.database and kind != "bare":
+            server.database = cleanup.enter_context(fresh_postgres(args.database))
+        return _run_latency(server, kind, args, workdir, quiet, load_before)
+
+
+@contextlib.contextmanager
+def fresh_postgres(url: str):
+    """An empty database beside the one `url` names (which must exist), dropped afterwards."""
+    import psycopg2
+
+    admin = psycopg2.connect(url, connect_timeout=5)
+    admin.autocommit = True
+    name = "gallery_bench_" + secrets.token_hex(4)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    try:
+        base, _, query = url.partition("?")  # ?options=... applies to the fresh one too
+        yield base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def _run_latency(server: Server, kind: str, args, workdir: Path, quiet, load_before) -> dict:
     server.prepare()
     server.start()
+    if server.database:
+        server.how += " on PostgreSQL"
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     go, phones_done = ctx.Event(), ctx.Event()
@@ -954,6 +985,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--custom-path", type=Path, default=Path.cwd(), help="where --custom's module lives"
+    )
+    parser.add_argument(
+        "--database",
+        default="",
+        help="gallery on PostgreSQL: a postgresql:// URL of an existing database, beside which"
+        " each run creates (and drops) a fresh one; default: an SQLite file per run",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@
   "use strict";
 
   var root = document.getElementById("station");
-  if (!root || !window.GalleryOutbox || !window.io) return;
+  if (!root || !window.GalleryOutbox) return;
   var msg = root.dataset;
   var station = msg.station;
   var phase = msg.phase;
@@ -27,6 +27,10 @@
   var draftKey = "gallery.draft." + station;
   var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
   var notesById = {};
+  // The live connection, once the Socket.IO client has loaded (see loadSocketClient below);
+  // until then the outbox posts over HTTP.
+  var socket = null;
+  var socketClientFailed = false;
 
   var outbox = new window.GalleryOutbox(station, {
     apiUrl: "/api/v1/stations/" + encodeURIComponent(station) + "/notes",
@@ -178,7 +182,7 @@
   }
 
   function emit(event, payload, done) {
-    if (!socket.connected) { say("○ " + msg.msgOffline); done(null); return; }
+    if (!socket || !socket.connected) { say("○ " + msg.msgOffline); done(null); return; }
     socket.timeout(10000).emit(event, payload, function (err, reply) {
       if (err) { say("○ " + msg.msgOffline); done(null); return; }
       if (reply && !reply.ok && reply.error) say(reply.error.message);
@@ -268,7 +272,8 @@
   function renderOutbox(items) {
     if (!outboxList) return; // the results page has no outbox
     outboxList.replaceChildren();
-    var sending = Boolean(socket && socket.connected) && navigator.onLine !== false;
+    // Before the Socket.IO client is there, notes go out over HTTP: that is sending too.
+    var sending = navigator.onLine !== false && (socket ? socket.connected : !socketClientFailed);
     items.forEach(function (item) {
       var li = el("li", "note note--pending note--" + item.state);
       li.appendChild(el("p", "note__text", item.text));
@@ -376,7 +381,7 @@
       go.hidden = now.token === station;
       go.textContent = walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
     } else {
-      where = fmt;
+      where = walkData.msgRoundEnds.replace("{t}", fmt); // no group chosen yet
     }
     document.getElementById("walk-where").textContent = where;
   }
@@ -419,9 +424,6 @@
 
   // --- live connection ----------------------------------------------------------------
 
-  var socket = window.io({ reconnectionDelayMax: 10000 });
-  outbox.socket = socket;
-
   function setStatus(online) {
     if (connection) {
       connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
@@ -435,42 +437,64 @@
     window.location.reload(); // the server renders the new phase; draft and outbox are kept
   }
 
-  socket.on("connect", function () {
-    socket.emit("join_station", { station: station }, function (reply) {
-      if (reply && reply.ok) {
-        if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
-          window.location.reload(); // changed while this page was away
-          return;
+  function connect() {
+    socket = window.io({ reconnectionDelayMax: 10000 });
+    outbox.socket = socket;
+    socket.on("connect", function () {
+      socket.emit("join_station", { station: station }, function (reply) {
+        if (reply && reply.ok) {
+          if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
+            window.location.reload(); // changed while this page was away
+            return;
+          }
+          applyMe(reply.me);
+          replaceNotes(reply.notes); // newest first, as the server sends them
+          applyStation(reply.station);
+          buildPicker(reply.rotation.groups);
+          applyRotation(reply.rotation);
         }
-        applyMe(reply.me);
-        replaceNotes(reply.notes); // newest first, as the server sends them
-        applyStation(reply.station);
-        buildPicker(reply.rotation.groups);
-        applyRotation(reply.rotation);
-      }
-      setStatus(true);
-      outbox.flush();
+        setStatus(true);
+        outbox.flush();
+      });
     });
-  });
-  socket.on("disconnect", function () { setStatus(false); });
-  // A page opened without a connection never sees "disconnect": say so instead of nothing.
-  socket.on("connect_error", function () { setStatus(false); });
-  socket.on("note_posted", function (note) {
-    outbox.confirmed(note);
-    addNote(note, true);
-  });
-  socket.on("note_updated", updateNote);
-  socket.on("note_hidden", function (m) { if (m.station === station) removeNote(m.note_id); });
-  socket.on("phase_changed", function (m) { reloadFor(m.phase); });
-  socket.on("rotation_updated", function (state) {
-    buildPicker(state.groups);
-    applyRotation(state);
-  });
-  socket.on("station_updated", function (s) {
-    if (s.token === station && s.locked !== (msg.locked === "true")) { window.location.reload(); return; }
-    applyStation(s);
-  });
-  socket.on("station_removed", function () { window.location.reload(); });
+    socket.on("disconnect", function () { setStatus(false); });
+    // A page opened without a connection never sees "disconnect": say so instead of nothing.
+    socket.on("connect_error", function () { setStatus(false); });
+    socket.on("note_posted", function (note) {
+      outbox.confirmed(note);
+      addNote(note, true);
+    });
+    socket.on("note_updated", updateNote);
+    socket.on("note_hidden", function (m) { if (m.station === station) removeNote(m.note_id); });
+    socket.on("phase_changed", function (m) { reloadFor(m.phase); });
+    socket.on("rotation_updated", function (state) {
+      buildPicker(state.groups);
+      applyRotation(state);
+    });
+    socket.on("station_updated", function (s) {
+      if (s.token === station && s.locked !== (msg.locked === "true")) { window.location.reload(); return; }
+      applyStation(s);
+    });
+    socket.on("station_removed", function () { window.location.reload(); });
+  }
+
+  // The Socket.IO client is loaded after the note form works (it would otherwise share the
+  // slow first seconds with this script); notes written meanwhile go out over HTTP.
+  var clientRetry = 2000;
+  function loadSocketClient() {
+    if (window.io) { connect(); return; }
+    var script = document.createElement("script");
+    script.src = msg.socketio;
+    script.onload = function () { socketClientFailed = false; connect(); };
+    script.onerror = function () {
+      script.remove();
+      socketClientFailed = true;
+      setStatus(false);
+      window.setTimeout(loadSocketClient, clientRetry);
+      clientRetry = Math.min(clientRetry * 2, 30000);
+    };
+    document.head.appendChild(script);
+  }
 
   function applyStation(s) {
     if (!s || s.token !== station) return;
@@ -483,16 +507,18 @@
   // The phone knows it lost the network before the socket times out: show it at once.
   window.addEventListener("offline", function () { setStatus(false); });
   window.addEventListener("online", function () {
-    if (socket.connected) setStatus(true); // the socket survived the blip: no join ack comes
+    if (socket && socket.connected) setStatus(true); // the socket survived the blip: no join ack comes
     outbox.flush();
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
-      if (!socket.connected) socket.connect();
+      if (socket && !socket.connected) socket.connect();
       outbox.flush();
     }
   });
 
   renderOutbox(outbox.items);
   outbox.flush(); // notes left from an earlier visit or reload go out now
+  // From here a note written and posted is kept (outbox) and sent (HTTP now, the socket later).
+  loadSocketClient();
 })();

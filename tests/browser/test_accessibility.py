@@ -8,13 +8,17 @@ through the DevTools protocol, which page CSP does not govern.
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
+import os
 import re
+import urllib.request
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from tests.browser.test_journeys import open_wall, sticky, wait_online
+from tests.browser.test_journeys import FITS_PHONE, open_wall, sticky, wait_online
 
 try:
     from playwright.sync_api import expect
@@ -103,6 +107,128 @@ def test_axe_finds_nothing_serious_on_any_page(people, server, workshop):
     found += axe_violations(wall, "wall-station")
 
     assert not found, "serious or critical axe violations:\n" + "\n".join(found)
+
+
+def tab_to(page, selector: str, limit: int = 120) -> None:
+    """Press Tab until the focused element matches `selector`; its focus must be visible."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            ring = page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement);"
+                " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; }"
+            )
+            assert ring, f"{selector} has focus but shows no focus ring"
+            return
+    pytest.fail(f"{selector} cannot be reached with Tab")
+
+
+def retype(page, text: str) -> None:
+    """Replace the focused field's value from the keyboard."""
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(text)
+
+
+def test_walk_and_phases_by_keyboard_with_nothing_serious(people, server):
+    """The pages the walk adds: the wall's walk menu (driven by keyboard alone: Tab to it,
+    Enter opens it, its fields and buttons follow in Tab order), the wall and the station
+    display with a running rotation, the phone with the rotation banner and group picker and
+    in the review, vote and results phases, and the moderation page. axe finds nothing
+    serious or critical; every tap target on the phone is at least 44 px high."""
+    links = server.seed(
+        "workshop", "new", "Rundgang barrierefrei",
+        "--station", "Mobilität: Wie kommen wir ohne Auto zur Arbeit?",
+        "--station", "Verwaltung: Was soll online gehen?",
+    )  # fmt: skip
+    one = links["stations"][0]
+    code = links["workshop"]["code"]
+    server.post_note(one["token"], "Mehr Busse am Abend")
+    found: list[str] = []
+    cramped: list[str] = []
+
+    def phone_check(page, name: str) -> None:
+        nonlocal found, cramped
+        found += axe_violations(page, name)
+        cramped += [f"[{name}] {problem}" for problem in page.evaluate(FITS_PHONE)]
+        people.shot(page, f"a11y-{name}", full_page=True)
+
+    wall = open_wall(people, links)
+    wall.evaluate("document.activeElement && document.activeElement.blur()")
+    tab_to(wall, "#walk-panel > summary")
+    wall.keyboard.press("Enter")
+    expect(wall.locator("#walk-panel")).to_have_attribute("open", "")
+    tab_to(wall, "#phase-buttons [data-phase=collect]")
+    tab_to(wall, "#groups-input")
+    retype(wall, "2")
+    tab_to(wall, "#minutes-input")
+    retype(wall, "10")
+    tab_to(wall, "#rotation-buttons [data-action=start]")
+    wall.keyboard.press("Enter")
+    expect(wall.locator("#wall-round")).to_have_text("Runde 1 von 2")
+    expect(wall.locator("#walk-panel")).to_have_attribute("open", "")
+    found += axe_violations(wall, "wall-walk-menu")
+    people.shot(wall, "a11y-wall-walk-menu")
+    wall.keyboard.press("Escape")  # closes like a menu, focus back on its button
+    expect(wall.locator("#walk-panel")).not_to_have_attribute("open", "")
+    assert wall.evaluate("document.activeElement.matches('#walk-panel > summary')")
+    found += axe_violations(wall, "wall-rotation")
+
+    display = people.page("display")
+    display.goto(one["display_url"])
+    expect(display.locator("#display-walk")).to_be_visible()
+    found += axe_violations(display, "display-rotation")
+    people.shot(display, "a11y-display-rotation")
+
+    phone = people.page("phone")
+    phone.goto(one["url"])
+    wait_online(phone)
+    expect(phone.locator("#group-picker")).to_be_visible()
+    phone_check(phone, "phone-group-picker")
+    phone.locator("#group-buttons button", has_text="A").tap()
+    expect(phone.locator("#walk-group")).to_have_text("Deine Gruppe: A")
+    phone_check(phone, "phone-rotation")
+
+    staff = people.page("laptop")
+    staff.goto(links["workshop"]["manage_url"])
+    staff.goto(f"/w/{code}/moderate")
+    expect(staff.locator(f"#mod-station-{one['token']}")).to_be_visible()
+    staff.locator(f"#mod-station-{one['token']} details.paper summary").click()
+    found += axe_violations(staff, "moderate")
+    people.shot(staff, "a11y-moderate", full_page=True)
+
+    def set_phase(phase: str) -> None:  # by keyboard, from the closed walk menu
+        wall.locator("#walk-panel > summary").focus()
+        wall.keyboard.press("Enter")
+        tab_to(wall, f"#phase-buttons [data-phase={phase}]")
+        wall.keyboard.press("Enter")
+        expect(wall.locator(f"#phase-buttons [data-phase={phase}]")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        wall.keyboard.press("Escape")
+        expect(phone.locator("#station")).to_have_attribute("data-phase", phase)  # reloaded
+
+    set_phase("review")
+    wait_online(phone)
+    note = phone.locator("#notes .note", has_text="Mehr Busse am Abend")
+    note.locator(".chip", has_text="Antworten").tap()
+    expect(note.locator(".reply-form textarea")).to_be_focused()
+    phone_check(phone, "phone-review")
+
+    set_phase("vote")
+    wait_online(phone)
+    phone.locator("#notes .note", has_text="Mehr Busse").locator(".chip--dot").tap()
+    expect(phone.locator("#notes .note .badge--dots")).to_have_count(1)
+    phone_check(phone, "phone-vote")
+
+    set_phase("results")
+    expect(phone.locator("#results")).to_be_visible()
+    phone_check(phone, "phone-results")
+    found += axe_violations(wall, "wall-results")
+
+    assert not found, "serious or critical axe violations:\n" + "\n".join(found)
+    assert not cramped, "phone pages that do not fit or have small tap targets:\n" + "\n".join(
+        cramped
+    )
 
 
 def test_page_language_follows_the_workshop(people, server, workshop):
@@ -197,12 +323,30 @@ def test_wall_edit_controls_work_by_keyboard(people, server, workshop):
     expect(moved).to_have_attribute("data-group", re.compile(".+"))
 
 
+def post_from_phones(server, token: str, texts: list[str], per_phone: int = 20) -> None:
+    """Many notes as a room of phones sends them: each phone its own session (the visit to the
+    station page gives it its participant id), so the per-participant posting limit sees
+    people, not one machine (gallery/limits.py)."""
+    url = f"{server.url}/api/v1/stations/{token}/notes"
+    for first in range(0, len(texts), per_phone):
+        phone = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        phone.open(f"{server.url}/s/{token}", timeout=10).close()
+        for text in texts[first : first + per_phone]:
+            body = json.dumps({"text": text, "client_id": os.urandom(8).hex()}).encode()
+            request = urllib.request.Request(
+                url, data=body, headers={"Content-Type": "application/json"}
+            )
+            phone.open(request, timeout=10).close()
+
+
 def test_wall_with_200_notes_on_one_station(people, server, artifacts):
     links = server.seed("workshop", "new", "Viele Ideen", "--station", "Alles: Was fehlt euch?")
     token = links["stations"][0]["token"]
     topics = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt"]
-    for n in range(200):
-        server.post_note(token, f"Idee {n + 1}: mehr {topics[n % 8]} und {topics[n * 3 % 8]}")
+    ideas = [f"Idee {n + 1}: mehr {topics[n % 8]} und {topics[n * 3 % 8]}" for n in range(200)]
+    post_from_phones(server, token, ideas)
     wall = people.page("wall")
     wall.goto(links["workshop"]["wall_url"])
     wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")

@@ -170,7 +170,7 @@ def test_offline_note_waits_and_is_saved_once(people, server, workshop):
     for text in texts:
         post(phone, text)
 
-    waiting = phone.locator("#note-form").get_attribute("data-msg-waiting")
+    waiting = phone.locator("#station").get_attribute("data-msg-waiting")
     pending = phone.locator("#outbox li.note--pending")
     expect(pending).to_have_count(2)
     for item, text in zip(pending.all(), texts, strict=True):
@@ -216,7 +216,7 @@ def test_pending_note_survives_reload_and_is_sent_once(people, server, workshop)
     pending = phone.locator("#outbox li.note--pending")
     expect(pending).to_have_count(1)
     expect(pending.locator(".note__state--waiting")).to_have_text(
-        phone.locator("#note-form").get_attribute("data-msg-waiting")
+        phone.locator("#station").get_attribute("data-msg-waiting")
     )
     assert saved(server, token, text) == 0
 

@@ -31,6 +31,8 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
 
     wall = people.page("wall")
     wall.goto(links["workshop"]["wall_url"])
+    # joined: the join's rotation state no longer resets the fields filled in below
+    expect(wall.locator("#columns > section.column")).to_have_count(2)
     wall.locator("#walk-panel summary").click()
     wall.fill("#groups-input", "2")
     wall.fill("#minutes-input", "0.5")  # a 30-second round, ended by the server's own timer
@@ -105,6 +107,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
 
     # Afterwards the same QR link shows the results, with Ben's own note highlighted.
     wall.locator("#phase-buttons [data-phase=results]").click()
+    expect(ben.locator("#results")).to_be_visible()  # the open page reloads itself
     ben.goto(two["url"])
     expect(ben.locator("#results")).to_be_visible()
     top = ben.locator(".notes--ranked .note").first
