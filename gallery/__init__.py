@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask, g, request
 from flask_babel import Babel
-from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import db
+from . import db, limits
 
 __version__ = "0.1.0"
 
-socketio = SocketIO()
+socketio = limits.GuardedSocketIO()  # every client event passes the abuse limits
 babel = Babel()
 csrf = CSRFProtect()
 
@@ -29,13 +32,20 @@ def _asset_dir(name: str) -> str:
 
 
 def _secret_key(instance_path: Path) -> str:
+    """Generated once into the instance folder. Processes sharing the folder that start at
+    once must agree on it: each writes a private file and links it into place, so exactly
+    one key wins and no process reads a half-written one."""
     path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def select_locale() -> str:
@@ -64,7 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings["SECURE_COOKIES"]),
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 30,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=settings["MAX_MESSAGE_BYTES"],
         WTF_CSRF_TIME_LIMIT=None,  # a form left open through a long workshop still posts
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         TEMPLATES_AUTO_RELOAD=False,
@@ -82,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import (
         errors,
         headers,
+        openapi,
         participant,
         realtime,  # noqa: F401  (registers the Socket.IO handlers)
         staff,
@@ -103,10 +114,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         async_mode=settings["ASYNC_MODE"],
         message_queue=settings["MESSAGE_QUEUE"] or None,
         cors_allowed_origins=origins or None,  # None: same origin only
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=settings["MAX_MESSAGE_BYTES"],
         ping_interval=20,
         ping_timeout=20,
     )
+    limits.init_app(app)
+    openapi.register(app)
+    if settings["TRUSTED_PROXIES"]:  # outermost, so Socket.IO sees the client's address too
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
 
     if settings["ASYNC_MODE"] == "gevent":
         topics.warm_up(app)

@@ -41,6 +41,26 @@ DEFAULTS: dict[str, Any] = {
     "PLACE_MAX_WAIT": 0.5,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
     "LAN_URL": "",
+    # Abuse limits (gallery/limits.py, docs/protocol.md "Limits"). false: no rate limits at all
+    # (tests, benchmarks); the station cap and the message size still apply.
+    "RATE_LIMITS": True,
+    # Where rate-limit counters live: memory://, or redis://... shared by several processes.
+    # Empty: MESSAGE_QUEUE when that is redis://, else memory://.
+    "RATELIMIT_STORAGE": "",
+    # Notes (and replies) one participant may post, over HTTP and Socket.IO together.
+    "POST_LIMIT_PARTICIPANT": "30/minute;300/hour",
+    # Notes from one IP address: a whole venue behind one router shares it.
+    "POST_LIMIT_IP": "6000/minute",
+    # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
+    "SOCKET_EVENT_BURST": 60,
+    "SOCKET_EVENT_RATE": 5.0,
+    # New notes a station takes at most (a resend of a stored note is still answered). 0: no cap.
+    "MAX_NOTES_PER_STATION": 2000,
+    # Largest HTTP request body and Socket.IO message, in bytes.
+    "MAX_MESSAGE_BYTES": 64 * 1024,
+    # Reverse proxies in front of the server that set X-Forwarded-For (nginx: 1). Each venue's
+    # address is then the one the limits see; 0 trusts no header.
+    "TRUSTED_PROXIES": 0,
 }
 
 

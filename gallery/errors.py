@@ -53,6 +53,11 @@ MESSAGES = {
     "no_stations": lazy_gettext("The workshop has no stations yet."),
     "free_walk": lazy_gettext("This walk has no groups: set the number of groups first."),
     "invalid_group": lazy_gettext("There is no such group."),
+    # abuse limits (gallery/limits.py)
+    "rate_limited": lazy_gettext(
+        "Too many requests in a short time. Please wait a moment and try again."
+    ),
+    "station_full": lazy_gettext("This station is full: it cannot take any more notes."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
 
@@ -93,6 +98,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    429: "rate_limited",
 }
 
 

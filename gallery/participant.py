@@ -7,8 +7,9 @@ import uuid
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, parse_note
+from stations.phases import PhaseError, check
 
-from . import public_url, qr, reactions, realtime, walk
+from . import limits, public_url, qr, reactions, realtime, results, walk
 from .access import participant_id, station_or_404, workshop_or_404
 from .errors import ApiError, message
 from .models import Note, Station, Workshop
@@ -25,6 +26,7 @@ def _submit(station: Station, payload) -> tuple[Note, bool]:
     """Parse, check the phase, store once, broadcast if new: the form and the JSON API."""
     note_in = parse_note(payload)
     walk.may_post(station, note_in.client_id)
+    limits.check_station_room(station, note_in.client_id)
     note, created = Note.store(station, note_in, participant_id())
     realtime.note_stored(note, created)
     return note, created
@@ -69,12 +71,23 @@ def _render_station(
     status: int = 200,
 ):
     g.workshop = station.workshop
-    participant_id()
+    pid = participant_id()
+    phase = station.workshop.phase
     notes = list(station.visible_notes().limit(300))
+    closed = None
+    try:
+        check(phase, "post", locked=station.locked)
+    except PhaseError as err:
+        closed = message(err.code)
     page = render_template(
         "participant/station.html",
         station=station,
+        phase=phase,
+        closed=closed,
         notes=notes,
+        extras=reactions.note_extras([n.id for n in notes]),
+        results=results.station_results(station, pid) if phase == "results" else None,
+        me=reactions.my_state(station, pid),
         error=error,
         text=text,
         author=author,
@@ -92,6 +105,7 @@ def station(token: str):
 
 
 @bp.post("/s/<token>")
+@limits.posting
 def post_form(token: str):
     """The no-JavaScript path: a plain form post, then redirect (so reload does not resend)."""
     station = station_or_404(token)
@@ -150,9 +164,13 @@ def api_station(token: str):
 
 
 @api.post("/stations/<token>/notes")
+@limits.posting
 def api_post_note(token: str):
     station = _api_station(token)
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the decoder goes (silent= covers ValueError)
+        payload = None
     if payload is None:
         raise ApiError("invalid_payload", 400)
     try:

@@ -23,7 +23,9 @@ def live(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GALLERY_INSTANCE_PATH": str(tmp)}
+    # Rate limits off: test_cli_writes_beside_a_busy_server posts 400 notes as fast as it can
+    # from one cookie-less client, a load test and not abuse (limits: tests/test_limits.py).
+    env = {**os.environ, "GALLERY_INSTANCE_PATH": str(tmp), "GALLERY_RATE_LIMITS": "false"}
     db = str(tmp / "live.db")
     made = subprocess.run(
         [exe, "demo", "--json", "--db", db, "--public-url", base],

@@ -363,7 +363,7 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
     db.close()
 
 
-# --- exports ---------------------------------------------------------------------------------------
+# --- exports -------------------------------------------------------------------------------
 
 
 def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app):
