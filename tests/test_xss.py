@@ -231,7 +231,7 @@ def test_exports_carry_the_payloads_as_data(app, client, corpus):
         data = exported.get_json()
         notes = [n for s in data["stations"] for n in s["notes"]]
         assert texts <= {n["text"] for n in notes}
-        assert data["title"] == " ".join(payload.split())
+        assert data["title"] == " ".join(clean_text(payload).split())
 
         raw = client.get(f"/w/{code}/export.csv").get_data(as_text=True).lstrip("\ufeff")
         cells = [cell for row in csv.reader(io.StringIO(raw), delimiter=";") for cell in row]
