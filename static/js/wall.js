@@ -154,7 +154,7 @@
     if (meta) li.appendChild(meta);
     var replies = stickyReplies(note);
     if (replies) li.appendChild(replies);
-    if (editing()) li.appendChild(moderationTools(note));
+    if (editing() && !groups) li.appendChild(moderationTools(note)); // the moves menu has them
     if (editing() && groups) {
       li.draggable = true;
       li.addEventListener("dragstart", function (e) {
@@ -178,8 +178,23 @@
       if (g.note_ids.indexOf(note.id) === -1) select.appendChild(new Option(g.label || "–", g.id));
     });
     select.appendChild(new Option(d.msgNewGroup, "new"));
+    // The note's own actions share the menu: one control per sticky keeps edit mode compact.
+    var actions = el("optgroup", "");
+    actions.label = d.msgThisNote;
+    actions.appendChild(new Option(d.msgHide, "!hide"));
+    actions.appendChild(new Option(d.msgFix, "!fix"));
+    select.appendChild(actions);
     select.addEventListener("change", function () {
-      if (select.value) steer("move_note", station.token, { note_id: note.id, cluster: select.value });
+      var value = select.value;
+      if (value === "!hide") {
+        select.value = "";
+        if (window.confirm(d.msgHideConfirm)) command("hide_note", { note_id: note.id });
+      } else if (value === "!fix") {
+        select.value = "";
+        fixForm(label, note);
+      } else if (value) {
+        steer("move_note", station.token, { note_id: note.id, cluster: value });
+      }
     });
     label.appendChild(span);
     label.appendChild(select);

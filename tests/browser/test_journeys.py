@@ -528,6 +528,8 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
     wall.goto(wall.url + "/" + token)  # this station full screen: its groups side by side
     target = column.locator(f'.group[data-cluster="{moved_to}"]')
     dragged = sticky(wall, token, "Photovoltaik auf Firmendächern vermitteln")
+    # A tall screen, so that both are in view whatever the grouping (drag needs both).
+    wall.set_viewport_size({"width": 1920, "height": 3200})
     drag(wall, dragged, target)
     expect(column.locator(f'.group[data-cluster="{moved_to}"] li.sticky')).to_have_count(2)
     people.shot(wall, "wall-edit")
