@@ -85,7 +85,7 @@ def _render_station(
         phase=phase,
         closed=closed,
         notes=notes,
-        extras=reactions.note_extras([n.id for n in notes]),
+        extras=reactions.note_extras([n.id for n in notes], stations=[station.id]),
         results=results.station_results(station, pid) if phase == "results" else None,
         me=reactions.my_state(station, pid),
         error=error,

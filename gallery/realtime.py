@@ -132,13 +132,14 @@ def broadcast_workshop_updated(workshop: Workshop) -> None:
 # --- shared state shapes (acks and HTTP resync use the same ones) ----------------------
 
 
-def _with_extras(notes: list[dict]) -> list[dict]:
-    extras = reactions.note_extras([n["id"] for n in notes])
+def _with_extras(notes: list[dict], station_id: int) -> list[dict]:
+    extras = reactions.note_extras([n["id"] for n in notes], stations=[station_id])
     return [{**n, **extras[n["id"]]} for n in notes]
 
 
 def station_state(station: Station) -> dict:
-    notes = _with_extras([n.to_dict(station.token) for n in station.visible_notes()])
+    notes = Note.wire_dicts(station.visible_notes(), {station.id: station.token})
+    notes = _with_extras(notes, station.id)
     return {
         "station": station.to_dict(note_count=len(notes)),
         "notes": notes,
@@ -167,10 +168,11 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
             .order_by(Note.created_at, Note.id)
         )
         tokens = {s.id: s.token for s in stations}
-        for note in notes:
-            by_station[note.station_id].append(note.to_dict(tokens[note.station_id]))
-        for token_notes in by_station.values():
-            token_notes[:] = _with_extras(token_notes)
+        by_token = {s.token: by_station[s.id] for s in stations}
+        for note in Note.wire_dicts(notes, tokens):
+            by_token[note["station"]].append(note)
+        for station_id, token_notes in by_station.items():
+            token_notes[:] = _with_extras(token_notes, station_id)
     state = {
         "workshop": workshop.to_dict(),
         "stations": [

@@ -19,7 +19,7 @@ def _station(station: Station) -> ExportStation:
     clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
     key_of = {c.id: c.key for c in clusters}
     notes = list(station.notes.order_by(Note.created_at, Note.id))
-    extras = note_extras([n.id for n in notes])
+    extras = note_extras([n.id for n in notes], stations=[station.id])
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
     for note in notes:
         if note.cluster_id in key_of and not note.hidden:
@@ -129,7 +129,7 @@ def station_results(station: Station, participant: str = "") -> dict:
     from .topics import clusters_state
 
     notes = {n.id: n for n in station.visible_notes()}
-    extras = note_extras(list(notes))
+    extras = note_extras(list(notes), stations=[station.id])
 
     def item(note_id: int) -> dict:
         note = notes[note_id]

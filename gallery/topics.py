@@ -97,32 +97,37 @@ def _load(station: Station, vectors: bool = True) -> dict[str, Any]:
     """Everything the engine needs, plus a fingerprint of the manual state. Without
     `vectors` the stored vectors are not read: the worker process has them cached."""
     fields = [Note.id, Note.text, Note.vector_kind, Note.cluster, Note.cluster_manual]
+    # Plain tuples, not model instances: this runs on the event loop for every burst of new
+    # notes, and building hundreds of peewee objects was most of its time.
     rows = list(
         Note.select(*fields, *([Note.vector] if vectors else []))
         .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
         .order_by(Note.id)
+        .tuples()
     )
     clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
     key_of = {c.id: c.key for c in clusters}
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
-    for row in rows:
-        if row.cluster_id in key_of:
-            members[key_of[row.cluster_id]].append(row.id)
+    for note_id, _text, _kind, cluster_id, _manual, *_ in rows:
+        if cluster_id in key_of:
+            members[key_of[cluster_id]].append(note_id)
     previous = [
         engine.Cluster(c.key, members[c.key], c.label, c.pinned, c.label_manual)
         for c in clusters
         if members[c.key] or c.pinned
     ]
     moves = {
-        r.id: key_of[r.cluster_id] for r in rows if r.cluster_manual and r.cluster_id in key_of
+        note_id: key_of[cluster_id]
+        for note_id, _text, _kind, cluster_id, manual, *_ in rows
+        if manual and cluster_id in key_of
     }
     return {
         "notes": [
-            engine.Note(r.id, r.text, _vector(r.vector, r.vector_kind) if vectors else None)
-            for r in rows
+            engine.Note(row[0], row[1], _vector(row[5], row[2]) if vectors else None)
+            for row in rows
         ],
         # notes whose vector is not stored yet (of the current model)
-        "unstored": {r.id for r in rows if r.vector_kind != EMBEDDING_ID},
+        "unstored": {row[0] for row in rows if row[2] != EMBEDDING_ID},
         "previous": previous,
         "moves": moves,
         "fingerprint": _fingerprint(station),
