@@ -171,19 +171,23 @@
   // The keyboard and menu way to move a note: a labelled select on every sticky.
   function moveMenu(note, station, groups) {
     var label = el("label", "sticky__move");
-    var span = el("span", "visually-hidden", d.msgMoveTo);
+    var span = el("span", "visually-hidden", d.msgThisNote);
     var select = el("select", "sticky__select");
     select.appendChild(new Option(d.msgMoveTo + " …", ""));
-    groups.forEach(function (g) {
-      if (g.note_ids.indexOf(note.id) === -1) select.appendChild(new Option(g.label || "–", g.id));
-    });
-    select.appendChild(new Option(d.msgNewGroup, "new"));
-    // The note's own actions share the menu: one control per sticky keeps edit mode compact.
+    // The note's own actions share the menu (one control per sticky keeps edit mode compact);
+    // the moves come last, so End still picks "new group".
     var actions = el("optgroup", "");
     actions.label = d.msgThisNote;
     actions.appendChild(new Option(d.msgHide, "!hide"));
     actions.appendChild(new Option(d.msgFix, "!fix"));
     select.appendChild(actions);
+    var moves = el("optgroup", "");
+    moves.label = d.msgMoveTo;
+    groups.forEach(function (g) {
+      if (g.note_ids.indexOf(note.id) === -1) moves.appendChild(new Option(g.label || "–", g.id));
+    });
+    moves.appendChild(new Option(d.msgNewGroup, "new"));
+    select.appendChild(moves);
     select.addEventListener("change", function () {
       var value = select.value;
       if (value === "!hide") {
