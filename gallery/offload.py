@@ -14,6 +14,7 @@ from this application, never from the network.
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
 import struct
 import sys
@@ -108,4 +109,7 @@ if __name__ == "__main__":
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Clustering is background work: on a busy laptop the event loop serving the phones
+    # must get the CPU first (measured: bench/README.md, Latency).
+    os.nice(10)
     serve()
