@@ -80,3 +80,20 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+PG = os.environ.get("GALLERY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pg_admin():
+    """An autocommit connection to the test PostgreSQL (skip, or fail under CI, without it)."""
+    try:
+        import psycopg2
+    except ImportError:
+        need(False, "psycopg2 is not installed (pip install -e '.[test]')")
+    try:
+        admin = psycopg2.connect(PG, connect_timeout=3)
+    except psycopg2.OperationalError as err:
+        need(False, f"PostgreSQL is not reachable at {PG}: {err}")
+    admin.autocommit = True
+    return admin

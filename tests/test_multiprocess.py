@@ -27,13 +27,12 @@ import requests
 import socketio
 
 from tests.phones import Phone, clean_env, new_workshop, wait_for
-from tests.support import free_port, gallery_bin, need, stop, wait_until_up
+from tests.support import PG, free_port, gallery_bin, need, pg_admin, stop, wait_until_up
 
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "deploy" / "nginx-gallery.conf"
-PG = os.environ.get("GALLERY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("GALLERY_TEST_REDIS", "redis://127.0.0.1:6379/3")
 
 
@@ -90,19 +89,6 @@ def start_nginx(tmp: Path, listen: int, upstreams: list[int]) -> subprocess.Pope
     return process
 
 
-def pg_database():
-    try:
-        import psycopg2
-    except ImportError:
-        need(False, "psycopg2 is not installed (pip install -e '.[test]')")
-    try:
-        admin = psycopg2.connect(PG, connect_timeout=3)
-    except psycopg2.OperationalError as err:
-        need(False, f"PostgreSQL is not reachable at {PG}: {err}")
-    admin.autocommit = True
-    return admin
-
-
 def redis_reachable() -> bool:
     import redis
 
@@ -127,7 +113,7 @@ def cluster(tmp_path_factory):
     need(gallery_bin() is not None, "the gallery console script is not installed")
     need(nginx_bin() is not None, "nginx is not installed (apt-get install nginx)")
     need(redis_reachable(), f"Redis is not reachable at {REDIS}")
-    admin = pg_database()
+    admin = pg_admin()
     name = "gallery_multi_" + secrets.token_hex(4)
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
@@ -285,7 +271,7 @@ def test_a_session_made_by_one_process_is_valid_on_the_other(cluster):
 def test_the_processes_reconnect_after_postgresql_dropped_them(cluster):
     """What a restart of PostgreSQL does to the processes' long-lived connections: each must
     open a new one, not fail "connection already closed" until it is restarted itself."""
-    admin = pg_database()
+    admin = pg_admin()
     name = cluster["db"].rsplit("/", 1)[1]
     with admin.cursor() as cur:
         cur.execute(

@@ -1,26 +1,15 @@
 """The same core flow on PostgreSQL (the database for several processes)."""
 
-import os
 import secrets
 
 import pytest
 
-from tests.support import need
-
-PG = os.environ.get("GALLERY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.support import PG, pg_admin
 
 
 @pytest.fixture
 def pg_url():
-    try:
-        import psycopg2
-    except ImportError:
-        need(False, "psycopg2 is not installed (pip install -e '.[test]')")
-    try:
-        admin = psycopg2.connect(PG, connect_timeout=3)
-    except psycopg2.OperationalError as err:
-        need(False, f"PostgreSQL is not reachable at {PG}: {err}")
-    admin.autocommit = True
+    admin = pg_admin()
     name = "gallery_test_" + secrets.token_hex(4)
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
