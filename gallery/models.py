@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import weakref
 
 import peewee as pw
 
@@ -39,6 +40,19 @@ def hash_key(key: str) -> str:
 class BaseModel(pw.Model):
     class Meta:
         database = database
+
+
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _prepared(name: str, build):
+    """(query, sql) for a hot query with one parameter, compiled once per database object
+    (SQLite and PostgreSQL write parameters differently)."""
+    compiled = _PREPARED.setdefault(database.obj, {})
+    if name not in compiled:
+        query = build()
+        compiled[name] = (query, query.sql()[0])
+    return compiled[name]
 
 
 def store_once(model, query, fields: dict):
@@ -134,10 +148,19 @@ class Station(BaseModel):
 
     @classmethod
     def by_token(cls, token) -> Station | None:
-        """The station with its workshop in one query (every event needs both)."""
+        """The station with its workshop in one query (every event needs both). Its SQL is
+        compiled once per database: peewee building this join took 300 us of the event loop
+        per posted note, running it 50 (bench/README.md, Latency)."""
         if not isinstance(token, str):
             return None
-        return cls.select(cls, Workshop).join(Workshop).where(cls.token == token).first()
+        query, sql = _prepared(
+            "station_by_token",
+            lambda: cls.select(cls, Workshop).join(Workshop).where(cls.token == ""),
+        )
+        # Read to the end: a half-read SELECT keeps an SQLite read snapshot open (see
+        # ordered_stations).
+        rows = list(query._get_cursor_wrapper(database.execute_sql(sql, (token,))))
+        return rows[0] if rows else None
 
     @property
     def number(self) -> int:
