@@ -7,7 +7,6 @@ import uuid
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, parse_note
-from stations.phases import PhaseError, check
 
 from . import limits, public_url, qr, reactions, realtime, results, walk
 from .access import participant_id, station_or_404, workshop_or_404
@@ -76,8 +75,8 @@ def _render_station(
     notes = list(station.visible_notes().limit(300))
     closed = None
     try:
-        check(phase, "post", locked=station.locked)
-    except PhaseError as err:
+        walk.ensure_open(station, "post")
+    except walk.Refused as err:
         closed = message(err.code)
     page = render_template(
         "participant/station.html",

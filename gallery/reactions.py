@@ -12,18 +12,11 @@ import peewee as pw
 from peewee import fn
 
 from stations.notes import NoteIn
-from stations.phases import PhaseError, check, check_vote
+from stations.phases import PhaseError, check_vote
 
 from .db import database, write_transaction
 from .models import Note, PlusOne, Reply, Station, Vote, Workshop
-from .walk import Refused
-
-
-def _open(station: Station, action) -> None:
-    try:
-        check(station.workshop.phase, action, locked=station.locked)
-    except PhaseError as err:
-        raise Refused(err.code) from None
+from .walk import Refused, ensure_open
 
 
 def visible_note(note_id: Any, station: Station | None = None) -> Note:
@@ -49,7 +42,7 @@ def visible_note(note_id: Any, station: Station | None = None) -> Note:
 
 def plus_one(note: Note, participant: str) -> bool:
     """One "+1" per participant and note; True when this one was new."""
-    _open(note.station, "plus_one")
+    ensure_open(note.station, "plus_one")
     with write_transaction():
         try:
             with database.atomic():  # savepoint: the unique index decides, in any process
@@ -66,7 +59,7 @@ def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
     """Store a reply at most once per (note, client_id); returns (reply, created)."""
     stored = Reply.select().where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
     if not stored.exists():  # a resend is answered even after the phase closed
-        _open(note.station, "reply")
+        ensure_open(note.station, "reply")
     return Reply.store(note, reply_in, participant)
 
 
@@ -75,7 +68,7 @@ def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
 
 def vote(note: Note, participant: str) -> None:
     """Spend one of the participant's dots at this station on the note."""
-    _open(note.station, "vote")
+    ensure_open(note.station, "vote")
     with write_transaction():
         spent = (
             Vote.select()
@@ -91,7 +84,7 @@ def vote(note: Note, participant: str) -> None:
 
 def unvote(note: Note, participant: str) -> bool:
     """Take one dot back from the note; False when the participant had none on it."""
-    _open(note.station, "vote")
+    ensure_open(note.station, "vote")
     with write_transaction():
         last = (
             Vote.select(Vote.id)

@@ -82,13 +82,14 @@ def broadcast_phase_changed(workshop: Workshop) -> None:
     )
 
 
-def broadcast_rotation_updated(workshop: Workshop) -> None:
+def broadcast_rotation_updated(workshop: Workshop) -> dict:
+    """Returns the state it sent (the facilitator's ack carries the same)."""
+    state = walk.rotation_state(workshop)
     socketio.emit(
-        "rotation_updated",
-        walk.rotation_state(workshop),
-        to=[wall_room(workshop.code), workshop_room(workshop.code)],
+        "rotation_updated", state, to=[wall_room(workshop.code), workshop_room(workshop.code)]
     )
-    rotation_ticker.follow(workshop)
+    rotation_ticker.follow(workshop, state)
+    return state
 
 
 def broadcast_clusters_updated(station: Station) -> None:
@@ -221,8 +222,9 @@ def join_station(data: Any) -> dict:
     # its notes (+1, replies, dots), so note ids cannot be counted through from elsewhere.
     joined = [t for t in session.get(STATIONS, []) if t != station.token]
     session[STATIONS] = [*joined[-19:], station.token]
-    rotation_ticker.follow(station.workshop)
-    return {"ok": True, **station_state(station), **participant_state(station, _participant())}
+    mine = participant_state(station, _participant())
+    rotation_ticker.follow(station.workshop, mine["rotation"])
+    return {"ok": True, **station_state(station), **mine}
 
 
 @socketio.on("post_note")
@@ -258,10 +260,10 @@ def join_wall(data: Any) -> dict:
         return error_body("forbidden")  # same answer for both: no probing for codes
     join_room(wall_room(workshop.code))
     session[WALLS] = [*session.get(WALLS, [])[-9:], workshop.code]
-    rotation_ticker.follow(workshop)
     state = workshop_state(workshop)
     if _cluster_leftovers(workshop, state):
         state = workshop_state(workshop)
+    rotation_ticker.follow(workshop, state["rotation"])
     return {"ok": True, **state}
 
 
@@ -486,8 +488,7 @@ def rotation_command(data: Any) -> dict:
         else:
             walk.rotation_command(workshop, data.get("action"), data.get("groups"),
                                   data.get("minutes"))  # fmt: skip
-        broadcast_rotation_updated(workshop)
-        return {"rotation": walk.rotation_state(workshop)}
+        return {"rotation": broadcast_rotation_updated(workshop)}
 
     return _facilitate(_facilitated_workshop(data), act)
 
@@ -607,12 +608,12 @@ class RotationTicker:
     def __init__(self) -> None:
         self._deadline: dict[str, float] = {}
 
-    def follow(self, workshop: Workshop) -> None:
-        remaining = walk.seconds_to_next_change(workshop)
-        if remaining is None:
+    def follow(self, workshop: Workshop, state: dict) -> None:
+        """`state`: the workshop's `rotation_state`, as the caller just read it."""
+        if state["state"] != "running":
             self._deadline.pop(workshop.code, None)
             return
-        deadline = walk.now() + remaining
+        deadline = state["server_time"] + state["remaining"]
         if abs(self._deadline.get(workshop.code, 0.0) - deadline) < 0.5:
             return  # already armed for this round
         self._deadline[workshop.code] = deadline

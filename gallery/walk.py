@@ -15,8 +15,8 @@ from typing import Any
 
 from peewee import fn
 
-from stations.phases import PhaseError, check, parse_dots, parse_phase
-from stations.rotation import RotationError, Schedule, Timer, group_names
+from stations.phases import Action, PhaseError, check, parse_dots, parse_phase
+from stations.rotation import MAX_GROUPS, RotationError, Schedule, Timer, group_names
 
 from .db import write_transaction
 from .models import Membership, Note, Workshop
@@ -64,16 +64,23 @@ def set_dots(workshop: Workshop, dots: Any) -> None:
     workshop.dots = dots
 
 
+def ensure_open(station, action: Action) -> None:
+    """Refuse what a participant may not do at this station now (phase, lock)."""
+    try:
+        check(station.workshop.phase, action, locked=station.locked)
+    except PhaseError as err:
+        raise Refused(err.code) from None
+
+
 def may_post(station, client_id: str) -> None:
     """Refuse a new note at a locked station or outside the collect phase. A resend of a
     note that is already stored is always answered (its phone must hear "saved")."""
-
     try:
-        check(station.workshop.phase, "post", locked=station.locked)
-    except PhaseError as err:
+        ensure_open(station, "post")
+    except Refused:
         stored = Note.select().where((Note.station == station) & (Note.client_id == client_id))
         if not stored.exists():
-            raise Refused(err.code) from None
+            raise
 
 
 # --- rotation --------------------------------------------------------------------------------
@@ -92,7 +99,7 @@ def _timer(data: dict) -> Timer:
         return Timer()
 
 
-def _schedule(workshop: Workshop, data: dict, stations: int) -> Schedule | None:
+def _schedule(data: dict, stations: int) -> Schedule | None:
     groups = data.get("groups") or 0
     if groups < 1 or stations < 1:
         return None  # free walk: no groups, no timer
@@ -104,7 +111,7 @@ def rotation_state(workshop: Workshop, at: float | None = None) -> dict:
     at = now() if at is None else at
     data = workshop.rotation_data
     stations = workshop.ordered_stations()
-    schedule = _schedule(workshop, data, len(stations))
+    schedule = _schedule(data, len(stations))
     state: dict[str, Any] = {
         "workshop": workshop.code,
         "mode": "free" if schedule is None else "groups",
@@ -131,7 +138,9 @@ def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minute
         fresh = Workshop.get_by_id(workshop.id)
         data = fresh.rotation_data
         if groups is not None:
-            if isinstance(groups, bool) or not isinstance(groups, int) or not 0 <= groups <= 26:
+            if isinstance(groups, bool) or not isinstance(groups, int):
+                raise Refused("invalid_groups")
+            if not 0 <= groups <= MAX_GROUPS:
                 raise Refused("invalid_groups")
             if groups != data.get("groups"):
                 data["timer"] = asdict(Timer())
@@ -142,7 +151,7 @@ def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minute
             data["minutes"] = float(minutes)
         count = len(fresh.ordered_stations())
         try:
-            schedule = _schedule(fresh, data, count)
+            schedule = _schedule(data, count)
         except RotationError as err:
             raise Refused(err.code) from None
         if schedule is None:
@@ -157,9 +166,7 @@ def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minute
         else:
             timer = timer.stop()
         data["timer"] = asdict(timer)
-        encoded = json.dumps(data)
-        Workshop.update(rotation=encoded).where(Workshop.id == workshop.id).execute()
-    workshop.rotation = encoded
+        _store_rotation(workshop, data)
 
 
 def set_free_walk(workshop: Workshop) -> None:
@@ -167,17 +174,13 @@ def set_free_walk(workshop: Workshop) -> None:
     with write_transaction():
         data = Workshop.get_by_id(workshop.id).rotation_data
         data.update(groups=0, timer=asdict(Timer()))
-        encoded = json.dumps(data)
-        Workshop.update(rotation=encoded).where(Workshop.id == workshop.id).execute()
-    workshop.rotation = encoded
+        _store_rotation(workshop, data)
 
 
-def seconds_to_next_change(workshop: Workshop) -> float | None:
-    """When the running round ends (for the server's own tick), or None."""
-    state = rotation_state(workshop)
-    if state["state"] != "running":
-        return None
-    return state["remaining"]
+def _store_rotation(workshop: Workshop, data: dict) -> None:
+    """Inside the caller's write transaction (which read `data` fresh)."""
+    workshop.rotation = json.dumps(data)
+    Workshop.update(rotation=workshop.rotation).where(Workshop.id == workshop.id).execute()
 
 
 # --- groups ----------------------------------------------------------------------------------
