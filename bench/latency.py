@@ -254,6 +254,18 @@ class TreeMonitor:
                 total += t.user + t.system
         return total
 
+    def loop_cpu_seconds(self) -> float:
+        """CPU of the processes that serve the sockets (gunicorn's workers, the master's
+        direct children), without their own children (gallery's clustering worker): the
+        time every phone waits on. Steadier than a p99 on a shared machine."""
+        total = 0.0
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for proc in self.root.children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    t = proc.cpu_times()
+                    total += t.user + t.system
+        return total
+
     def rss(self) -> tuple[int, int]:
         """(tree RSS, largest single process RSS) in bytes."""
         sizes = []
@@ -535,6 +547,7 @@ def _run_latency(server: Server, kind: str, args, workdir: Path, quiet, load_bef
                 child.start()
             ready = collect(out, len(children), "ready", STAGE_TIMEOUT)
             cpu0, t0, busy0 = monitor.cpu_seconds(), time.monotonic(), machine_busy_seconds()
+            loop0 = monitor.loop_cpu_seconds()
             me0 = time.process_time()
             start_at.value = t0 + 0.5
             go.set()
@@ -543,6 +556,7 @@ def _run_latency(server: Server, kind: str, args, workdir: Path, quiet, load_bef
             )
             elapsed = time.monotonic() - t0
             server_cpu = 100 * (monitor.cpu_seconds() - cpu0) / elapsed
+            loop_cpu = monitor.loop_cpu_seconds() - loop0
             machine_cpu = 100 * (machine_busy_seconds() - busy0) / elapsed
             orchestrator_cpu = 100 * (time.process_time() - me0) / elapsed
             records = {}
@@ -561,6 +575,8 @@ def _run_latency(server: Server, kind: str, args, workdir: Path, quiet, load_bef
         )
         result.update(
             server_cpu_pct=server_cpu,
+            # per note sent, on the serving process alone (clustering worker excluded)
+            loop_ms_per_note=1000 * loop_cpu / max(1, result["sent"]),
             other_cpu_pct=max(0.0, machine_cpu - ours),
             other_cpu_before_pct=quiet,
             peak_rss_mb=monitor.peak_rss / 2**20,
@@ -799,7 +815,7 @@ def print_latency_table(results: list[dict]) -> None:
     head = (
         f"{'server':<10} {'wall p50':>8} {'p95':>7} {'p99':>7} {'max':>7} {'ack p50':>8}"
         f" {'p99':>7} {'sent':>5} {'acked':>5} {'per wall':>16} {'lost':>4} {'dup':>3}"
-        f" {'db lost/dup':>11} {'srv cpu%':>8} {'rss MB':>6} {'cli cpu%':>8}"
+        f" {'db lost/dup':>11} {'srv cpu%':>8} {'loop ms/note':>12} {'rss MB':>6} {'cli cpu%':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -812,6 +828,7 @@ def print_latency_table(results: list[dict]) -> None:
             f" {fmt(a[50]):>8} {fmt(a[99]):>7} {r['sent']:>5} {r['acked']:>5}"
             f" {'/'.join(map(str, r['received_per_wall'])):>16} {r['lost_at_walls']:>4}"
             f" {r['dup_at_walls']:>3} {db:>11} {r['server_cpu_pct']:>8.0f}"
+            f" {r['loop_ms_per_note']:>12.2f}"
             f" {r['peak_rss_mb']:>6.0f} {'+'.join(map(str, r['client_cpu_pct'])):>8}"
         )
     for r in results:

@@ -55,11 +55,28 @@ def _prepared(name: str, build):
     return compiled[name]
 
 
-def store_once(model, query, fields: dict):
-    """Insert `fields` unless `query` (on a unique key) finds the row already; returns
-    (row, created). Notes and replies are stored this way, so a client may always resend."""
+def fetch_rows(name: str, build, params: tuple) -> list[tuple]:
+    """Rows of a hot read as plain tuples, its SQL compiled once per database: `build()`
+    returns the peewee query written with placeholder values, `params` replace them in order.
+    For reads that run on the event loop for every burst of notes (peewee building the SQL
+    cost more than SQLite running it)."""
+    return database.execute_sql(_prepared(name, build)[1], params).fetchall()
+
+
+def fetch_models(name: str, build, params: tuple) -> list:
+    """`fetch_rows`, as model instances of the query's model (joined models attached)."""
+    query, sql = _prepared(name, build)
+    # Read to the end: a half-read SELECT keeps an SQLite read snapshot open (see
+    # ordered_stations).
+    return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+
+
+def store_once(model, find, fields: dict):
+    """Insert `fields` unless `find()` (a lookup on a unique key) finds the row already;
+    returns (row, created). Notes and replies are stored this way, so a client may always
+    resend."""
     with write_transaction():
-        existing = query.first()
+        existing = find()
         if existing is not None:
             return existing, False
         if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
@@ -69,7 +86,7 @@ def store_once(model, query, fields: dict):
                 created = model.create(**fields)
         except pw.IntegrityError:
             # Another process stored the same client_id first (PostgreSQL, many workers).
-            return query.get(), False
+            return find(), False
     return created, True
 
 
@@ -153,13 +170,11 @@ class Station(BaseModel):
         per posted note, running it 50 (bench/README.md, Latency)."""
         if not isinstance(token, str):
             return None
-        query, sql = _prepared(
+        rows = fetch_models(
             "station_by_token",
             lambda: cls.select(cls, Workshop).join(Workshop).where(cls.token == ""),
+            (token,),
         )
-        # Read to the end: a half-read SELECT keeps an SQLite read snapshot open (see
-        # ordered_stations).
-        rows = list(query._get_cursor_wrapper(database.execute_sql(sql, (token,))))
         return rows[0] if rows else None
 
     @property
@@ -244,10 +259,31 @@ class Note(BaseModel):
 
         Committed before it returns, so an acknowledgement sent afterwards is a promise.
         """
-        query = cls.select().where((cls.station == station) & (cls.client_id == note.client_id))
         fields = dict(station=station, text=note.text, author=note.author,
                       client_id=note.client_id, participant=participant, source=source)  # fmt: skip
-        return store_once(cls, query, fields)
+        return store_once(cls, lambda: cls.by_client_id(station, note.client_id), fields)
+
+    @classmethod
+    def by_client_id(cls, station: Station, client_id: str) -> Note | None:
+        """The station's note sent under `client_id` (every post asks; SQL compiled once)."""
+        rows = fetch_models(
+            "note_by_client_id",
+            lambda: cls.select().where((cls.station == 0) & (cls.client_id == "")),
+            (station.id, client_id),
+        )
+        if not rows:
+            return None
+        rows[0].station = station  # the caller's, with its workshop: no query for them
+        return rows[0]
+
+    @classmethod
+    def count_at(cls, station: Station) -> int:
+        """How many notes the station holds, hidden ones included (the cap counts them)."""
+        return fetch_rows(
+            "note_count",
+            lambda: cls.select(pw.fn.COUNT(cls.id)).where(cls.station == 0),
+            (station.id,),
+        )[0][0]
 
     def to_dict(self, station_token: str | None = None) -> dict:
         token = station_token or self.station.token
@@ -307,7 +343,7 @@ class Reply(BaseModel):
         query = cls.select().where((cls.note == note) & (cls.client_id == reply.client_id))
         fields = dict(note=note, text=reply.text, author=reply.author,
                       client_id=reply.client_id, participant=participant)  # fmt: skip
-        return store_once(cls, query, fields)
+        return store_once(cls, query.first, fields)
 
     def to_dict(self) -> dict:
         return {

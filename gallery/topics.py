@@ -23,7 +23,7 @@ from stations import topic_jobs as jobs
 
 from . import socketio
 from .db import write_transaction
-from .models import Cluster, Note, Station
+from .models import Cluster, Note, Station, fetch_rows
 
 GRANULARITY = (-3, 3)
 MAX_LABEL = 60
@@ -43,17 +43,20 @@ def clusters_state(station: Station) -> dict:
     clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
     members: dict[int, list[int]] = {c.id: [] for c in clusters}
     by_hand: dict[int, bool] = dict.fromkeys(members, False)
-    notes = (
-        Note.select(Note.id, Note.cluster, Note.cluster_manual)
-        .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
-        .order_by(Note.created_at, Note.id)
-        .tuples()
+    notes = fetch_rows(
+        "wall_memberships",
+        lambda: (
+            Note.select(Note.id, Note.cluster, Note.cluster_manual)
+            .where((Note.station == 0) & (Note.hidden == False))  # noqa: E712
+            .order_by(Note.created_at, Note.id)
+        ),
+        (station.id, False),
     )
     unclustered = []
     for note_id, cluster_id, manual in notes:
         if cluster_id in members:
             members[cluster_id].append(note_id)
-            by_hand[cluster_id] |= manual
+            by_hand[cluster_id] |= bool(manual)
         else:
             unclustered.append(note_id)
     return {
@@ -93,18 +96,28 @@ def _vector(blob: bytes | None, kind: str = EMBEDDING_ID) -> np.ndarray | None:
     return np.frombuffer(blob, dtype=np.float32)
 
 
-def _load(station: Station, vectors: bool = True) -> dict[str, Any]:
-    """Everything the engine needs, plus a fingerprint of the manual state. Without
-    `vectors` the stored vectors are not read: the worker process has them cached."""
+def _note_rows(station: Station, vectors: bool) -> list[tuple]:
+    """(id, text, vector kind, cluster id, moved by hand[, vector]) of the station's visible
+    notes, by id: plain rows, as this runs on the event loop for every burst of new notes."""
     fields = [Note.id, Note.text, Note.vector_kind, Note.cluster, Note.cluster_manual]
-    # Plain tuples, not model instances: this runs on the event loop for every burst of new
-    # notes, and building hundreds of peewee objects was most of its time.
-    rows = list(
-        Note.select(*fields, *([Note.vector] if vectors else []))
-        .where((Note.station == station) & (Note.hidden == False))  # noqa: E712
-        .order_by(Note.id)
-        .tuples()
+    if vectors:
+        fields.append(Note.vector)
+    return fetch_rows(
+        f"clustering_rows:{vectors}",
+        lambda: (
+            Note.select(*fields)
+            .where((Note.station == 0) & (Note.hidden == False))  # noqa: E712
+            .order_by(Note.id)
+        ),
+        (station.id, False),
     )
+
+
+def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> dict[str, Any]:
+    """Everything the engine needs, plus (for a re-clustering) a fingerprint of the manual
+    state. Without `vectors` the stored vectors are not read: the worker process has them
+    cached."""
+    rows = _note_rows(station, vectors)
     clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
     key_of = {c.id: c.key for c in clusters}
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
@@ -130,7 +143,7 @@ def _load(station: Station, vectors: bool = True) -> dict[str, Any]:
         "unstored": {row[0] for row in rows if row[2] != EMBEDDING_ID},
         "previous": previous,
         "moves": moves,
-        "fingerprint": _fingerprint(station),
+        "fingerprint": _fingerprint(station) if fingerprint else None,
     }
 
 
@@ -235,7 +248,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     if station is None:
         return
     station = Station.by_token(station.token)
-    data = _load(station, vectors=not _worker_has_vectors())
+    data = _load(station, vectors=not _worker_has_vectors(), fingerprint=False)
     placed = {n for c in data["previous"] for n in c.note_ids}
     pending = [n for n in data["notes"] if n.id not in placed]
     if not pending:
@@ -250,6 +263,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
         rows = {c.key: c for c in station.clusters}
         made: dict[str, Cluster] = {}  # the job's new single clusters, by the job's key
         last = max((c.position for c in rows.values()), default=-1)
+        joins: dict[Cluster, list[int]] = {}
         for note_id, placement in placements:
             if placement.cluster_id in made:  # joined a single made earlier in this burst
                 row = made[placement.cluster_id]
@@ -264,8 +278,13 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
                     station=station, key=keys(), label=placement.cluster.label[:80], position=last
                 )
                 made[placement.cluster_id] = row
-            Note.update(cluster=row).where((Note.id == note_id) & Note.cluster.is_null()).execute()
+            joins.setdefault(row, []).append(note_id)
+        for row, note_ids in joins.items():  # one UPDATE per cluster, not per note
+            Note.update(cluster=row).where((Note.id << note_ids) & Note.cluster.is_null()).execute()
         _save_keys(station, keys)
+    # Let the phones' waiting events run before the wall's state is built and sent: this
+    # runs beside a room that is posting, and each piece of it holds the event loop.
+    socketio.sleep(0)
     _broadcast(station)
 
 

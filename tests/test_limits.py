@@ -7,6 +7,7 @@ No test waits for a clock: windows are long (a minute) and the token buckets rea
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -257,10 +258,32 @@ def test_storage_follows_the_message_queue_unless_set():
     def uri(**env):
         return limits.storage_uri(config_module.load(environ=env))
 
-    assert uri() == "memory://"
+    assert uri() == "gallery-memory://"
+    assert uri(GALLERY_RATELIMIT_STORAGE="memory://") == "gallery-memory://"
     assert uri(GALLERY_MESSAGE_QUEUE="redis://10.0.0.5:6379/0") == "redis://10.0.0.5:6379/0"
     both = {"GALLERY_RATELIMIT_STORAGE": "redis://cache/2", "GALLERY_MESSAGE_QUEUE": "redis://q/0"}
     assert uri(**both) == "redis://cache/2"
+
+
+def test_memory_counters_are_exact_and_swept_once_a_second():
+    """The in-process storage sweeps expired entries lazily (the sweep only frees memory), so
+    its answers must not depend on the sweep: a window refuses at its limit and frees up when
+    its entries age out, however rarely the sweep runs."""
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    storage = storage_from_string("gallery-memory://")
+    assert isinstance(storage, limits.SweptMemoryStorage)
+    limiter = MovingWindowRateLimiter(storage)
+    item = parse("3/second")
+    assert all(limiter.hit(item, "k") for _ in range(3))
+    assert not limiter.hit(item, "k")
+    # the sweep is due in a second, not in 10 ms (upstream's pace)
+    assert storage.timer.is_alive()
+    assert storage.timer.interval == limits.SweptMemoryStorage.SWEEP_SECONDS
+    time.sleep(1.05)
+    assert limiter.hit(item, "k")  # the window moved on, swept or not
 
 
 def test_counters_in_redis_are_seen_by_every_process(make_app):
