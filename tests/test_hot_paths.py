@@ -1,0 +1,79 @@
+"""The event loop's hot paths take shortcuts past peewee (SQL compiled once, only changed rows
+written): they must store and read exactly what the plain peewee calls would."""
+
+from __future__ import annotations
+
+import pytest
+
+from gallery import topics
+from gallery.models import Note, database
+from stations.notes import NoteIn
+
+TEXTS = [
+    "Rufbus per App bestellen",
+    "Carsharing im ländlichen Raum",
+    "E-Bike-Verleih an Bahnhöfen",
+    "Smart Meter für alle Haushalte",
+    "PV-Anlagen auf Gewerbedächern vermitteln",
+    "intelligente Stromnetze für Solar vom Dach",
+]
+
+# every column but the id and the moment of writing
+COMPARED = [f.name for f in Note._meta.sorted_fields if f.name not in ("id", "created_at")]
+
+
+def test_a_stored_note_equals_one_peewee_would_create(app, workshop):
+    _, _, (station, other) = workshop
+    with app.app_context():
+        fast, created = Note.store(station, NoteIn("Glasfaser bis ins Dorf", "hp-1", "Eva"), "p1")
+        assert created
+        plain = Note.create(station=other, text="Glasfaser bis ins Dorf", author="Eva",
+                            client_id="hp-1", participant="p1", source="phone")  # fmt: skip
+        a, b = Note.get_by_id(fast.id), Note.get_by_id(plain.id)
+        assert fast.id == a.id and fast.id != b.id
+        assert {k: getattr(a, k) for k in COMPARED} == {
+            **{k: getattr(b, k) for k in COMPARED},
+            "station": station,
+        }
+        assert a.created_at is not None and a.created_at == fast.created_at
+        # the returned object is what the ack and the broadcast are built from
+        assert fast.to_dict(station.token) == a.to_dict(station.token)
+        # a resend finds it, through the same compiled lookup
+        again, created = Note.store(station, NoteIn("Glasfaser bis ins Dorf", "hp-1", "Eva"))
+        assert not created and again.id == fast.id
+        assert Note.count_at(station) == 1
+
+
+@pytest.fixture
+def statements(monkeypatch):
+    """Every SQL statement run from now on."""
+    seen: list[str] = []
+    original = database.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", spy)
+    return seen
+
+
+def test_a_reclustering_that_changes_nothing_writes_no_note(app, workshop, statements):
+    _, _, (station, _) = workshop
+    with app.app_context():
+        for i, text in enumerate(TEXTS):
+            Note.store(station, NoteIn(text, f"hp-{i}"))
+        assert topics.recluster(station.id)
+        before = topics.clusters_state(station)
+        statements.clear()
+        assert topics.recluster(station.id)
+        assert topics.clusters_state(station) == before
+        writes = [s for s in statements if s.lstrip().upper().startswith('UPDATE "NOTE"')]
+        assert writes == []
+        # moving a note by hand makes the next run write again only what it must
+        note_ids = before["clusters"][0]["note_ids"]
+        target = before["clusters"][-1]["id"]
+        topics.move_note(station, note_ids[0], target)
+        assert note_ids[0] in next(
+            c["note_ids"] for c in topics.clusters_state(station)["clusters"] if c["id"] == target
+        )
