@@ -63,6 +63,19 @@ def fetch_rows(name: str, build, params: tuple) -> list[tuple]:
     return database.execute_sql(_prepared(name, build)[1], params).fetchall()
 
 
+def _model_from_row(model, fields, values):
+    """A model instance from a row of `fields` (as peewee's own result wrapper builds it)."""
+    instance = model(
+        __no_default__=1,
+        **{
+            f.name: (None if v is None else f.python_value(v))
+            for f, v in zip(fields, values, strict=True)
+        },
+    )
+    instance._dirty.clear()
+    return instance
+
+
 def fetch_models(name: str, build, params: tuple) -> list:
     """`fetch_rows`, as model instances of the query's model (joined models attached)."""
     query, sql = _prepared(name, build)
@@ -167,16 +180,28 @@ class Station(BaseModel):
     @classmethod
     def by_token(cls, token) -> Station | None:
         """The station with its workshop in one query (every event needs both). Its SQL is
-        compiled once per database: peewee building this join took 300 us of the event loop
-        per posted note, running it 50 (bench/README.md, Latency)."""
+        compiled once per database and its row turned into the two models directly: peewee
+        building the join took 300 us of the event loop per posted note, and its result
+        wrapper resolving the joined columns for every row most of the rest (bench/README.md,
+        Latency)."""
         if not isinstance(token, str):
             return None
-        rows = fetch_models(
+        station_fields, workshop_fields = cls._meta.sorted_fields, Workshop._meta.sorted_fields
+        rows = fetch_rows(
             "station_by_token",
-            lambda: cls.select(cls, Workshop).join(Workshop).where(cls.token == ""),
+            lambda: (
+                cls.select(*station_fields, *workshop_fields).join(Workshop).where(cls.token == "")
+            ),
             (token,),
         )
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        row = rows[0]
+        split = len(station_fields)
+        station = _model_from_row(cls, station_fields, row[:split])
+        station.workshop = _model_from_row(Workshop, workshop_fields, row[split:])
+        station._dirty.clear()
+        return station
 
     @property
     def number(self) -> int:

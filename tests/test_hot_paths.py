@@ -77,3 +77,19 @@ def test_a_reclustering_that_changes_nothing_writes_no_note(app, workshop, state
         assert note_ids[0] in next(
             c["note_ids"] for c in topics.clusters_state(station)["clusters"] if c["id"] == target
         )
+
+
+def test_a_station_by_token_equals_the_peewee_join(app, workshop):
+    from gallery.models import Station, Workshop
+
+    _, _, (station, _) = workshop
+    with app.app_context():
+        Station.update(locked=True, granularity=-2).where(Station.id == station.id).execute()
+        fast = Station.by_token(station.token)
+        plain = (
+            Station.select(Station, Workshop).join(Workshop).where(Station.token == station.token)
+        ).get()
+        assert fast.__data__ == plain.__data__ and fast.locked is True
+        assert fast.workshop.__data__ == plain.workshop.__data__
+        assert not fast._dirty and not fast.workshop._dirty  # a later save() writes nothing
+        assert Station.by_token("no-such-token") is None and Station.by_token(None) is None
