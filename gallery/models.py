@@ -45,7 +45,7 @@ class BaseModel(pw.Model):
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _prepared(name: str, build):
+def prepared(name: str, build):
     """(query, sql) for a hot query with one parameter, compiled once per database object
     (SQLite and PostgreSQL write parameters differently)."""
     compiled = _PREPARED.setdefault(database.obj, {})
@@ -60,7 +60,7 @@ def fetch_rows(name: str, build, params: tuple) -> list[tuple]:
     returns the peewee query written with placeholder values, `params` replace them in order.
     For reads that run on the event loop for every burst of notes (peewee building the SQL
     cost more than SQLite running it)."""
-    return database.execute_sql(_prepared(name, build)[1], params).fetchall()
+    return database.execute_sql(prepared(name, build)[1], params).fetchall()
 
 
 def _model_from_row(model, fields, values):
@@ -78,7 +78,7 @@ def _model_from_row(model, fields, values):
 
 def fetch_models(name: str, build, params: tuple) -> list:
     """`fetch_rows`, as model instances of the query's model (joined models attached)."""
-    query, sql = _prepared(name, build)
+    query, sql = prepared(name, build)
     # Read to the end: a half-read SELECT keeps an SQLite read snapshot open (see
     # ordered_stations).
     return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
@@ -306,7 +306,7 @@ class Note(BaseModel):
                 raise RuntimeError(f"unexpected INSERT columns: {named}")
             return query
 
-        _, sql = _prepared("note_insert:" + ",".join(f.name for f in columns), build)
+        _, sql = prepared("note_insert:" + ",".join(f.name for f in columns), build)
         cursor = database.execute_sql(sql, [f.db_value(data[f.name]) for f in columns])
         note.id = cursor.fetchone()[0] if " RETURNING " in sql else cursor.lastrowid
         note._dirty.clear()

@@ -23,7 +23,7 @@ from stations import topic_jobs as jobs
 
 from . import socketio
 from .db import write_transaction
-from .models import Cluster, Note, Station, fetch_rows
+from .models import Cluster, Note, Station, database, fetch_rows, prepared
 
 GRANULARITY = (-3, 3)
 MAX_LABEL = 60
@@ -167,13 +167,21 @@ def _fingerprint(station: Station) -> tuple:
 
 
 def _keep_vectors(fresh: dict, unstored: set[int] | None = None) -> None:
-    """Store new vectors (inside the caller's write transaction), each note's once."""
-    for note_id, vector in fresh.items():
-        if unstored is not None and note_id not in unstored:
-            continue
-        Note.update(vector=vector.tobytes(), vector_kind=EMBEDDING_ID).where(
-            Note.id == note_id
-        ).execute()
+    """Store new vectors (inside the caller's write transaction), each note's once: one
+    statement for the burst, compiled once (peewee building an UPDATE per note held the
+    event loop ~0.15 ms a note)."""
+    rows = [
+        (Note.vector.db_value(vector.tobytes()), EMBEDDING_ID, note_id)
+        for note_id, vector in fresh.items()
+        if unstored is None or note_id in unstored
+    ]
+    if not rows:
+        return
+    _, sql = prepared(
+        "keep_vectors",
+        lambda: Note.update(vector=b"", vector_kind="").where(Note.id == 0),
+    )
+    database.cursor().executemany(sql, rows)
 
 
 def _save(
