@@ -74,30 +74,36 @@ def _setting(key: str):
 
 
 class SweptMemoryStorage(MemoryStorage):
-    """`memory://` that sweeps expired counters once a second instead of every 10 ms.
+    """`memory://` that sweeps expired counters once a second, with one timer at a time.
 
-    The sweep only frees memory: every check reads the timestamps itself. But it walks every
+    The sweep only frees memory: every check reads the timestamps itself. Upstream schedules
+    it 10 ms out whenever its timer is not alive, and under gevent a timer is not alive until
+    its greenlet first runs, so every hit in between started another one: each walks every
     key and copies every moving window (300 phones behind one router share a 6,000-entry
-    window), and at 100 sweeps a second it took 17 % of the event loop under a room posting
-    at once (py-spy, bench/latency.py)."""
+    window). That took 17 % of the event loop under a room posting at once (py-spy,
+    bench/latency.py)."""
 
     STORAGE_SCHEME = ["gallery-memory"]
     SWEEP_SECONDS = 1.0
 
     def __init__(self, *args, **kwargs) -> None:
+        self._sweep_pending = False
         super().__init__(*args, **kwargs)
         self.timer.cancel()  # upstream's first sweep, 10 ms out
-        self._start_sweep()
+        self._sweep_pending = False
 
     # MemoryStorage schedules its sweep through this (name-mangled) method after each hit.
     def _MemoryStorage__schedule_expiry(self) -> None:
-        if not self.timer.is_alive():
-            self._start_sweep()
-
-    def _start_sweep(self) -> None:
-        self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
+        if self._sweep_pending:
+            return
+        self._sweep_pending = True
+        self.timer = threading.Timer(self.SWEEP_SECONDS, self._sweep)
         self.timer.daemon = True
         self.timer.start()
+
+    def _sweep(self) -> None:
+        self._sweep_pending = False
+        self._MemoryStorage__expire_events()
 
 
 def storage_uri(settings) -> str:

@@ -278,12 +278,14 @@ def test_memory_counters_are_exact_and_swept_once_a_second():
     limiter = MovingWindowRateLimiter(storage)
     item = parse("3/second")
     assert all(limiter.hit(item, "k") for _ in range(3))
+    timer = storage.timer
     assert not limiter.hit(item, "k")
-    # the sweep is due in a second, not in 10 ms (upstream's pace)
-    assert storage.timer.is_alive()
-    assert storage.timer.interval == limits.SweptMemoryStorage.SWEEP_SECONDS
+    assert limiter.hit(item, "other")
+    # one sweep pending, due in a second (upstream: 10 ms, and a new timer per hit under gevent)
+    assert storage.timer is timer and timer.interval == limits.SweptMemoryStorage.SWEEP_SECONDS
     time.sleep(1.05)
     assert limiter.hit(item, "k")  # the window moved on, swept or not
+    assert storage.timer is not timer  # swept, and the next hit scheduled the next sweep
 
 
 def test_counters_in_redis_are_seen_by_every_process(make_app):
