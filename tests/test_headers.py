@@ -1,6 +1,14 @@
 """Security headers, compression and cache lifetimes."""
 
+import base64
 import gzip
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from gallery import headers
 
 
 def test_security_headers_on_pages(client, workshop):
@@ -13,9 +21,22 @@ def test_security_headers_on_pages(client, workshop):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_no_inline_scripts_in_pages(client, workshop):
-    import re
+def directives(csp: str) -> dict[str, list[str]]:
+    return {name: sources for name, *sources in (d.split() for d in csp.split(";"))}
 
+
+def inline_blocks(html: str) -> list[tuple[str, str]]:
+    """(tag, text) of every <script> and <style> element that carries its code inline."""
+    return re.findall(r"<(script|style)>(.*?)</\1>", html, re.S)
+
+
+def sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
+    """No page has inline code but what its own policy lists by hash: the station page its
+    stylesheet and note form, every other page nothing (exactly the plain policy)."""
     ws, key, (s1, _) = workshop
     client.get(f"/w/{ws.code}?key={key}")
     for path in (
@@ -27,11 +48,61 @@ def test_no_inline_scripts_in_pages(client, workshop):
         f"/w/{ws.code}/wall",
         f"/w/{ws.code}/posters",
     ):
-        html = client.get(path).get_data(True)
-        for tag in re.findall(r"<script[^>]*>", html):
-            assert "src=" in tag, (path, tag)
-        assert " style=" not in html and "<style" not in html, path
-        assert " on" + "click=" not in html
+        response = client.get(path)
+        html = response.get_data(True)
+        policy = response.headers["Content-Security-Policy"]
+        allowed = directives(policy)
+        blocks = inline_blocks(html)
+        for tag in re.findall(r"<(?:script|style)[^>]*>", html):
+            assert "src=" in tag or tag in ("<script>", "<style>"), (path, tag)
+        assert len(blocks) == html.count("<script>") + html.count("<style>"), path
+        for tag, text in blocks:
+            assert sha256_source(text) in allowed[f"{tag}-src"], (path, tag, text[:80])
+        for tag in ("script", "style"):
+            hashes = [s for s in allowed[f"{tag}-src"] if s.startswith("'sha256-")]
+            assert len(hashes) == sum(1 for t, _ in blocks if t == tag), (path, policy)
+        assert " style=" not in html and " on" + "click=" not in html, path
+        assert "unsafe-" not in policy, path
+        if path == f"/s/{s1.token}":
+            assert sorted(tag for tag, _ in blocks) == ["script", "style"]
+        else:
+            assert not blocks and policy == headers.CSP, path
+
+
+def test_station_page_carries_its_css_and_note_form_inline(app, client, workshop):
+    """What the station page inlines is the project's own files, the same on every station
+    and every request (its hashes are computed once per process), and it links no stylesheet;
+    a refused form (400) is the same page under the same policy."""
+    _, _, (s1, s2) = workshop
+    first = client.get(f"/s/{s1.token}")
+    html = first.get_data(True)
+    static = Path(app.static_folder)
+    outbox_js = (static / "js" / "outbox.js").read_text()
+    css = (static / "css" / "gallery.css").read_text()
+    blocks = dict(inline_blocks(html))
+    assert blocks["script"] == outbox_js
+    assert css.startswith(blocks["style"].rstrip()) and ".note__text" in blocks["style"]
+    assert ".wall__columns" not in blocks["style"] and len(blocks["style"]) < len(css) / 2
+    assert 'rel="stylesheet"' not in html and not re.search(r'src="[^"]*outbox\.js', html)
+    assert html.index("</form>") < html.index("<script>")  # the form is there when it runs
+
+    second = client.get(f"/s/{s2.token}")
+    refused = client.post(f"/s/{s1.token}", data={"text": "", "client_id": "refused00001"})
+    assert refused.status_code == 400
+    for response in (second, refused):
+        assert dict(inline_blocks(response.get_data(True))) == blocks
+        assert (
+            response.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+        )
+
+
+def test_an_inline_block_cannot_close_its_element():
+    with pytest.raises(ValueError):
+        headers.InlineBlock.of("script", "var a = '</script><script>alert(1)';")
+    block = headers.InlineBlock.of("style", "p { color: red; }")
+    assert block.source == sha256_source("p { color: red; }")
+    assert headers.policy([block]).startswith("default-src 'self'; script-src 'self'; ")
+    assert f"style-src 'self' {block.source};" in headers.policy([block])
 
 
 def test_session_cookie_flags(client, workshop):

@@ -1,8 +1,14 @@
-/* The phone's outbox: a note is kept in localStorage until the server confirms it.
+/* The phone's outbox: a note is kept in localStorage until the server confirms it; and the
+ * note form that fills it, with the list of notes still on their way.
  *
  * Each note gets a client_id made here, so sending it again (after a timeout, a reload,
  * a reconnect) can never store it twice: the server answers a resend with the stored note.
  * Transport: the Socket.IO connection when it is up, plain HTTP POST otherwise.
+ *
+ * The station page carries this file inline, after its form (gallery/headers.py allows it by
+ * its hash): a note can be written, kept and sent as soon as the page's HTML has arrived.
+ * station.js comes later and builds on the same outbox (GalleryOutbox.page): it gives it the
+ * socket, says whether the page is connected, and draws saved notes into the list.
  */
 (function () {
   "use strict";
@@ -41,7 +47,9 @@
     this.socket = null;
     this.apiUrl = options.apiUrl;
     this.onChange = options.onChange || function () {};
-    this.onSaved = options.onSaved || function () {};
+    // Saved before anyone draws them (station.js not loaded yet): they wait for whenSaved().
+    this.unseen = [];
+    this.onSaved = options.onSaved || function (note) { this.unseen.push(note); };
     this.items = load(this.key, []);
     this.mine = load(this.mineKey, []);
     this.inFlight = {};
@@ -52,6 +60,11 @@
   Outbox.prototype.persist = function () {
     save(this.key, this.items);
     this.onChange(this.items);
+  };
+
+  Outbox.prototype.whenSaved = function (draw) {
+    this.onSaved = draw;
+    this.unseen.splice(0).forEach(draw);
   };
 
   Outbox.prototype.isMine = function (clientId) {
@@ -165,4 +178,117 @@
 
   Outbox.newClientId = newClientId;
   window.GalleryOutbox = Outbox;
+
+  // --- this page: the note form and the notes on their way ---------------------------------
+
+  var root = document.getElementById("station");
+  if (!root) return;
+  var msg = root.dataset;
+  var form = document.getElementById("note-form");
+  var textarea = document.getElementById("note-text");
+  var authorInput = document.getElementById("note-author");
+  var counter = document.getElementById("note-counter");
+  var outboxList = document.getElementById("outbox");
+  var outboxSection = document.getElementById("outbox-section");
+  var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
+  var authorKey = "gallery.author";
+  var draftKey = "gallery.draft." + msg.station;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text; // never innerHTML
+    return node;
+  }
+
+  function storage(key, value) {
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) { /* private mode: nothing kept */ }
+    return null;
+  }
+
+  var outbox = new Outbox(msg.station, {
+    apiUrl: "/api/v1/stations/" + encodeURIComponent(msg.station) + "/notes",
+    onChange: renderOutbox
+  });
+  // Whether waiting notes are on their way: over HTTP unless offline, until station.js knows
+  // more (the socket, or a Socket.IO client that failed to load).
+  outbox.sending = function () { return navigator.onLine !== false; };
+  Outbox.page = outbox;
+
+  function renderOutbox(items) {
+    if (!outboxList) return; // the results page has no outbox
+    outboxList.replaceChildren();
+    var sending = outbox.sending();
+    items.forEach(function (item) {
+      var li = el("li", "note note--pending note--" + item.state);
+      li.appendChild(el("p", "note__text", item.text));
+      var state = el("p", "note__state");
+      state.setAttribute("role", "status");
+      if (item.state === "failed") {
+        state.textContent = "✗ " + msg.msgFailed + ": " + item.error;
+        var remove = el("button", "button button--small", msg.msgRemove);
+        remove.type = "button";
+        remove.addEventListener("click", function () {
+          if (textarea && !textarea.value) textarea.value = item.text; // give the text back
+          outbox.remove(item.client_id);
+        });
+        li.appendChild(state);
+        li.appendChild(remove);
+      } else {
+        // The icon is drawn by CSS: an emoji (⏳) shows as an empty box where no emoji font is.
+        state.className += sending ? " note__state--sending" : " note__state--waiting";
+        state.textContent = sending ? msg.msgSending : msg.msgWaiting;
+        li.appendChild(state);
+      }
+      outboxList.appendChild(li);
+    });
+    outboxSection.hidden = items.length === 0;
+  }
+
+  function updateCounter() {
+    var left = maxLength - textarea.value.length;
+    counter.textContent = msg.msgLeft.replace("{n}", left);
+    counter.classList.toggle("warn", left < 50);
+  }
+
+  if (form) {
+    if (authorInput) authorInput.value = authorInput.value || storage(authorKey) || "";
+    if (!textarea.value) textarea.value = storage(draftKey) || ""; // kept across a reload
+    textarea.addEventListener("input", function () {
+      updateCounter();
+      storage(draftKey, textarea.value || null);
+    });
+    updateCounter();
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = textarea.value.trim();
+      var error = null;
+      if (!text) error = msg.msgEmpty;
+      else if (text.length > maxLength) error = msg.msgTooLong;
+      var old = document.getElementById("note-error");
+      if (old) old.remove();
+      if (error) {
+        var p = el("p", "error", error);
+        p.id = "note-error";
+        p.setAttribute("role", "alert");
+        counter.parentNode.insertAdjacentElement("afterend", p);
+        textarea.focus();
+        return;
+      }
+      var author = authorInput ? authorInput.value.trim() : "";
+      storage(authorKey, author);
+      outbox.add(text, author);
+      textarea.value = "";
+      storage(draftKey, null);
+      updateCounter();
+    });
+  }
+
+  renderOutbox(outbox.items);
+  outbox.flush(); // notes left from an earlier visit or reload go out now
 })();

@@ -1,30 +1,28 @@
-/* The phone page of one station: post notes through the outbox, show everyone's notes live,
- * build on them (+1, replies), spend dots in the vote phase, and follow the rotation.
- * Without JavaScript the page is a plain form and a read-only list; this script takes over
- * when it runs. The server renders each phase; when the phase changes, the page reloads
- * (the outbox and an unsent draft are kept on the phone). */
+/* The phone page of one station: show everyone's notes live, build on them (+1, replies),
+ * spend dots in the vote phase, and follow the rotation. The note form and the outbox are
+ * there before this script (outbox.js, inline in the page): this one gives the outbox the
+ * live connection and draws the notes it saved. Without JavaScript the page is a plain form
+ * and a read-only list. The server renders each phase; when the phase changes, the page
+ * reloads (the outbox and an unsent draft are kept on the phone). */
 (function () {
   "use strict";
 
   var root = document.getElementById("station");
-  if (!root || !window.GalleryOutbox) return;
+  // The page's outbox, made by outbox.js with the note form before this script ran.
+  var outbox = window.GalleryOutbox && window.GalleryOutbox.page;
+  if (!root || !outbox) return;
   var msg = root.dataset;
   var station = msg.station;
   var phase = msg.phase;
   var form = document.getElementById("note-form");
-  var textarea = document.getElementById("note-text");
   var authorInput = document.getElementById("note-author");
-  var counter = document.getElementById("note-counter");
   var connection = document.getElementById("connection");
   var list = document.getElementById("notes");
   var empty = document.getElementById("notes-empty");
   var count = document.getElementById("note-count");
   var dotsLine = document.getElementById("dots");
-  var outboxList = document.getElementById("outbox");
-  var outboxSection = document.getElementById("outbox-section");
   var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
-  var draftKey = "gallery.draft." + station;
   var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
   var notesById = {};
   // The live connection, once the Socket.IO client has loaded (see loadSocketClient below);
@@ -32,11 +30,10 @@
   var socket = null;
   var socketClientFailed = false;
 
-  var outbox = new window.GalleryOutbox(station, {
-    apiUrl: "/api/v1/stations/" + encodeURIComponent(station) + "/notes",
-    onChange: renderOutbox,
-    onSaved: function (note) { addNote(note, true); }
-  });
+  // Before the Socket.IO client is there, notes go out over HTTP: that is sending too.
+  outbox.sending = function () {
+    return navigator.onLine !== false && (socket ? socket.connected : !socketClientFailed);
+  };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -267,81 +264,6 @@
     input.focus();
   }
 
-  // --- outbox view --------------------------------------------------------------------
-
-  function renderOutbox(items) {
-    if (!outboxList) return; // the results page has no outbox
-    outboxList.replaceChildren();
-    // Before the Socket.IO client is there, notes go out over HTTP: that is sending too.
-    var sending = navigator.onLine !== false && (socket ? socket.connected : !socketClientFailed);
-    items.forEach(function (item) {
-      var li = el("li", "note note--pending note--" + item.state);
-      li.appendChild(el("p", "note__text", item.text));
-      var state = el("p", "note__state");
-      state.setAttribute("role", "status");
-      if (item.state === "failed") {
-        state.textContent = "✗ " + msg.msgFailed + ": " + item.error;
-        var remove = el("button", "button button--small", msg.msgRemove);
-        remove.type = "button";
-        remove.addEventListener("click", function () {
-          if (textarea && !textarea.value) textarea.value = item.text; // give the text back
-          outbox.remove(item.client_id);
-        });
-        li.appendChild(state);
-        li.appendChild(remove);
-      } else {
-        // The icon is drawn by CSS: an emoji (⏳) shows as an empty box where no emoji font is.
-        state.className += sending ? " note__state--sending" : " note__state--waiting";
-        state.textContent = sending ? msg.msgSending : msg.msgWaiting;
-        li.appendChild(state);
-      }
-      outboxList.appendChild(li);
-    });
-    outboxSection.hidden = items.length === 0;
-  }
-
-  // --- form ---------------------------------------------------------------------------
-
-  function updateCounter() {
-    var left = maxLength - textarea.value.length;
-    counter.textContent = msg.msgLeft.replace("{n}", left);
-    counter.classList.toggle("warn", left < 50);
-  }
-
-  if (form) {
-    if (authorInput) authorInput.value = authorInput.value || storage(authorKey) || "";
-    if (!textarea.value) textarea.value = storage(draftKey) || ""; // kept across a reload
-    textarea.addEventListener("input", function () {
-      updateCounter();
-      storage(draftKey, textarea.value || null);
-    });
-    updateCounter();
-
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var text = textarea.value.trim();
-      var error = null;
-      if (!text) error = msg.msgEmpty;
-      else if (text.length > maxLength) error = msg.msgTooLong;
-      var old = document.getElementById("note-error");
-      if (old) old.remove();
-      if (error) {
-        var p = el("p", "error", error);
-        p.id = "note-error";
-        p.setAttribute("role", "alert");
-        counter.parentNode.insertAdjacentElement("afterend", p);
-        textarea.focus();
-        return;
-      }
-      var author = authorInput ? authorInput.value.trim() : "";
-      storage(authorKey, author);
-      outbox.add(text, author);
-      textarea.value = "";
-      storage(draftKey, null);
-      updateCounter();
-    });
-  }
-
   // --- the rotation -----------------------------------------------------------------------
 
   var walk = document.getElementById("walk");
@@ -429,7 +351,7 @@
       connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
       connection.classList.toggle("status--offline", !online);
     }
-    renderOutbox(outbox.items);
+    outbox.onChange(outbox.items);
   }
 
   function reloadFor(newPhase) {
@@ -517,8 +439,8 @@
     }
   });
 
-  renderOutbox(outbox.items);
-  outbox.flush(); // notes left from an earlier visit or reload go out now
-  // From here a note written and posted is kept (outbox) and sent (HTTP now, the socket later).
-  loadSocketClient();
+  // Notes saved over HTTP before this script ran go into the list now, and later ones as saved.
+  outbox.whenSaved(function (note) { addNote(note, true); });
+  outbox.onChange(outbox.items);
+  loadSocketClient(); // until it is connected, the outbox keeps sending over HTTP
 })();
