@@ -96,10 +96,10 @@ class SweptMemoryStorage(MemoryStorage):
     def _MemoryStorage__schedule_expiry(self) -> None:
         if self._sweep_pending:
             return
-        self._sweep_pending = True
-        self.timer = threading.Timer(self.SWEEP_SECONDS, self._sweep)
-        self.timer.daemon = True
-        self.timer.start()
+        timer = threading.Timer(self.SWEEP_SECONDS, self._sweep)
+        timer.daemon = True
+        timer.start()  # if this fails, the next hit tries again
+        self.timer, self._sweep_pending = timer, True
 
     def _sweep(self) -> None:
         self._sweep_pending = False

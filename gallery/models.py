@@ -100,7 +100,10 @@ def store_once(model, find, fields: dict, insert=None):
                 created = insert(fields)
         except pw.IntegrityError:
             # Another process stored the same client_id first (PostgreSQL, many workers).
-            return find(), False
+            existing = find()
+            if existing is None:  # some other constraint failed: not a race we can answer
+                raise
+            return existing, False
     return created, True
 
 
@@ -323,6 +326,7 @@ class Note(BaseModel):
         if not rows:
             return None
         rows[0].station = station  # the caller's, with its workshop: no query for them
+        rows[0]._dirty.discard("station")
         return rows[0]
 
     @classmethod
@@ -389,10 +393,16 @@ class Reply(BaseModel):
     @classmethod
     def store(cls, note: Note, reply: NoteIn, participant: str = "") -> tuple[Reply, bool]:
         """At most once per (note, client_id), like a note."""
-        query = cls.select().where((cls.note == note) & (cls.client_id == reply.client_id))
         fields = dict(note=note, text=reply.text, author=reply.author,
                       client_id=reply.client_id, participant=participant)  # fmt: skip
-        return store_once(cls, query.first, fields)
+        # a fresh query per call: peewee keeps a query's first result
+        return store_once(
+            cls,
+            lambda: (
+                cls.select().where((cls.note == note) & (cls.client_id == reply.client_id)).first()
+            ),
+            fields,
+        )
 
     def to_dict(self) -> dict:
         return {

@@ -144,7 +144,6 @@ def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> d
         "previous": previous,
         "moves": moves,
         "fingerprint": _fingerprint(station) if fingerprint else None,
-        "cluster_of": {row[0]: row[3] for row in rows},
     }
 
 
@@ -184,19 +183,22 @@ def _keep_vectors(fresh: dict, unstored: set[int] | None = None) -> None:
     database.cursor().executemany(sql, rows)
 
 
-def _save(
-    station: Station,
-    clusters: list[engine.Cluster],
-    only: set[int] | None = None,
-    cluster_of: dict[int, int | None] | None = None,
-) -> None:
+def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | None = None) -> None:
     """Store a clustering: rows by key, positions in the engine's order, memberships.
 
     `only`: the notes the engine saw; notes that arrived meanwhile keep their fast-path place.
-    `cluster_of`: each seen note's cluster row when it was read; a note the engine leaves
-    where it was is not written again (most of them: a re-clustering runs inside the write
-    transaction on the event loop, and rewrote every note of the station).
+    Inside the caller's write transaction. A note already where the engine puts it is not
+    written again (most of them: this runs on the event loop, and rewrote every note of the
+    station); where each note is is read here, not taken from before the engine ran, since
+    another process may have saved a clustering of the station meanwhile.
     """
+    cluster_of = dict(
+        fetch_rows(
+            "note_clusters",
+            lambda: Note.select(Note.id, Note.cluster).where(Note.station == 0),
+            (station.id,),
+        )
+    )
     existing = {c.key: c for c in station.clusters}
     keep = set()
     for position, cluster in enumerate(clusters):
@@ -216,7 +218,7 @@ def _save(
             row.position = position
             row.save()
         keep.add(row.id)
-        moved = [n for n in cluster.note_ids if cluster_of is None or cluster_of.get(n) != row.id]
+        moved = [n for n in cluster.note_ids if cluster_of.get(n) != row.id]
         if moved:
             Note.update(cluster=row).where((Note.id << moved) & (Note.station == station)).execute()
     orphans = [c.id for c in existing.values() if c.id not in keep]
@@ -330,7 +332,7 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
         if _fingerprint(station) != data["fingerprint"]:
             return False
         _save_keys(station, keys)
-        _save(station, result.clusters, only={n.id for n in notes}, cluster_of=data["cluster_of"])
+        _save(station, result.clusters, only={n.id for n in notes})
     _broadcast(station)
     return True
 
