@@ -93,3 +93,36 @@ def test_a_station_by_token_equals_the_peewee_join(app, workshop):
         assert fast.workshop.__data__ == plain.workshop.__data__
         assert not fast._dirty and not fast.workshop._dirty  # a later save() writes nothing
         assert Station.by_token("no-such-token") is None and Station.by_token(None) is None
+
+
+def test_a_clustering_saved_by_another_process_meanwhile_is_overwritten_whole(app, workshop):
+    """Each process re-clusters on its own (PostgreSQL, several processes): when another one
+    saves while this one's engine runs, this result is still stored whole, note by note,
+    not only where it differs from what was read before the engine ran."""
+    from gallery.db import write_transaction
+    from gallery.models import Cluster, Station
+    from stations import clustering as engine
+
+    _, _, (station, _) = workshop
+    with app.app_context():
+        n1, n2, n3 = (Note.store(station, NoteIn(t, f"two-{t}"))[0].id for t in "abc")
+        first = Cluster.create(station=station, key="c1", position=0)
+        second = Cluster.create(station=station, key="c2", position=1)
+        Note.update(cluster=first).where(Note.id << [n1, n2]).execute()
+        Note.update(cluster=second).where(Note.id == n3).execute()
+        Station.update(cluster_seq=2).where(Station.id == station.id).execute()
+
+        def engine_while_another_process_saves(fn, notes, language, keys, unstored, **options):
+            with write_transaction():
+                topics._save(
+                    Station.get_by_id(station.id),
+                    [engine.Cluster("c1", [n1]), engine.Cluster("c3", [n2, n3])],
+                    only={n1, n2, n3},
+                )
+            ours = [engine.Cluster("c1", [n1, n2]), engine.Cluster("c2", [n3])]
+            return {}, engine.Clustering(ours, "de"), keys
+
+        assert topics.recluster(station.id, run=engine_while_another_process_saves)
+        state = topics.clusters_state(station)
+        assert {c["id"]: c["note_ids"] for c in state["clusters"]} == {"c1": [n1, n2], "c2": [n3]}
+        assert state["unclustered"] == []
