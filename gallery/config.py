@@ -36,9 +36,12 @@ DEFAULTS: dict[str, Any] = {
     # notes keep coming. 0: re-cluster at once, inline (tests).
     "CLUSTER_DELAY": 1.5,
     "CLUSTER_MAX_WAIT": 8.0,
-    # New notes are placed into clusters in bursts: this long after the first of a burst.
+    # New notes are placed into clusters in bursts: this long after the first of a burst,
+    # and, while a room keeps posting, at most once per PLACE_MIN_INTERVAL per station (each
+    # placement reads the whole station on the event loop every phone waits on).
     "PLACE_DELAY": 0.15,
     "PLACE_MAX_WAIT": 0.5,
+    "PLACE_MIN_INTERVAL": 1.0,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
     "LAN_URL": "",
     # Abuse limits (gallery/limits.py, docs/protocol.md "Limits"). false: no rate limits at all

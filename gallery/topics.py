@@ -10,6 +10,7 @@ stores what it returns.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -271,6 +272,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     pending = [n for n in data["notes"] if n.id not in placed]
     if not pending:
         return
+    socketio.sleep(0)  # phones' events first: reading the station and sending it both hold the loop
     fresh, placements, keys = (run or _inline)(
         jobs.place, pending, data["notes"], data["previous"], station.workshop.language,
         _keys(station), data["unstored"],
@@ -342,14 +344,19 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
 
 class Scheduler:
     """Debounces a job per station: it runs `delay` seconds after the last request, or
-    `max_wait` after the first, whichever comes first; never twice at once for a station.
+    `max_wait` after the first, whichever comes first, but not sooner than `min_interval`
+    after its previous run for the station started; never twice at once for a station.
     The job returns False to ask for another run (its result was stale)."""
 
-    def __init__(self, job: Callable[[int], bool], delay: str, max_wait: str) -> None:
+    def __init__(
+        self, job: Callable[[int], bool], delay: str, max_wait: str, min_interval: str = ""
+    ) -> None:
         self.job = job
         self.delay_key, self.max_wait_key = delay, max_wait  # config keys
+        self.min_interval_key = min_interval
         self._lock = threading.Lock()
         self._pending: dict[int, list[float]] = {}  # station id -> [first, last] request
+        self._started: dict[int, float] = {}  # station id -> start of its last run
 
     def request(self, app: Flask, station_id: int) -> None:
         now = time.monotonic()
@@ -362,15 +369,19 @@ class Scheduler:
 
     def _worker(self, app: Flask, station_id: int) -> None:
         delay, max_wait = app.config[self.delay_key], app.config[self.max_wait_key]
+        spacing = app.config[self.min_interval_key] if self.min_interval_key else 0.0
         while True:
             with self._lock:
                 first, last = self._pending[station_id]
-            wait = min(last + delay, first + max_wait) - time.monotonic()
+                previous = self._started.get(station_id, -math.inf)
+            due = max(min(last + delay, first + max_wait), previous + spacing)
+            wait = due - time.monotonic()
             if wait <= 0:
                 break
             socketio.sleep(wait)
         with self._lock:
             del self._pending[station_id]
+            self._started[station_id] = time.monotonic()
         with app.app_context():
             try:
                 done = self.job(station_id)
@@ -405,7 +416,7 @@ def _place_then_recluster(station_id: int) -> bool:
 
 # New notes are placed in bursts (a room posting at once costs one run, not one per note);
 # the full re-clustering follows after a quiet moment.
-placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT")
+placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
 reclusterer = Scheduler(
     lambda sid: recluster(sid, run=_off_loop), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
 )

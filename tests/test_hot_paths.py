@@ -126,3 +126,30 @@ def test_a_clustering_saved_by_another_process_meanwhile_is_overwritten_whole(ap
         state = topics.clusters_state(station)
         assert {c["id"]: c["note_ids"] for c in state["clusters"]} == {"c1": [n1, n2], "c2": [n3]}
         assert state["unclustered"] == []
+
+
+def test_placements_of_a_busy_station_are_spaced(app):
+    """A room that keeps posting: a station's placement runs at most once per
+    PLACE_MIN_INTERVAL (each reads the whole station on the event loop), while the first
+    note of a quiet station is placed after PLACE_DELAY."""
+    import threading
+    import time
+
+    runs: list[float] = []
+    done = threading.Event()
+
+    def job(station_id):
+        runs.append(time.monotonic())
+        if len(runs) == 2:
+            done.set()
+        return True
+
+    app.config.update(PLACE_DELAY=0.01, PLACE_MAX_WAIT=0.02, PLACE_MIN_INTERVAL=0.4)
+    scheduler = topics.Scheduler(job, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
+    scheduler.request(app, 7)
+    while not runs:
+        time.sleep(0.005)
+    scheduler.request(app, 7)  # right after the first run started
+    assert done.wait(10)
+    # a lower bound only: a slow machine may start it later, never sooner
+    assert runs[1] - runs[0] >= 0.4
