@@ -176,7 +176,26 @@
     });
   };
 
+  // Small helpers station.js uses too.
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text; // never innerHTML
+    return node;
+  }
+
+  function storage(key, value) {
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) { /* private mode: nothing kept */ }
+    return null;
+  }
+
   Outbox.newClientId = newClientId;
+  Outbox.el = el;
+  Outbox.storage = storage;
   window.GalleryOutbox = Outbox;
 
   // --- this page: the note form and the notes on their way ---------------------------------
@@ -193,22 +212,6 @@
   var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
   var draftKey = "gallery.draft." + msg.station;
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text; // never innerHTML
-    return node;
-  }
-
-  function storage(key, value) {
-    try {
-      if (value === undefined) return window.localStorage.getItem(key);
-      if (value === null) window.localStorage.removeItem(key);
-      else window.localStorage.setItem(key, value);
-    } catch (e) { /* private mode: nothing kept */ }
-    return null;
-  }
 
   var outbox = new Outbox(msg.station, {
     apiUrl: "/api/v1/stations/" + encodeURIComponent(msg.station) + "/notes",

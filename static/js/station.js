@@ -35,21 +35,8 @@
     return navigator.onLine !== false && (socket ? socket.connected : !socketClientFailed);
   };
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text; // never innerHTML
-    return node;
-  }
-
-  function storage(key, value) {
-    try {
-      if (value === undefined) return window.localStorage.getItem(key);
-      if (value === null) window.localStorage.removeItem(key);
-      else window.localStorage.setItem(key, value);
-    } catch (e) { /* private mode: nothing kept */ }
-    return null;
-  }
+  var el = window.GalleryOutbox.el;
+  var storage = window.GalleryOutbox.storage;
 
   // --- notes list ---------------------------------------------------------------------
 
