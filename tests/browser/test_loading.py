@@ -91,18 +91,16 @@ def test_note_posted_before_station_js_loads_is_stored_once(people, server, work
     assert refused == []
 
 
-def test_note_kept_before_station_js_is_sent_once_when_both_ways_open(people, server, workshop):
-    """The server is out of reach while only the inline outbox runs: the note waits on the
-    phone. Then station.js and the API come back together: the outbox's HTTP retry and the
-    socket's flush after joining race, and the note is still stored once."""
-    station = workshop["stations"][2]
-    token = station["token"]
+def open_unreachable(people, station):
+    """A phone on the station page with station.js held back and the HTTP API out of reach:
+    only the inline outbox runs. Returns (phone, held station.js routes, a function that
+    brings the API back)."""
     phone = people.page("phone")
     held = hold(phone, STATION_JS)
-    blocked = True
+    api_down = [True]
 
     def api(route):
-        if blocked:
+        if api_down[0]:
             route.abort("internetdisconnected")
         else:
             route.continue_()
@@ -110,6 +108,16 @@ def test_note_kept_before_station_js_is_sent_once_when_both_ways_open(people, se
     phone.route("**/api/v1/**", api)
     phone.goto(station["url"], wait_until="commit")
     phone.wait_for_function(OUTBOX_READY)
+    return phone, held, lambda: api_down.__setitem__(0, False)
+
+
+def test_note_kept_before_station_js_is_sent_once_when_both_ways_open(people, server, workshop):
+    """The server is out of reach while only the inline outbox runs: the note waits on the
+    phone. Then station.js and the API come back together: the outbox's HTTP retry and the
+    socket's flush after joining race, and the note is still stored once."""
+    station = workshop["stations"][2]
+    token = station["token"]
+    phone, held, open_api = open_unreachable(people, station)
     text = "Geschrieben im Funkloch, vor station.js"
     post(phone, text)
     expect(phone.locator("#outbox li.note--pending .note__text")).to_have_text(text)
@@ -119,7 +127,7 @@ def test_note_kept_before_station_js_is_sent_once_when_both_ways_open(people, se
     phone.wait_for_timeout(300)  # a first try over HTTP has failed
     assert saved(server, token, text) == 0
 
-    blocked = False
+    open_api()
     held.pop().continue_()
     wait_online(phone)
     expect(phone.locator("#outbox-section")).to_be_hidden()
@@ -136,25 +144,13 @@ def test_note_kept_before_station_js_survives_a_reload(people, server, workshop)
     visit's inline outbox sends it (station.js is still held back), once."""
     station = workshop["stations"][3]
     token = station["token"]
-    phone = people.page("phone")
-    held = hold(phone, STATION_JS)
-    blocked = True
-
-    def api(route):
-        if blocked:
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
-    phone.route("**/api/v1/**", api)
-    phone.goto(station["url"], wait_until="commit")
-    phone.wait_for_function(OUTBOX_READY)
+    phone, held, open_api = open_unreachable(people, station)
     text = "Vor dem Neuladen geschrieben"
     post(phone, text)
     expect(phone.locator("#outbox li.note--pending")).to_have_count(1)
     assert saved(server, token, text) == 0
 
-    blocked = False
+    open_api()
     phone.reload(wait_until="commit")
     phone.wait_for_function(OUTBOX_READY)
     expect(phone.locator("#outbox-section")).to_be_hidden()  # sent and saved
