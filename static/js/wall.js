@@ -512,15 +512,44 @@
     if (column) window.setTimeout(function () { release(column.dataset.station); }, 0);
   });
 
+  // A note that changed group glides from where it was to its new place (FLIP) instead of
+  // jumping, so the room can follow where an idea went. Not when less motion was asked for.
+  var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+  function stickyBoxes(node) {
+    var at = {};
+    node.querySelectorAll(".sticky").forEach(function (s) { at[s.dataset.id] = s.getBoundingClientRect(); });
+    return at;
+  }
+
+  function glide(node, before) {
+    if (calm && calm.matches) return;
+    node.querySelectorAll(".sticky").forEach(function (s) {
+      var was = before[s.dataset.id];
+      if (!was) return;
+      var now = s.getBoundingClientRect();
+      var dx = was.left - now.left, dy = was.top - now.top;
+      if (Math.abs(dx) < 2 && Math.abs(dy) < 2) return;
+      s.style.transition = "none";
+      s.style.transform = "translate(" + dx + "px, " + dy + "px)";
+      void s.offsetWidth; // start from the old place
+      s.style.transition = "transform .6s ease-in-out";
+      s.style.transform = "";
+      s.addEventListener("transitionend", function () { s.style.transition = ""; }, { once: true });
+    });
+  }
+
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }
     var old = document.getElementById("column-" + token);
     var station = state.stations.filter(function (s) { return s.token === token; })[0];
     if (!old || !station) return;
     var scroll = old.querySelector(".column__body").scrollTop;
+    var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
+    glide(fresh_, before);
     updateTotal();
   }
 

@@ -296,6 +296,34 @@ def test_reduced_motion_stops_the_animations(people, server, workshop):
     assert on_phone.evaluate("el => getComputedStyle(el).animationName") == "none"
 
 
+GLIDES = """() => { window.__glides = 0; document.addEventListener('transitionrun', e => {
+  if (e.propertyName === 'transform' && e.target.matches('.sticky')) window.__glides += 1; }); }"""
+
+
+def test_notes_that_move_glide_unless_less_motion_is_asked(people, server, workshop):
+    """New notes push the others down or into other groups: on the wall they glide to their
+    new place (the room can follow them), and jump when reduced motion is asked for."""
+    station = workshop["stations"][0]
+    token = station["token"]
+    moving = open_wall(people, workshop)
+    still = people.page("wall", reduced_motion="reduce")
+    still.goto(workshop["workshop"]["wall_url"])
+    expect(still.locator("#columns > section.column")).to_have_count(len(workshop["stations"]))
+    for page in (moving, still):
+        expect(page.locator(f"#column-{token} li.sticky").first).to_be_visible()
+        page.evaluate(GLIDES)
+    texts = ["Glasfaser bis in jeden Ortsteil", "Funkloch an der B101 schließen",
+             "WLAN in der Turnhalle", "Glasfaser für Gewerbegebiete"]  # fmt: skip
+    for text in texts:
+        server.post_note(token, text)
+    for page in (moving, still):
+        expect(sticky(page, token, texts[-1])).to_have_count(1)
+        expect(page.locator(f"#column-{token} .group--new")).to_have_count(0, timeout=20_000)
+    moving.wait_for_function("window.__glides > 0", timeout=10_000)
+    still.wait_for_timeout(1000)
+    assert still.evaluate("window.__glides") == 0
+
+
 def test_wall_edit_controls_work_by_keyboard(people, server, workshop):
     station = workshop["stations"][0]
     token = station["token"]
@@ -352,6 +380,8 @@ def test_wall_with_200_notes_on_one_station(people, server, artifacts):
     wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")
     expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=20_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
+    # the layout at rest: notes that changed group glide to their place for 0.6 s
+    wall.wait_for_function("document.getAnimations().length === 0", timeout=20_000)
 
     layout = wall.evaluate("""() => {
       const boxes = [...document.querySelectorAll('#columns li.sticky')]
