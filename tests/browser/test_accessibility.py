@@ -319,7 +319,7 @@ def test_notes_that_move_glide_unless_less_motion_is_asked(people, server, works
     for page in (moving, still):
         expect(sticky(page, token, texts[-1])).to_have_count(1)
         expect(page.locator(f"#column-{token} .group--new")).to_have_count(0, timeout=20_000)
-    moving.wait_for_function("window.__glides > 0", timeout=10_000)
+    moving.wait_for_function("() => window.__glides > 0", timeout=10_000)
     still.wait_for_timeout(1000)
     assert still.evaluate("window.__glides") == 0
 
@@ -381,7 +381,7 @@ def test_wall_with_200_notes_on_one_station(people, server, artifacts):
     expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=20_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
     # the layout at rest: notes that changed group glide to their place for 0.6 s
-    wall.wait_for_function("document.getAnimations().length === 0", timeout=20_000)
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
 
     layout = wall.evaluate("""() => {
       const boxes = [...document.querySelectorAll('#columns li.sticky')]
