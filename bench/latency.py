@@ -243,7 +243,12 @@ class TreeMonitor:
             return []
 
     def worker(self) -> psutil.Process | None:
-        children = self.processes()[1:]
+        """The process serving the sockets: gunicorn's worker, a direct child of the master
+        (gallery's clustering worker, its child, holds the models and is larger)."""
+        try:
+            children = self.root.children()
+        except psutil.NoSuchProcess:
+            return None
         return max(children, key=lambda p: p.memory_info().rss) if children else None
 
     def cpu_seconds(self) -> float:
@@ -267,12 +272,17 @@ class TreeMonitor:
         return total
 
     def rss(self) -> tuple[int, int]:
-        """(tree RSS, largest single process RSS) in bytes."""
+        """(tree RSS, RSS of the worker serving the sockets) in bytes."""
         sizes = []
         for proc in self.processes():
             with contextlib.suppress(psutil.NoSuchProcess):
                 sizes.append(proc.memory_info().rss)
-        return sum(sizes), max(sizes, default=0)
+        worker = self.worker()
+        try:
+            serving = worker.memory_info().rss if worker else 0
+        except psutil.NoSuchProcess:
+            serving = 0
+        return sum(sizes), serving
 
     def fds(self) -> int:
         worker = self.worker()
