@@ -7,21 +7,12 @@ import pytest
 
 from gallery import create_app, db, socketio
 from gallery.staff import create_workshop
-from tests.support import SHARED, need
+from tests.support import SHARED, app_config, need
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(
-        {
-            "DATABASE": str(tmp_path / "test.db"),
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret",
-            "ASYNC_MODE": "threading",
-            "PUBLIC_URL": "http://gallery.test",
-            "CLUSTER_DELAY": 0,  # cluster inline: deterministic tests
-        }
-    )
+    app = create_app(app_config(tmp_path))
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     yield app
     db.close()

@@ -18,6 +18,20 @@ SHARED = Path(os.environ.get("GALLERY_SHARED_DIR", Path(__file__).resolve().pare
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def app_config(folder: Path, database: str = "test.db", **overrides) -> dict:
+    """Settings of a test app: a temporary SQLite file (never :memory:, which dies with its
+    connection), threading mode, clustering inline (deterministic); `overrides` on top."""
+    return {
+        "DATABASE": str(folder / database),
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SECRET_KEY": "test-secret",
+        "ASYNC_MODE": "threading",
+        "PUBLIC_URL": "http://gallery.test",
+        "CLUSTER_DELAY": 0,
+        **overrides,
+    }
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip when a service or tool is missing; under CI=true that is a failure instead."""
     if condition:

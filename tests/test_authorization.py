@@ -37,6 +37,7 @@ from gallery.errors import message
 from gallery.models import Cluster, Note, Station, Workshop
 from gallery.staff import create_workshop
 from stations.notes import parse_note
+from tests.support import app_config
 
 ADMIN_PASSWORD = "admin-passwort-7f3a"
 
@@ -153,16 +154,8 @@ def _seed(app) -> World:
 
 
 def _config(path) -> dict:
-    return {
-        "DATABASE": str(path / "template.db"),
-        "INSTANCE_PATH": str(path / "instance"),
-        "SECRET_KEY": "test-secret",
-        "ASYNC_MODE": "threading",
-        "PUBLIC_URL": "http://gallery.test",
-        "CLUSTER_DELAY": 0,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "RATE_LIMITS": False,  # ~400 cells from one address; limits have their own tests
-    }
+    # ~400 cells from one address: no rate limits here; the limits have their own tests
+    return app_config(path, "template.db", ADMIN_PASSWORD=ADMIN_PASSWORD, RATE_LIMITS=False)
 
 
 @pytest.fixture(scope="module")

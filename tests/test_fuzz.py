@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from gallery import create_app, db, socketio
 from gallery.models import Note
 from gallery.staff import create_workshop
+from tests.support import app_config
 
 FUZZ = settings(
     max_examples=60,
@@ -35,17 +36,7 @@ FIELDS = ["station", "text", "client_id", "author", "workshop", "key", "note_id"
 
 @pytest.fixture
 def fuzz_app(tmp_path):
-    app = create_app(
-        {
-            "DATABASE": str(tmp_path / "fuzz.db"),
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret",
-            "ASYNC_MODE": "threading",
-            "PUBLIC_URL": "http://gallery.test",
-            "CLUSTER_DELAY": 0,
-            "RATE_LIMITS": False,
-        }
-    )
+    app = create_app(app_config(tmp_path, "fuzz.db", RATE_LIMITS=False))
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     with app.app_context():
         ws, key = create_workshop("Fuzz", "en", [("One", "?"), ("Two", "?")])

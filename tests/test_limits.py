@@ -15,7 +15,7 @@ import pytest
 from gallery import config as config_module
 from gallery import create_app, db, limits, socketio, topics
 from gallery.staff import create_workshop
-from tests.support import need
+from tests.support import app_config, need
 
 API = "/api/v1/stations/{}/notes"
 
@@ -26,17 +26,7 @@ def make_app(tmp_path):
     made = []
 
     def make(**overrides):
-        app = create_app(
-            {
-                "DATABASE": str(tmp_path / "limits.db"),
-                "INSTANCE_PATH": str(tmp_path / "instance"),
-                "SECRET_KEY": "test-secret",
-                "ASYNC_MODE": "threading",
-                "PUBLIC_URL": "http://gallery.test",
-                "CLUSTER_DELAY": 0,
-                **overrides,
-            }
-        )
+        app = create_app(app_config(tmp_path, "limits.db", **overrides))
         app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
         with app.app_context():
             ws, key = create_workshop("Limits", "en", [("One", "?"), ("Two", "?")])

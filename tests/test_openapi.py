@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 
 from gallery import create_app, db
 from gallery.staff import create_workshop
+from tests.support import app_config
 
 # Beyond the two asked for: every status, content type and header (Retry-After) documented.
 CHECKS = [
@@ -43,18 +44,15 @@ def api_app(request, tmp_path):
     success paths are reached)."""
     limited = request.param
     app = create_app(
-        {
-            "DATABASE": str(tmp_path / "api.db"),
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret",
-            "ASYNC_MODE": "threading",
-            "PUBLIC_URL": "http://gallery.test",
-            "CLUSTER_DELAY": 3600,  # the background re-clustering never fires during the run
-            "RATE_LIMITS": limited,
-            "POST_LIMIT_PARTICIPANT": "10/minute",
-            "POST_LIMIT_IP": "15/minute",
-            "MAX_NOTES_PER_STATION": 40,
-        }
+        app_config(
+            tmp_path,
+            "api.db",
+            CLUSTER_DELAY=3600,  # the background re-clustering never fires during the run
+            RATE_LIMITS=limited,
+            POST_LIMIT_PARTICIPANT="10/minute",
+            POST_LIMIT_IP="15/minute",
+            MAX_NOTES_PER_STATION=40,
+        )
     )
     app.config.update(TESTING=True)
     with app.app_context():
