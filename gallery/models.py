@@ -189,13 +189,20 @@ class Station(BaseModel):
         Latency)."""
         if not isinstance(token, str):
             return None
+        return cls._with_workshop("token", cls.token == "", token)
+
+    @classmethod
+    def by_id(cls, station_id: int) -> Station | None:
+        """`by_token` for a station id (the clustering jobs)."""
+        return cls._with_workshop("id", cls.id == 0, station_id)
+
+    @classmethod
+    def _with_workshop(cls, name: str, where, value) -> Station | None:
         station_fields, workshop_fields = cls._meta.sorted_fields, Workshop._meta.sorted_fields
         rows = fetch_rows(
-            "station_by_token",
-            lambda: (
-                cls.select(*station_fields, *workshop_fields).join(Workshop).where(cls.token == "")
-            ),
-            (token,),
+            f"station_by_{name}",
+            lambda: cls.select(*station_fields, *workshop_fields).join(Workshop).where(where),
+            (value,),
         )
         if not rows:
             return None

@@ -263,10 +263,9 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
 
     New notes are taken together (a burst of posts costs one load, one embedding call and one
     broadcast); the CPU part runs through `run`, off the event loop."""
-    station = Station.get_or_none(Station.id == station_id)
+    station = Station.by_id(station_id)
     if station is None:
         return
-    station = Station.by_token(station.token)
     data = _load(station, vectors=not _worker_has_vectors(), fingerprint=False)
     placed = {n for c in data["previous"] for n in c.note_ids}
     pending = [n for n in data["notes"] if n.id not in placed]
@@ -275,7 +274,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     socketio.sleep(0)  # phones' events first: reading the station and sending it both hold the loop
     fresh, placements, keys = (run or _inline)(
         jobs.place, pending, data["notes"], data["previous"], station.workshop.language,
-        _keys(station), data["unstored"],
+        jobs.KeyCounter(station.cluster_seq), data["unstored"],
     )  # fmt: skip
     with write_transaction():
         _keep_vectors(fresh, data["unstored"])
@@ -311,10 +310,9 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
 def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
     """Full re-clustering of one station. Returns False when the facilitator changed something
     while the engine ran (the result is dropped; the caller schedules another run)."""
-    station = Station.get_or_none(Station.id == station_id)
+    station = Station.by_id(station_id)
     if station is None:
         return True
-    station = Station.by_token(station.token)
     language = station.workshop.language
     data = _load(station, vectors=not _worker_has_vectors())
     notes = data["notes"]
@@ -322,7 +320,7 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
         jobs.cluster,
         notes,
         language,
-        _keys(station),
+        jobs.KeyCounter(station.cluster_seq),  # just read with the station
         data["unstored"],
         granularity=float(station.granularity),
         previous=data["previous"],
