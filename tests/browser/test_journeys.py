@@ -48,6 +48,27 @@ def wait_online(page) -> None:
     expect(page.locator("#connection")).to_have_text(re.compile(r"^●"))
 
 
+def cut_off(page, patterns, error: str = "internetdisconnected"):
+    """Requests to `patterns` (route globs or regexes) fail with `error` until the returned
+    function is called; from then on they go through."""
+    down = True
+
+    def gate(route):
+        if down:
+            route.abort(error)
+        else:
+            route.continue_()
+
+    for pattern in patterns:
+        page.route(pattern, gate)
+
+    def restore() -> None:
+        nonlocal down
+        down = False
+
+    return restore
+
+
 def post(page, text: str, author: str | None = None) -> None:
     if author:
         if not page.locator("details.author").evaluate("details => details.open"):
@@ -197,17 +218,8 @@ def test_pending_note_survives_reload_and_is_sent_once(people, server, workshop)
     station = workshop["stations"][2]
     token = station["token"]
     phone = people.page("phone")
-    blocked = True
-
-    def gate(route):
-        if blocked:
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
     # Socket.IO starts with HTTP long-polling: blocking it keeps the socket from ever opening.
-    phone.route("**/socket.io/**", gate)
-    phone.route("**/api/v1/**", gate)
+    reconnect = cut_off(phone, ["**/socket.io/**", "**/api/v1/**"])
     phone.goto(station["url"])
     expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
     text = "Ladesäulen am Dorfgemeinschaftshaus"
@@ -220,7 +232,7 @@ def test_pending_note_survives_reload_and_is_sent_once(people, server, workshop)
     )
     assert saved(server, token, text) == 0
 
-    blocked = False
+    reconnect()
     phone.reload()
     wait_online(phone)
     expect(phone.locator("#outbox-section")).to_be_hidden()

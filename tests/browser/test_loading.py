@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.test_journeys import post, saved, wait_online
+from tests.browser.test_journeys import cut_off, post, saved, wait_online
 
 try:
     from playwright.sync_api import expect
@@ -97,18 +97,10 @@ def open_unreachable(people, station):
     brings the API back)."""
     phone = people.page("phone")
     held = hold(phone, STATION_JS)
-    api_down = [True]
-
-    def api(route):
-        if api_down[0]:
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
-    phone.route("**/api/v1/**", api)
+    open_api = cut_off(phone, ["**/api/v1/**"])
     phone.goto(station["url"], wait_until="commit")
     phone.wait_for_function(OUTBOX_READY)
-    return phone, held, lambda: api_down.__setitem__(0, False)
+    return phone, held, open_api
 
 
 def test_note_kept_before_station_js_is_sent_once_when_both_ways_open(people, server, workshop):
@@ -168,15 +160,9 @@ def test_note_posted_before_the_socket_client_loads_is_kept_and_sent(people, ser
     station = workshop["stations"][3]
     token = station["token"]
     phone = people.page("phone")
-    blocked = True
-
-    def client(route):
-        if blocked:
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    phone.route(re.compile(r"/static/vendor/socket\.io-[\d.]+\.min\.js"), client)
+    release_client = cut_off(
+        phone, [re.compile(r"/static/vendor/socket\.io-[\d.]+\.min\.js")], "connectionreset"
+    )
     phone.goto(station["url"])
     expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
     text = "Geschrieben, bevor die Live-Verbindung da war"
@@ -186,7 +172,7 @@ def test_note_posted_before_the_socket_client_loads_is_kept_and_sent(people, ser
     expect(phone.locator("#outbox-section")).to_be_hidden()
     assert saved(server, token, text) == 1
 
-    blocked = False  # the client loads on the next try and the page goes live
+    release_client()  # the client loads on the next try and the page goes live
     wait_online(phone)
     server.post_note(token, "Von einem anderen Handy")
     expect(
