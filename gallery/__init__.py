@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import db, limits
+from . import db, limits, sessions
 
 __version__ = "0.1.0"
 
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=_asset_dir("templates"),
         static_folder=_asset_dir("static"),
     )
+    app.session_interface = sessions.SocketAwareSessionInterface()
     app.config.update(settings)
     app.config["GALLERY_VERSION"] = __version__
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(instance_path)

@@ -120,7 +120,11 @@ def storage_uri(settings) -> str:
 
 limiter = Limiter(
     key_func=_ip_key,
-    strategy="moving-window",  # exact: a burst at a window edge cannot double the budget
+    # Two counters per key, the previous window weighted by how much of it still overlaps: a
+    # burst at a window edge cannot double the budget, and a key costs the same whatever its
+    # limit (a moving window keeps an entry per hit: 6,000 objects for a venue's address, and
+    # 300 an hour per participant, each one more for the garbage collector to walk).
+    strategy="sliding-window-counter",
     key_prefix=KEY_PREFIX,
     headers_enabled=False,  # Retry-After is written by the 429 handler below
     # Redis gone: count in this process's memory, and never turn a note away for an outage.

@@ -2,7 +2,15 @@
 
 import gc
 
+import gevent
+
 from . import create_app
+
+# gevent records, for every greenlet it spawns, the stack that spawned it (ten frame objects)
+# and a tree of greenlet locals: a debugging aid. Every Socket.IO event is handled in a greenlet
+# of its own, so a room posting paid for it on each event, and the frames of greenlets still
+# alive sat in the heap the garbage collector walks.
+gevent.config.track_greenlet_tree = False
 
 app = create_app()
 

@@ -255,17 +255,17 @@ def test_storage_follows_the_message_queue_unless_set():
     assert uri(**both) == "redis://cache/2"
 
 
-def test_memory_counters_are_exact_and_swept_once_a_second():
+def test_memory_counters_do_not_depend_on_the_sweep_which_runs_once_a_second():
     """The in-process storage sweeps expired entries lazily (the sweep only frees memory), so
     its answers must not depend on the sweep: a window refuses at its limit and frees up when
     its entries age out, however rarely the sweep runs."""
     from limits import parse
     from limits.storage import storage_from_string
-    from limits.strategies import MovingWindowRateLimiter
+    from limits.strategies import SlidingWindowCounterRateLimiter
 
     storage = storage_from_string("gallery-memory://")
     assert isinstance(storage, limits.SweptMemoryStorage)
-    limiter = MovingWindowRateLimiter(storage)
+    limiter = SlidingWindowCounterRateLimiter(storage)
     item = parse("3/second")
     assert all(limiter.hit(item, "k") for _ in range(3))
     timer = storage.timer
@@ -287,7 +287,7 @@ def test_counters_in_redis_are_seen_by_every_process(make_app):
         need(False, "no Redis at 127.0.0.1:6379")
     from limits import parse
     from limits.storage import storage_from_string
-    from limits.strategies import MovingWindowRateLimiter
+    from limits.strategies import SlidingWindowCounterRateLimiter
 
     address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"  # counters from earlier runs stay apart
     app = make_app(RATELIMIT_STORAGE=uri, TRUSTED_PROXIES=1, POST_LIMIT_IP="100/minute")
@@ -297,7 +297,7 @@ def test_counters_in_redis_are_seen_by_every_process(make_app):
         post = p.post(API.format(station), json=note(), headers={"X-Forwarded-For": address})
         assert post.status_code == 201
     # Another process opens its own connection to the same Redis and sees the same counter.
-    elsewhere = MovingWindowRateLimiter(storage_from_string(uri))
+    elsewhere = SlidingWindowCounterRateLimiter(storage_from_string(uri))
     stats = elsewhere.get_window_stats(
         parse("100/minute"), limits.KEY_PREFIX, f"ip:{address}", limits.IP_SCOPE
     )
