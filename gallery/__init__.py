@@ -127,6 +127,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if settings["ASYNC_MODE"] == "gevent":
         topics.warm_up(app)
+        if db.is_sqlite():
+            db.start_checkpointer()
 
     app.jinja_env.globals["gallery_version"] = __version__  # macros see globals, not context
 

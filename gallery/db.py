@@ -84,7 +84,10 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
 def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
     kwargs: dict = {"thread_safe": not shared_connection}
     if url.startswith("sqlite"):
-        kwargs.update(pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        pragmas = dict(SQLITE_PRAGMAS)
+        if shared_connection:  # serving: start_checkpointer() checkpoints, off the event loop
+            pragmas["wal_autocheckpoint"] = 0
+        kwargs.update(pragmas=pragmas, check_same_thread=False)
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +103,37 @@ def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
         db = connect_url(url, **kwargs)
     database.initialize(db)
     return db
+
+
+CHECKPOINT_SECONDS = 1.0
+
+
+def start_checkpointer(interval: float = CHECKPOINT_SECONDS):
+    """Serving SQLite under gevent: copy the write-ahead log into the database file once a
+    second in a native thread, instead of in whichever commit crosses SQLite's 1,000-page
+    mark. That commit ran on the event loop and held every phone for the copy and its fsync
+    (bench/README.md, Latency). A PASSIVE checkpoint waits for no reader or writer, and
+    sqlite3 lets go of the GIL while it works. Returns the greenlet."""
+    import sqlite3
+
+    import gevent
+
+    path = database.obj.database
+    pool = gevent.get_hub().threadpool
+    conn = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
+
+    def checkpoint() -> None:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def run() -> None:
+        while True:
+            gevent.sleep(interval)
+            try:
+                pool.apply(checkpoint)
+            except sqlite3.Error:  # busy or gone for a moment: the next round catches up
+                continue
+
+    return gevent.spawn(run)
 
 
 def is_sqlite() -> bool:

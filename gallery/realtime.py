@@ -234,15 +234,14 @@ def post_note(data: Any) -> dict:
     station = _station_from(data)
     if station is None:
         return error_body("station_not_found")
-    with force_locale(station.workshop.language):
-        try:
-            note_in = parse_note(data)
-            walk.may_post(station, note_in.client_id)
-            limits.check_station_room(station, note_in.client_id)
-        except NoteError as err:
-            return note_error_body(err)
-        except walk.Refused as err:
-            return error_body(err.code)
+    try:
+        note_in = parse_note(data)
+        walk.may_post(station, note_in.client_id)
+        limits.check_station_room(station, note_in.client_id)
+    except (NoteError, walk.Refused) as err:
+        # the message in the workshop's language; switching locale only costs on a refusal
+        with force_locale(station.workshop.language):
+            return note_error_body(err) if isinstance(err, NoteError) else error_body(err.code)
     note, created = Note.store(station, note_in, _participant())
     note_stored(note, created)
     return {"ok": True, "note": reactions.note_dict(note, station.token, fresh=created),

@@ -3,6 +3,8 @@ written): they must store and read exactly what the plain peewee calls would."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gallery import topics
@@ -153,3 +155,39 @@ def test_placements_of_a_busy_station_are_spaced(app):
     assert done.wait(10)
     # a lower bound only: a slow machine may start it later, never sooner
     assert runs[1] - runs[0] >= 0.4
+
+
+def test_serving_checkpoints_the_log_off_the_event_loop(tmp_path):
+    """Served under gevent, no commit copies the write-ahead log into the database (SQLite
+    does that in the commit crossing 1,000 pages, on the event loop); the checkpointer's
+    native thread does, and the data is all there afterwards."""
+    import sqlite3
+
+    import gevent
+
+    from gallery import db
+
+    path = tmp_path / "served.db"
+    served = db.open_database(f"sqlite:///{path}", shared_connection=True)
+    try:
+        assert served.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        served.execute_sql("CREATE TABLE t (x TEXT)")
+        for _ in range(60):  # ~1,500 pages of log, past SQLite's automatic checkpoint
+            with served.atomic():
+                served.execute_sql("INSERT INTO t VALUES (?)", ("x" * 100_000,))
+        wal = path.with_name("served.db-wal")
+        assert wal.stat().st_size > 4_000_000
+        assert path.stat().st_size < 100_000  # nothing copied yet: no commit checkpointed
+        checkpointer = db.start_checkpointer(interval=0.05)
+        try:
+            deadline = time.monotonic() + 10
+            while path.stat().st_size < 5_000_000 and time.monotonic() < deadline:
+                gevent.sleep(0.05)
+        finally:
+            checkpointer.kill()
+        assert path.stat().st_size > 5_000_000
+        other = sqlite3.connect(path)
+        assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 60
+        other.close()
+    finally:
+        served.close()
