@@ -24,7 +24,7 @@ from stations import topic_jobs as jobs
 
 from . import socketio
 from .db import write_transaction
-from .models import Cluster, Note, Station, database, fetch_rows, prepared
+from .models import Cluster, Note, Station, database, fetch_models, fetch_rows, prepared
 
 GRANULARITY = (-3, 3)
 MAX_LABEL = 60
@@ -39,9 +39,19 @@ class SteeringError(ValueError):
 # --- wire shape ----------------------------------------------------------------------------
 
 
+def _clusters(station: Station) -> list[Cluster]:
+    """The station's clusters in wall order, the SQL compiled once (read on the event loop by
+    every placement, re-clustering and wall update)."""
+    return fetch_models(
+        "station_clusters",
+        lambda: Cluster.select().where(Cluster.station == 0).order_by(Cluster.position, Cluster.id),
+        (station.id,),
+    )
+
+
 def clusters_state(station: Station) -> dict:
     """`clusters_updated` payload: the station's clusters in wall order, visible notes only."""
-    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    clusters = _clusters(station)
     members: dict[int, list[int]] = {c.id: [] for c in clusters}
     by_hand: dict[int, bool] = dict.fromkeys(members, False)
     notes = fetch_rows(
@@ -119,7 +129,7 @@ def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> d
     state. Without `vectors` the stored vectors are not read: the worker process has them
     cached."""
     rows = _note_rows(station, vectors)
-    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    clusters = _clusters(station)
     key_of = {c.id: c.key for c in clusters}
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
     for note_id, _text, _kind, cluster_id, _manual, *_ in rows:
@@ -149,21 +159,32 @@ def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> d
 
 
 def _fingerprint(station: Station) -> tuple:
-    """The facilitator's decisions: if they change while the engine runs, its result is stale."""
-    fresh = Station.get_by_id(station.id)
-    clusters = tuple(
-        Cluster.select(Cluster.key, Cluster.label, Cluster.pinned, Cluster.label_manual)
-        .where((Cluster.station == station) & ((Cluster.pinned) | (Cluster.label_manual)))
-        .order_by(Cluster.key)
-        .tuples()
+    """The facilitator's decisions: if they change while the engine runs, its result is stale.
+    Plain rows (read twice per re-clustering, on the event loop), compared only with each other."""
+    granularity = fetch_rows(
+        "fingerprint_granularity",
+        lambda: Station.select(Station.granularity).where(Station.id == 0),
+        (station.id,),
     )
-    moved = tuple(
-        Note.select(Note.id, Note.cluster, Note.hidden)
-        .where((Note.station == station) & (Note.cluster_manual == True))  # noqa: E712
-        .order_by(Note.id)
-        .tuples()
+    clusters = fetch_rows(
+        "fingerprint_clusters",
+        lambda: (
+            Cluster.select(Cluster.key, Cluster.label, Cluster.pinned, Cluster.label_manual)
+            .where((Cluster.station == 0) & ((Cluster.pinned) | (Cluster.label_manual)))
+            .order_by(Cluster.key)
+        ),
+        (station.id,),
     )
-    return fresh.granularity, clusters, moved
+    moved = fetch_rows(
+        "fingerprint_moved",
+        lambda: (
+            Note.select(Note.id, Note.cluster, Note.hidden)
+            .where((Note.station == 0) & (Note.cluster_manual == True))  # noqa: E712
+            .order_by(Note.id)
+        ),
+        (station.id, True),
+    )
+    return tuple(granularity), tuple(clusters), tuple(moved)
 
 
 def _keep_vectors(fresh: dict, unstored: set[int] | None = None) -> None:
@@ -200,7 +221,7 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
             (station.id,),
         )
     )
-    existing = {c.key: c for c in station.clusters}
+    existing = {c.key: c for c in _clusters(station)}
     keep = set()
     for position, cluster in enumerate(clusters):
         row = existing.get(cluster.id)
@@ -279,7 +300,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     with write_transaction():
         _keep_vectors(fresh, data["unstored"])
         keys.last = max(keys.last, _keys(station).last)  # a re-clustering may have run meanwhile
-        rows = {c.key: c for c in station.clusters}
+        rows = {c.key: c for c in _clusters(station)}
         made: dict[str, Cluster] = {}  # the job's new single clusters, by the job's key
         last = max((c.position for c in rows.values()), default=-1)
         joins: dict[Cluster, list[int]] = {}
@@ -333,6 +354,7 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
             return False
         _save_keys(station, keys)
         _save(station, result.clusters, only={n.id for n in notes})
+    socketio.sleep(0)  # as in place_pending: phones' waiting events before the wall's update
     _broadcast(station)
     return True
 
