@@ -76,11 +76,11 @@ def _setting(key: str):
 class SweptMemoryStorage(MemoryStorage):
     """`memory://` that sweeps expired counters once a second, with one timer at a time.
 
-    The sweep only frees memory: every check reads the timestamps itself. Upstream schedules
-    it 10 ms out whenever its timer is not alive, and under gevent a timer is not alive until
-    its greenlet first runs, so every hit in between started another one: each walks every
-    key and copies every moving window (300 phones behind one router share a 6,000-entry
-    window). That took 17 % of the event loop under a room posting at once (py-spy,
+    The sweep only frees memory: every check reads the expiry itself. Upstream schedules it
+    10 ms out whenever its timer is not alive, and under gevent a timer is not alive until its
+    greenlet first runs, so every hit in between started another one, each walking every key
+    (with the moving windows used then, copying a 6,000-entry window for 300 phones behind one
+    router). That took 17 % of the event loop under a room posting at once (py-spy,
     bench/latency.py)."""
 
     STORAGE_SCHEME = ["gallery-memory"]
