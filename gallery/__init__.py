@@ -14,7 +14,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import db, limits, sessions
+from . import db, limits
+from .event_context import GalleryFlask
 
 __version__ = "0.1.0"
 
@@ -60,13 +61,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance_path = Path(settings["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
     instance_path.mkdir(parents=True, exist_ok=True)
 
-    app = Flask(
+    app = GalleryFlask(
         __name__,
         instance_path=str(instance_path),
         template_folder=_asset_dir("templates"),
         static_folder=_asset_dir("static"),
     )
-    app.session_interface = sessions.SocketAwareSessionInterface()
     app.config.update(settings)
     app.config["GALLERY_VERSION"] = __version__
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(instance_path)

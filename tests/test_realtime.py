@@ -129,3 +129,38 @@ def test_station_edits_are_broadcast(sio, workshop, client):
     client.post(f"/w/{ws.code}/stations/{s1.token}/delete", data={"confirm": "yes"})
     assert received(phone, "station_removed") == [{"station": s1.token}]
     assert [s["title"] for s in received(wall, "workshop_updated")[0]["stations"]] == ["Verwaltung"]
+
+
+def test_events_of_a_connection_share_its_context(sio, workshop, client):
+    """Every event of a connection gets the connection's session and URL binding, built once
+    (gallery/event_context.py), and sees what earlier events wrote to the session; another
+    connection of the same browser has its own."""
+    import flask
+    from flask.globals import request_ctx
+
+    from gallery import socketio
+
+    @socketio.on("test_probe_context")
+    def probe(data=None):
+        if data == "write":
+            flask.session["probe"] = flask.request.sid
+        return {
+            "adapter": id(request_ctx.url_adapter),
+            "session": id(request_ctx.session),
+            "probe": flask.session.get("probe"),
+            "pid": flask.session.get("pid"),
+            "url": flask.url_for("participant.home"),
+        }
+
+    _, _, (s1, _) = workshop
+    client.get(f"/s/{s1.token}")  # the page gives this browser its participant id
+    first, second = sio(), sio()
+    a = first.emit("test_probe_context", "write", callback=True)  # may be the usual way
+    b = first.emit("test_probe_context", callback=True)
+    b2 = first.emit("test_probe_context", callback=True)
+    c = second.emit("test_probe_context", callback=True)
+    assert a["pid"] and a["pid"] == b["pid"] == c["pid"]  # the cookie's session, in every one
+    assert a["session"] == b["session"] == b2["session"] and b["adapter"] == b2["adapter"]
+    assert b["probe"] is not None and b["probe"] == a["probe"]  # kept by the connection
+    assert c["probe"] is None and c["session"] != a["session"]  # not shared between connections
+    assert a["url"] == b["url"] == "/"
