@@ -223,6 +223,17 @@ class Station(BaseModel):
         """Typed by hand when a QR code will not scan: workshop code, dash, station number."""
         return f"{self.workshop.code}-{self.number}"
 
+    def ordered_clusters(self) -> list[Cluster]:
+        """The station's clusters in wall order, a list (see `ordered_stations`), its SQL
+        compiled once: placement, re-clustering and every wall update read it on the loop."""
+        return fetch_models(
+            "station_clusters",
+            lambda: (
+                Cluster.select().where(Cluster.station == 0).order_by(Cluster.position, Cluster.id)
+            ),
+            (self.id,),
+        )
+
     def visible_notes(self):
         return (
             Note.select()

@@ -16,7 +16,7 @@ from .reactions import note_extras
 
 
 def _station(station: Station) -> ExportStation:
-    clusters = list(station.clusters.order_by(Cluster.position, Cluster.id))
+    clusters = station.ordered_clusters()
     key_of = {c.id: c.key for c in clusters}
     notes = list(station.notes.order_by(Note.created_at, Note.id))
     extras = note_extras([n.id for n in notes], stations=[station.id])

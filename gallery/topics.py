@@ -24,7 +24,7 @@ from stations import topic_jobs as jobs
 
 from . import socketio
 from .db import write_transaction
-from .models import Cluster, Note, Station, database, fetch_models, fetch_rows, prepared
+from .models import Cluster, Note, Station, database, fetch_rows, prepared
 
 GRANULARITY = (-3, 3)
 MAX_LABEL = 60
@@ -39,19 +39,9 @@ class SteeringError(ValueError):
 # --- wire shape ----------------------------------------------------------------------------
 
 
-def _clusters(station: Station) -> list[Cluster]:
-    """The station's clusters in wall order, the SQL compiled once (read on the event loop by
-    every placement, re-clustering and wall update)."""
-    return fetch_models(
-        "station_clusters",
-        lambda: Cluster.select().where(Cluster.station == 0).order_by(Cluster.position, Cluster.id),
-        (station.id,),
-    )
-
-
 def clusters_state(station: Station) -> dict:
     """`clusters_updated` payload: the station's clusters in wall order, visible notes only."""
-    clusters = _clusters(station)
+    clusters = station.ordered_clusters()
     members: dict[int, list[int]] = {c.id: [] for c in clusters}
     by_hand: dict[int, bool] = dict.fromkeys(members, False)
     notes = fetch_rows(
@@ -129,7 +119,7 @@ def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> d
     state. Without `vectors` the stored vectors are not read: the worker process has them
     cached."""
     rows = _note_rows(station, vectors)
-    clusters = _clusters(station)
+    clusters = station.ordered_clusters()
     key_of = {c.id: c.key for c in clusters}
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
     for note_id, _text, _kind, cluster_id, _manual, *_ in rows:
@@ -221,7 +211,7 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
             (station.id,),
         )
     )
-    existing = {c.key: c for c in _clusters(station)}
+    existing = {c.key: c for c in station.ordered_clusters()}
     keep = set()
     for position, cluster in enumerate(clusters):
         row = existing.get(cluster.id)
@@ -300,7 +290,7 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
     with write_transaction():
         _keep_vectors(fresh, data["unstored"])
         keys.last = max(keys.last, _keys(station).last)  # a re-clustering may have run meanwhile
-        rows = {c.key: c for c in _clusters(station)}
+        rows = {c.key: c for c in station.ordered_clusters()}
         made: dict[str, Cluster] = {}  # the job's new single clusters, by the job's key
         last = max((c.position for c in rows.values()), default=-1)
         joins: dict[Cluster, list[int]] = {}
