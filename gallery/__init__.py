@@ -129,6 +129,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         topics.warm_up(app)
         if db.is_sqlite():
             db.start_checkpointer()
+            db.wait_beside_the_loop()  # the clustering worker writes to the file too
 
     app.jinja_env.globals["gallery_version"] = __version__  # macros see globals, not context
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from pathlib import Path
 
 import peewee
@@ -32,9 +33,12 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",  # durable across process crashes in WAL mode; ~4x FULL
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": 5000,  # BUSY_TIMEOUT_MS
     "cache_size": -64 * 1000,
 }
+
+
+BUSY_TIMEOUT_MS = SQLITE_PRAGMAS["busy_timeout"]
 
 
 def utcnow() -> dt.datetime:
@@ -49,6 +53,8 @@ def resolve_url(setting: str, instance_path: str) -> str:
         return setting
     return "sqlite:///" + str(Path(setting).expanduser().resolve())
 
+
+_wait_beside_the_loop = False  # see wait_beside_the_loop()
 
 RETRYABLE = ("SELECT", "BEGIN")  # statements that changed nothing if the connection was dead
 
@@ -82,6 +88,8 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
 
 
 def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
+    global _wait_beside_the_loop
+    _wait_beside_the_loop = False  # until the server asks for it
     kwargs: dict = {"thread_safe": not shared_connection}
     if url.startswith("sqlite"):
         pragmas = dict(SQLITE_PRAGMAS)
@@ -103,6 +111,14 @@ def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
         db = connect_url(url, **kwargs)
     database.initialize(db)
     return db
+
+
+def attach(url: str) -> None:
+    """A process that only runs jobs (the clustering worker) opens the database at its first
+    job and keeps the connection. SQLite: the serving process checkpoints (start_checkpointer),
+    and this process's write transactions wait their turn (busy_timeout)."""
+    if database.obj is None:
+        open_database(url, shared_connection=True)
 
 
 CHECKPOINT_SECONDS = 1.0
@@ -140,12 +156,49 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
+def wait_beside_the_loop() -> None:
+    """Serving SQLite under gevent: the clustering worker process writes too, and a write
+    transaction of the event loop that finds the write lock taken must wait for it in a
+    greenlet, not in SQLite's busy handler, which would hold every phone for the wait."""
+    global _wait_beside_the_loop
+    _wait_beside_the_loop = True
+
+
 def write_transaction():
     """A write transaction that takes SQLite's write lock up front, so two writers
     never deadlock upgrading from read to write ("database is locked")."""
-    if is_sqlite():
-        return database.atomic("IMMEDIATE")
-    return database.atomic()
+    if not is_sqlite():
+        return database.atomic()
+    if _wait_beside_the_loop and database.transaction_depth() == 0:
+        return _immediate_when_free()
+    return database.atomic("IMMEDIATE")
+
+
+@contextlib.contextmanager
+def _immediate_when_free():
+    """BEGIN IMMEDIATE without blocking the loop: while the lock is taken, try again after a
+    growing pause (0.5-10 ms) in which other greenlets run. A failed BEGIN leaves no
+    transaction open on the shared connection, so they may use it meanwhile; they see the
+    usual busy timeout, restored before each pause."""
+    import gevent
+
+    connection = database.connection()
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.0005
+    with contextlib.ExitStack() as stack:
+        while True:
+            connection.execute("PRAGMA busy_timeout = 0")
+            try:
+                stack.enter_context(database.atomic("IMMEDIATE"))
+                break
+            except peewee.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            gevent.sleep(pause)
+            pause = min(2 * pause, 0.01)
+        yield
 
 
 def close() -> None:

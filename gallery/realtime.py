@@ -93,10 +93,16 @@ def broadcast_rotation_updated(workshop: Workshop) -> dict:
 
 
 def broadcast_clusters_updated(station: Station) -> None:
-    """The station's clusters changed (new note placed, re-clustered, steered): walls only."""
+    """The station's clusters changed (steered by the facilitator): walls only."""
     from .topics import clusters_state
 
-    socketio.emit("clusters_updated", clusters_state(station), to=wall_room(station.workshop.code))
+    broadcast_clusters_state(station.workshop.code, clusters_state(station))
+
+
+def broadcast_clusters_state(workshop_code: str, state: dict) -> None:
+    """A station's `topics.clusters_state`, built where it changed (placed or re-clustered,
+    possibly in the clustering worker): walls only."""
+    socketio.emit("clusters_updated", state, to=wall_room(workshop_code))
 
 
 def note_stored(note: Note, created: bool) -> None:

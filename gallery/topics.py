@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 
 from stations import clustering as engine
 from stations import topic_jobs as jobs
@@ -260,30 +260,31 @@ def _save_keys(station: Station, keys: jobs.KeyCounter) -> None:
     ).execute()
 
 
-def _worker_has_vectors() -> bool:
-    """Serving: jobs run in the worker process, which caches vectors by text."""
-    return has_app_context() and current_app.config["ASYNC_MODE"] == "gevent"
-
-
 def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> None:
+def _wall_update(station: Station) -> dict:
+    """What the walls hear after a job changed the station's clusters."""
+    return {"workshop": station.workshop.code, "clusters": clusters_state(station)}
+
+
+def _place(station_id: int, run: Callable[..., Any] = _inline, vectors: bool = True):
     """Fast path: put the station's new notes (no cluster yet) into the nearest clusters.
+    Returns the walls' update, or None when there was nothing to place.
 
     New notes are taken together (a burst of posts costs one load, one embedding call and one
-    broadcast); the CPU part runs through `run`, off the event loop."""
+    update of the walls). Without `vectors` the stored vectors are not read (the worker
+    process caches them by text)."""
     station = Station.by_id(station_id)
     if station is None:
-        return
-    data = _load(station, vectors=not _worker_has_vectors(), fingerprint=False)
+        return None
+    data = _load(station, vectors=vectors, fingerprint=False)
     placed = {n for c in data["previous"] for n in c.note_ids}
     pending = [n for n in data["notes"] if n.id not in placed]
     if not pending:
-        return
-    socketio.sleep(0)  # phones' events first: reading the station and sending it both hold the loop
-    fresh, placements, keys = (run or _inline)(
+        return None
+    fresh, placements, keys = run(
         jobs.place, pending, data["notes"], data["previous"], station.workshop.language,
         jobs.KeyCounter(station.cluster_seq), data["unstored"],
     )  # fmt: skip
@@ -312,22 +313,20 @@ def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> Non
         for row, note_ids in joins.items():  # one UPDATE per cluster, not per note
             Note.update(cluster=row).where((Note.id << note_ids) & Note.cluster.is_null()).execute()
         _save_keys(station, keys)
-    # Let the phones' waiting events run before the wall's state is built and sent: this
-    # runs beside a room that is posting, and each piece of it holds the event loop.
-    socketio.sleep(0)
-    _broadcast(station)
+    return _wall_update(station)
 
 
-def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
+def _recluster(station_id: int, run: Callable[..., Any] = _inline, vectors: bool = True):
     """Full re-clustering of one station. Returns False when the facilitator changed something
-    while the engine ran (the result is dropped; the caller schedules another run)."""
+    while the engine ran (the result is dropped; the caller schedules another run), True when
+    the station is gone, else the walls' update."""
     station = Station.by_id(station_id)
     if station is None:
         return True
     language = station.workshop.language
-    data = _load(station, vectors=not _worker_has_vectors())
+    data = _load(station, vectors=vectors)
     notes = data["notes"]
-    fresh, result, keys = (run or _inline)(
+    fresh, result, keys = run(
         jobs.cluster,
         notes,
         language,
@@ -344,9 +343,61 @@ def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
             return False
         _save_keys(station, keys)
         _save(station, result.clusters, only={n.id for n in notes})
-    socketio.sleep(0)  # as in place_pending: phones' waiting events before the wall's update
-    _broadcast(station)
-    return True
+    return _wall_update(station)
+
+
+def _finish(result: Any) -> bool:
+    """Tell the walls what a job changed; False when its result was stale."""
+    if isinstance(result, dict):
+        from .realtime import broadcast_clusters_state
+
+        broadcast_clusters_state(result["workshop"], result["clusters"])
+    return result is not False
+
+
+def place_pending(station_id: int, run: Callable[..., Any] | None = None) -> None:
+    """The fast path here and now (tests, tools); `run` runs the engine."""
+    _finish(_place(station_id, run or _inline))
+
+
+def recluster(station_id: int, run: Callable[..., Any] | None = None) -> bool:
+    """A full re-clustering here and now (tests, tools, the demo); False when it was stale."""
+    return _finish(_recluster(station_id, run or _inline))
+
+
+# --- the jobs in the worker process -----------------------------------------------------------
+
+JOBS = {"place": _place, "recluster": _recluster}
+
+# Steering changes per station (this process): a job's result that crossed one is rebuilt.
+_steered: dict[int, int] = {}
+
+
+def run_job(name: str, database_url: str, station_id: int) -> Any:
+    """In the clustering worker process: the whole job (reading the station, the engine,
+    writing the result, building the walls' update) on the worker's own database connection.
+    The event loop only sends a station id and emits what comes back: done on the loop, the
+    reads, the write transaction and the update held it 1-15 ms per run while a room posted
+    (bench/README.md, Latency)."""
+    from . import db
+
+    db.attach(database_url)
+    return JOBS[name](station_id, vectors=False)
+
+
+def _job(name: str, station_id: int) -> Any:
+    """A station's job, in the worker process when serving (gevent), inline otherwise."""
+    app = current_app
+    if app.config["ASYNC_MODE"] != "gevent":
+        return JOBS[name](station_id)
+    steered = _steered.get(station_id, 0)
+    result = _off_loop(run_job, name, app.config["DATABASE_URL"], station_id)
+    if isinstance(result, dict) and _steered.get(station_id, 0) != steered:
+        # The facilitator changed the station meanwhile and the walls have seen that: they
+        # get the station as it is now, not as the job left it.
+        station = Station.by_id(station_id)
+        result = _wall_update(station) if station is not None else None
+    return result
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -419,7 +470,7 @@ def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _place_then_recluster(station_id: int) -> bool:
-    place_pending(station_id, run=_off_loop)
+    _finish(_job("place", station_id))
     reclusterer.request(current_app._get_current_object(), station_id)
     return True
 
@@ -428,7 +479,7 @@ def _place_then_recluster(station_id: int) -> bool:
 # the full re-clustering follows after a quiet moment.
 placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
 reclusterer = Scheduler(
-    lambda sid: recluster(sid, run=_off_loop), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
+    lambda sid: _finish(_job("recluster", sid)), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
 )
 
 
@@ -444,6 +495,7 @@ def note_added(note: Note) -> None:
 
 def changed(station: Station) -> None:
     """After a facilitator's change: tell the wall now, re-cluster soon."""
+    _steered[station.id] = _steered.get(station.id, 0) + 1
     _broadcast(station)
     app = current_app._get_current_object()
     if app.config["CLUSTER_DELAY"] <= 0:

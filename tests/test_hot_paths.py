@@ -191,3 +191,54 @@ def test_serving_checkpoints_the_log_off_the_event_loop(tmp_path):
         other.close()
     finally:
         served.close()
+
+
+def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path):
+    """Served under gevent, the clustering worker process writes to the same SQLite file.
+    A write transaction of the event loop that finds the write lock taken waits in its
+    greenlet: the other greenlets keep running meanwhile, and the write goes through."""
+    import sqlite3
+
+    import gevent
+
+    from gallery import db
+
+    path = tmp_path / "served.db"
+    served = db.open_database(f"sqlite:///{path}", shared_connection=True)
+    try:
+        served.execute_sql("CREATE TABLE t (x TEXT)")
+        db.wait_beside_the_loop()
+        worker = sqlite3.connect(path, isolation_level=None)
+        worker.execute("BEGIN IMMEDIATE")  # the worker holds the write lock
+        ticks = []
+
+        def other_greenlet():
+            for _ in range(20):
+                ticks.append(time.monotonic())
+                gevent.sleep(0.005)
+
+        def write():
+            with db.write_transaction():
+                served.execute_sql("INSERT INTO t VALUES ('from the loop')")
+            return time.monotonic()
+
+        ticker = gevent.spawn(other_greenlet)
+        writer = gevent.spawn(write)
+        gevent.sleep(0.05)
+        assert not writer.ready() and len(ticks) >= 5  # waiting, and not holding the loop
+        worker.execute("INSERT INTO t VALUES ('from the worker')")
+        worker.execute("COMMIT")
+        written_at = writer.get(timeout=5)
+        ticker.join()
+        assert written_at - ticks[0] < 1
+        assert [r[0] for r in served.execute_sql("SELECT x FROM t ORDER BY rowid")] == [
+            "from the worker",
+            "from the loop",
+        ]
+        # other statements still wait out a short lock as before
+        assert served.execute_sql("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS
+    finally:
+        db.close()
+        db.open_database(f"sqlite:///{path}", shared_connection=False)  # the flag is reset
+        assert db.write_transaction().__class__.__name__ != "_GeneratorContextManager"
+        db.close()

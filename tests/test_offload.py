@@ -1,5 +1,7 @@
 """The clustering worker process: jobs in, results out, errors reported, deaths survived."""
 
+import os
+
 import pytest
 
 from gallery.offload import Offloader, WorkerError
@@ -16,7 +18,6 @@ def offloader():
 
 
 def test_a_job_runs_in_another_process(offloader):
-    import os
 
     assert offloader.call(os.getpid) != os.getpid()
     notes = [engine.Note(1, "Rufbus per App"), engine.Note(2, "Bürgerbus per App bestellen")]
@@ -32,9 +33,33 @@ def test_errors_come_back_and_the_worker_keeps_serving(offloader):
 
 
 def test_a_dead_worker_is_replaced(offloader):
-    import os
 
     first = offloader.call(os.getpid)
     offloader._process.kill()
     offloader._process.wait()
     assert offloader.call(os.getpid) != first
+
+
+def test_a_stations_job_runs_in_the_worker_on_its_own_connection(app, workshop, offloader):
+    """Serving, placement and re-clustering run whole in the worker (read, engine, write, the
+    walls' update); the event loop only sends the station id and emits the result."""
+    from gallery import topics
+    from gallery.models import Note
+    from stations.notes import NoteIn
+
+    ws, _, (station, _) = workshop
+    texts = ["Rufbus per App bestellen", "Carsharing im Dorf", "Smart Meter für alle",
+             "Bürgerbus per App", "PV auf Gewerbedächern"]  # fmt: skip
+    with app.app_context():
+        ids = [Note.store(station, NoteIn(t, f"w-{i}"))[0].id for i, t in enumerate(texts)]
+        url = app.config["DATABASE_URL"]
+        placed = offloader.call(topics.run_job, "place", url, station.id)
+        # written by the worker into the database file this process reads
+        assert placed == {"workshop": ws.code, "clusters": topics.clusters_state(station)}
+        state = placed["clusters"]
+        assert sorted(n for c in state["clusters"] for n in c["note_ids"]) == sorted(ids)
+        assert state["unclustered"] == []
+        assert offloader.call(topics.run_job, "place", url, station.id) is None  # nothing new
+        again = offloader.call(topics.run_job, "recluster", url, station.id)
+        assert again["clusters"] == topics.clusters_state(station)
+        assert offloader.call(os.getpid) != os.getpid()
