@@ -64,17 +64,9 @@ def place(
     keys)."""
     fresh = embed_missing(wall)
     vectors = {n.id: n.vector for n in wall if n.vector is not None} | fresh
-    clusters = [
-        engine.Cluster(c.id, list(c.note_ids), c.label, c.pinned, c.label_locked) for c in previous
-    ]
-    placements = []
-    for note in with_vectors(pending, fresh):
-        placement = engine.assign(note, clusters, vectors, lang=lang, next_id=keys)
-        if placement.cluster is not None:
-            clusters.append(placement.cluster)
-        else:
-            next(c for c in clusters if c.id == placement.cluster_id).note_ids.append(note.id)
-        placements.append((note.id, placement))
+    path = engine.FastPath(previous, vectors, cache=CACHE)
+    language = engine.resolve_language(lang, [n.text for n in wall])
+    placements = [(n.id, path.place(n, language, keys)) for n in with_vectors(pending, fresh)]
     return _only(fresh, keep), placements, keys
 
 

