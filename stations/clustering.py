@@ -1301,6 +1301,7 @@ class FastPath:
         # per open cluster, in the wall's order: its members' unit rows and their sum
         self.rows: dict[str, np.ndarray] = {}
         self.sums: dict[str, np.ndarray] = {}
+        self.size: dict[str, int] = {}  # members in use of each `rows` buffer
         self.spreads: dict[str, np.ndarray] = {}  # how far each member is from its group
         for c in clusters:
             if c.pinned or not c.note_ids:
@@ -1311,13 +1312,30 @@ class FastPath:
                 self._set(c.id, _unit_rows(np.asarray(members, dtype=np.float32)))
 
     def _set(self, cluster_id: str, rows: np.ndarray) -> None:
-        total = rows.sum(axis=0)
-        self.rows[cluster_id], self.sums[cluster_id] = rows, total
-        if len(rows) > 1:  # leave-one-out: each member against the centroid of the others
-            others = _unit_rows(total[None, :] - rows)
-            self.spreads[cluster_id] = 1.0 - np.einsum("ij,ij->i", rows, others)
-        else:
+        self.rows[cluster_id], self.size[cluster_id] = rows, len(rows)
+        self._spread(cluster_id, rows.sum(axis=0))
+
+    def _join(self, cluster_id: str, unit: np.ndarray) -> None:
+        rows, n = self.rows[cluster_id], self.size[cluster_id]
+        if n == len(rows):  # room for more members without copying at every join
+            rows = self.rows[cluster_id] = np.concatenate([rows, np.empty_like(rows)])
+        rows[n] = unit
+        self.size[cluster_id] = n + 1
+        self._spread(cluster_id, self.sums[cluster_id] + unit)
+
+    def _spread(self, cluster_id: str, total: np.ndarray) -> None:
+        """Each member's distance to the centroid of the others (leave-one-out), from dot
+        products with the sum: |sum - r|^2 = |sum|^2 - 2 r.sum + |r|^2."""
+        self.sums[cluster_id] = total
+        n = self.size[cluster_id]
+        if n < 2:
             self.spreads.pop(cluster_id, None)
+            return
+        rows = self.rows[cluster_id][:n]
+        dots = rows @ total
+        squares = np.einsum("ij,ij->i", rows, rows)
+        others = np.sqrt(np.maximum(float(total @ total) - 2 * dots + squares, 0.0))
+        self.spreads[cluster_id] = 1.0 - (dots - squares) / np.maximum(others, 1e-12)
 
     def _limit(self) -> float:
         """How far a newcomer may be: the loosest member of any group (by default)."""
@@ -1347,7 +1365,7 @@ class FastPath:
                 best = keys[index]
         if best is not None:
             if unit is not None:
-                self._set(best, np.vstack([self.rows[best], unit[None, :]]))
+                self._join(best, unit.astype(np.float32))
             return Placement(best, None, distance)
         new_id = next_id()
         label = _single_label(note.text, language, self.labels)
