@@ -33,7 +33,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",  # durable across process crashes in WAL mode; ~4x FULL
     "foreign_keys": 1,
-    "busy_timeout": 5000,  # BUSY_TIMEOUT_MS
+    "busy_timeout": 5000,
     "cache_size": -64 * 1000,
 }
 
@@ -178,7 +178,7 @@ def write_transaction():
 def _immediate_when_free():
     """BEGIN IMMEDIATE without blocking the loop: while the lock is taken, try again after a
     pause (0.5, 1, then 2 ms) in which other greenlets run (the worker's transactions take
-    1-6 ms; longer pauses only added to a note's way to the walls). A failed BEGIN leaves no
+    0.3-3 ms; longer pauses only added to a note's way to the walls). A failed BEGIN leaves no
     transaction open on the shared connection, so they may use it meanwhile; they see the
     usual busy timeout, restored before each pause."""
     import gevent
