@@ -336,3 +336,27 @@ def test_a_burst_of_notes_is_placed_together(app, workshop):
     assert sorted(placed) == sorted(n.id for n in Note.select()) and len(set(placed)) == len(placed)
     assert len({c["id"] for c in clusters}) == len(clusters)
     assert Station.get_by_id(s1.id).cluster_seq >= max(int(c["id"][1:]) for c in clusters)
+
+
+def test_a_workers_result_that_crossed_a_facilitators_change_is_rebuilt(
+    app, client, workshop, monkeypatch
+):
+    """Serving, a job's walls' update is built in the worker. When the facilitator steered the
+    station while it ran, the walls already saw the change: they get the station as it is now,
+    not the job's older picture."""
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+
+    def worker_while_the_facilitator_moves_a_note(fn, *args):
+        result = fn(*args)  # run_job, here in-process
+        with app.app_context():
+            topics.move_note(s1, ids[0], "new")
+        return result
+
+    monkeypatch.setattr(topics, "_off_loop", worker_while_the_facilitator_moves_a_note)
+    monkeypatch.setitem(app.config, "ASYNC_MODE", "gevent")
+    with app.app_context():
+        update = topics._job("recluster", s1.id)
+        moved = next(c for c in update["clusters"]["clusters"] if ids[0] in c["note_ids"])
+        assert moved["note_ids"] == [ids[0]] and moved["manual"]
+        assert update["clusters"] == topics.clusters_state(s1)
