@@ -92,16 +92,9 @@ def broadcast_rotation_updated(workshop: Workshop) -> dict:
     return state
 
 
-def broadcast_clusters_updated(station: Station) -> None:
-    """The station's clusters changed (steered by the facilitator): walls only."""
-    from .topics import clusters_state
-
-    broadcast_clusters_state(station.workshop.code, clusters_state(station))
-
-
 def broadcast_clusters_state(workshop_code: str, state: dict) -> None:
-    """A station's `topics.clusters_state`, built where it changed (placed or re-clustered,
-    possibly in the clustering worker): walls only."""
+    """A station's `topics.clusters_state` after its clusters changed (placed, re-clustered,
+    steered), built where that happened (possibly in the clustering worker): walls only."""
     socketio.emit("clusters_updated", state, to=wall_room(workshop_code))
 
 

@@ -79,12 +79,6 @@ def clusters_state(station: Station) -> dict:
     }
 
 
-def _broadcast(station: Station) -> None:
-    from .realtime import broadcast_clusters_updated
-
-    broadcast_clusters_updated(station)
-
-
 # --- engine input and output ----------------------------------------------------------------
 
 
@@ -522,7 +516,7 @@ def note_added(note: Note) -> None:
 def changed(station: Station) -> None:
     """After a facilitator's change: tell the wall now, re-cluster soon."""
     _steered[station.id] = _steered.get(station.id, 0) + 1
-    _broadcast(station)
+    _finish(_wall_update(station))
     app = current_app._get_current_object()
     if app.config["CLUSTER_DELAY"] <= 0:
         recluster(station.id)

@@ -1351,9 +1351,7 @@ class FastPath:
         if vector is None:
             fresh = embed_texts([note.text], self.embedder, self.cache)
             vector = _usable(fresh[0], self.dim) if fresh is not None and len(fresh) else None
-        unit = None
-        if vector is not None:
-            unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        unit = None if vector is None else _unit_rows(vector[None, :])[0]  # float32
         best, distance = None, 1.0
         if unit is not None and self.sums:
             keys = list(self.sums)
@@ -1363,15 +1361,14 @@ class FastPath:
             distance = float(distances[index])
             if distance <= self._limit():
                 best = keys[index]
-        if best is not None:
-            if unit is not None:
-                self._join(best, unit.astype(np.float32))
+        if best is not None:  # only found with a vector
+            self._join(best, unit)
             return Placement(best, None, distance)
         new_id = next_id()
         label = _single_label(note.text, language, self.labels)
         self.labels.append(label)
         if unit is not None:
-            self._set(new_id, unit[None, :].astype(np.float32))
+            self._set(new_id, unit[None, :])
         return Placement(new_id, Cluster(new_id, [note.id], label), distance)
 
 
