@@ -174,32 +174,45 @@ def write_transaction():
     return database.atomic("IMMEDIATE")
 
 
+def write_statement(sql: str, params) -> list[tuple]:
+    """One write statement on its own (SQLite and PostgreSQL run it atomically, committed
+    when it returns), its rows read to the end. Serving SQLite under gevent, a statement that
+    finds the write lock taken waits beside the loop (see `_when_free`)."""
+    if is_sqlite() and _wait_beside_the_loop and database.transaction_depth() == 0:
+        return _when_free(lambda: database.execute_sql(sql, params).fetchall())
+    return database.execute_sql(sql, params).fetchall()
+
+
 @contextlib.contextmanager
 def _immediate_when_free():
-    """BEGIN IMMEDIATE without blocking the loop: while the lock is taken, try again after a
-    pause (0.5, 1, then 2 ms) in which other greenlets run (the worker's transactions take
-    0.3-3 ms; longer pauses only added to a note's way to the walls). A failed BEGIN leaves no
-    transaction open on the shared connection, so they may use it meanwhile; they see the
-    usual busy timeout, restored before each pause."""
+    """BEGIN IMMEDIATE without blocking the loop (see `_when_free`). A failed BEGIN leaves no
+    transaction open on the shared connection, so other greenlets may use it meanwhile."""
+    with contextlib.ExitStack() as stack:
+        _when_free(lambda: stack.enter_context(database.atomic("IMMEDIATE")))
+        yield
+
+
+def _when_free(attempt):
+    """`attempt()`, which takes SQLite's write lock, without blocking the loop: while the lock
+    is taken, try again after a pause (0.5, 1, then 2 ms) in which other greenlets run (the
+    worker's transactions take 0.3-3 ms; longer pauses only added to a note's way to the
+    walls). Other greenlets see the usual busy timeout, restored before each pause."""
     import gevent
 
     connection = database.connection()
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     pause = 0.0005
-    with contextlib.ExitStack() as stack:
-        while True:
-            connection.execute("PRAGMA busy_timeout = 0")
-            try:
-                stack.enter_context(database.atomic("IMMEDIATE"))
-                break
-            except peewee.OperationalError as err:
-                if "locked" not in str(err) or time.monotonic() > deadline:
-                    raise
-            finally:
-                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            gevent.sleep(pause)
-            pause = min(2 * pause, 0.002)
-        yield
+    while True:
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            return attempt()
+        except peewee.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        gevent.sleep(pause)
+        pause = min(2 * pause, 0.002)
 
 
 def close() -> None:

@@ -12,7 +12,7 @@ import peewee as pw
 
 from stations.notes import NoteIn
 
-from .db import database, is_sqlite, utcnow, write_transaction
+from .db import database, is_sqlite, utcnow, write_statement, write_transaction
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
 CODE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
@@ -84,20 +84,19 @@ def fetch_models(name: str, build, params: tuple) -> list:
     return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
 
 
-def store_once(model, find, fields: dict, insert=None):
-    """Insert `fields` (with `insert`, by default `model.create`) unless `find()` (a lookup on
-    a unique key) finds the row already; returns (row, created). Notes and replies are stored
-    this way, so a client may always resend."""
-    insert = insert or (lambda values: model.create(**values))
+def store_once(model, find, fields: dict):
+    """Insert `fields` unless `find()` (a lookup on a unique key) finds the row already;
+    returns (row, created). Replies are stored this way (notes, the hot path, by one
+    statement: `Note.store`), so a client may always resend."""
     with write_transaction():
         existing = find()
         if existing is not None:
             return existing, False
         if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
-            return insert(fields), True
+            return model.create(**fields), True
         try:
             with database.atomic():  # savepoint: a lost race leaves the outer tx usable
-                created = insert(fields)
+                created = model.create(**fields)
         except pw.IntegrityError:
             # Another process stored the same client_id first (PostgreSQL, many workers).
             existing = find()
@@ -304,18 +303,27 @@ class Note(BaseModel):
     ) -> tuple[Note, bool]:
         """Insert a note at most once per (station, client_id); returns (note, created).
 
-        Committed before it returns, so an acknowledgement sent afterwards is a promise.
+        Committed before it returns, so an acknowledgement sent afterwards is a promise. One
+        statement that inserts unless the (station, client_id) key exists: atomic in SQLite
+        and PostgreSQL alike, so no transaction is opened around it (a post on the event loop
+        ran six statements before: busy timeout, BEGIN IMMEDIATE, lookup, INSERT, COMMIT).
+        A resend, which finds the key taken, then reads the stored note.
         """
         fields = dict(station=station, text=note.text, author=note.author,
                       client_id=note.client_id, participant=participant, source=source)  # fmt: skip
-        return store_once(
-            cls, lambda: cls.by_client_id(station, note.client_id), fields, insert=cls._insert
-        )
+        stored = cls._insert_once(fields)
+        if stored is not None:
+            return stored, True
+        existing = cls.by_client_id(station, note.client_id)
+        if existing is None:  # the key was taken and is gone again: its station was deleted
+            raise pw.IntegrityError(f"note {note.client_id!r} vanished while it was stored")
+        return existing, False
 
     @classmethod
-    def _insert(cls, fields: dict) -> Note:
-        """`create`, with the INSERT compiled once: peewee building it for every note was the
-        largest part of storing one on the event loop. Defaults are filled in as by `create`."""
+    def _insert_once(cls, fields: dict) -> Note | None:
+        """`create` unless a note with the same (station, client_id) exists (then None), the
+        INSERT compiled once: peewee building it for every note was the largest part of
+        storing one on the event loop. Defaults are filled in as by `create`."""
         note = cls(**fields)
         data = note.__data__
         columns = [f for f in cls._meta.sorted_fields if f.name in data]
@@ -328,8 +336,14 @@ class Note(BaseModel):
             return query
 
         _, sql = prepared("note_insert:" + ",".join(f.name for f in columns), build)
-        cursor = database.execute_sql(sql, [f.db_value(data[f.name]) for f in columns])
-        note.id = cursor.fetchone()[0] if " RETURNING " in sql else cursor.lastrowid
+        values = sql.split(" RETURNING ", 1)[0]  # peewee adds one for PostgreSQL
+        rows = write_statement(
+            f'{values} ON CONFLICT ("station_id", "client_id") DO NOTHING RETURNING "id"',
+            [f.db_value(data[f.name]) for f in columns],
+        )
+        if not rows:
+            return None
+        note.id = rows[0][0]
         note._dirty.clear()
         return note
 

@@ -193,10 +193,12 @@ def test_serving_checkpoints_the_log_off_the_event_loop(tmp_path):
         served.close()
 
 
-def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path):
+@pytest.mark.parametrize("kind", ["transaction", "statement"])
+def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path, kind):
     """Served under gevent, the clustering worker process writes to the same SQLite file.
-    A write transaction of the event loop that finds the write lock taken waits in its
-    greenlet: the other greenlets keep running meanwhile, and the write goes through."""
+    A write of the event loop (a transaction, or one statement such as a note's INSERT) that
+    finds the write lock taken waits in its greenlet: the other greenlets keep running
+    meanwhile, and the write goes through."""
     import sqlite3
 
     import gevent
@@ -218,8 +220,11 @@ def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path):
                 gevent.sleep(0.005)
 
         def write():
-            with db.write_transaction():
-                served.execute_sql("INSERT INTO t VALUES ('from the loop')")
+            if kind == "statement":
+                assert db.write_statement("INSERT INTO t VALUES ('from the loop')", ()) == []
+            else:
+                with db.write_transaction():
+                    served.execute_sql("INSERT INTO t VALUES ('from the loop')")
             return time.monotonic()
 
         ticker = gevent.spawn(other_greenlet)
