@@ -10,6 +10,7 @@ stores what it returns.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -23,7 +24,7 @@ from stations import clustering as engine
 from stations import topic_jobs as jobs
 
 from . import socketio
-from .db import write_transaction
+from .db import is_sqlite, write_transaction
 from .models import Cluster, Note, Station, database, fetch_rows, prepared
 
 GRANULARITY = (-3, 3)
@@ -111,7 +112,13 @@ def _note_rows(station: Station, vectors: bool) -> list[tuple]:
 def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> dict[str, Any]:
     """Everything the engine needs, plus (for a re-clustering) a fingerprint of the manual
     state. Without `vectors` the stored vectors are not read: the worker process has them
-    cached."""
+    cached.
+
+    The fingerprint is read first: the worker reads on its own connection, statement by
+    statement, while the facilitator steers; a change made after it makes the result stale,
+    whereas one made between the rows and a later fingerprint would have been written back
+    over by the engine's result."""
+    manual = _fingerprint(station) if fingerprint else None
     rows = _note_rows(station, vectors)
     clusters = station.ordered_clusters()
     key_of = {c.id: c.key for c in clusters}
@@ -138,7 +145,9 @@ def _load(station: Station, vectors: bool = True, fingerprint: bool = True) -> d
         "unstored": {row[0] for row in rows if row[2] != EMBEDDING_ID},
         "previous": previous,
         "moves": moves,
-        "fingerprint": _fingerprint(station) if fingerprint else None,
+        "fingerprint": manual,
+        # as of the fingerprint (a change after it makes the result stale)
+        "granularity": manual[0][0][0] if manual and manual[0] else station.granularity,
     }
 
 
@@ -171,20 +180,22 @@ def _fingerprint(station: Station) -> tuple:
     return tuple(granularity), tuple(clusters), tuple(moved)
 
 
-def _keep_vectors(fresh: dict, unstored: set[int] | None = None) -> None:
+def _keep_vectors(fresh: dict, notes: list[engine.Note], unstored: set[int] | None = None) -> None:
     """Store new vectors (inside the caller's write transaction), each note's once: one
     statement for the burst, compiled once (peewee building an UPDATE per note held the
-    event loop ~0.15 ms a note)."""
+    event loop ~0.15 ms a note). A vector is kept only while its note still has the text it
+    was made from (`notes`): a typo fixed meanwhile gets a vector of its own later."""
+    text_of = {n.id: n.text for n in notes}
     rows = [
-        (Note.vector.db_value(vector.tobytes()), EMBEDDING_ID, note_id)
+        (Note.vector.db_value(vector.tobytes()), EMBEDDING_ID, note_id, text_of[note_id])
         for note_id, vector in fresh.items()
-        if unstored is None or note_id in unstored
+        if note_id in text_of and (unstored is None or note_id in unstored)
     ]
     if not rows:
         return
     _, sql = prepared(
-        "keep_vectors",
-        lambda: Note.update(vector=b"", vector_kind="").where(Note.id == 0),
+        "keep_vectors_of_text",
+        lambda: Note.update(vector=b"", vector_kind="").where((Note.id == 0) & (Note.text == "")),
     )
     database.cursor().executemany(sql, rows)
 
@@ -243,6 +254,22 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
             Note.update(cluster=None).where(Note.id << stranded).execute()
 
 
+@contextlib.contextmanager
+def _station_write(station_id: int):
+    """A write transaction on a station's clusters. SQLite has one writer at a time (BEGIN
+    IMMEDIATE); PostgreSQL lets transactions interleave, so there the station's row is locked
+    first, and a job's check-then-save, the facilitator's steering and the cluster id counter
+    they share take turns (under READ COMMITTED each statement after the lock sees what the
+    other committed)."""
+    with write_transaction():
+        if not is_sqlite():
+            database.execute_sql(
+                f'SELECT "id" FROM "station" WHERE "id" = {database.param} FOR UPDATE',
+                (station_id,),
+            )
+        yield
+
+
 # --- the two paths ----------------------------------------------------------------------
 
 
@@ -295,28 +322,30 @@ def _place(station_id: int, run: Callable[..., Any] = _inline, vectors: bool = T
     )  # fmt: skip
     # Other writers wait while this transaction holds SQLite's write lock (the phones' posts
     # among them), so it runs compiled statements on plain rows: 2.3 -> 0.35 ms a burst.
-    with write_transaction():
-        _keep_vectors(fresh, data["unstored"])
+    with _station_write(station.id):
+        _keep_vectors(fresh, data["notes"], data["unstored"])
         keys.last = max(keys.last, _keys(station).last)  # a re-clustering may have run meanwhile
         rows = {
-            key: (cluster_id, position)
-            for key, cluster_id, position in fetch_rows(
+            key: (cluster_id, position, pinned)
+            for key, cluster_id, position, pinned in fetch_rows(
                 "cluster_keys",
-                lambda: Cluster.select(Cluster.key, Cluster.id, Cluster.position).where(
-                    Cluster.station == 0
-                ),
+                lambda: Cluster.select(
+                    Cluster.key, Cluster.id, Cluster.position, Cluster.pinned
+                ).where(Cluster.station == 0),
                 (station.id,),
             )
         }
         made: dict[str, int] = {}  # the job's new single clusters, by the job's key
-        last = max((position for _, position in rows.values()), default=-1)
+        last = max((position for _, position, _ in rows.values()), default=-1)
         joins: list[tuple[int, int]] = []
         for note_id, placement in placements:
             if placement.cluster_id in made:  # joined a single made earlier in this burst
                 cluster_id = made[placement.cluster_id]
             elif placement.cluster is None:
-                if placement.cluster_id not in rows:
-                    continue  # its cluster is gone: the next re-clustering places the note
+                if placement.cluster_id not in rows or rows[placement.cluster_id][2]:
+                    # its cluster is gone, or pinned meanwhile (a pin keeps its notes as they
+                    # were): the next re-clustering places the note
+                    continue
                 cluster_id = rows[placement.cluster_id][0]
             else:
                 # a fresh key here, in the transaction: the job's own may have been taken
@@ -352,13 +381,13 @@ def _recluster(station_id: int, run: Callable[..., Any] = _inline, vectors: bool
         language,
         jobs.KeyCounter(station.cluster_seq),  # just read with the station
         data["unstored"],
-        granularity=float(station.granularity),
+        granularity=float(data["granularity"]),
         previous=data["previous"],
         moves=data["moves"],
         prompt=station.prompt,
     )
-    with write_transaction():
-        _keep_vectors(fresh, data["unstored"])  # kept even when the clustering is dropped
+    with _station_write(station.id):
+        _keep_vectors(fresh, notes, data["unstored"])  # kept even when the clustering is dropped
         if _fingerprint(station) != data["fingerprint"]:
             return False
         _save_keys(station, keys)
@@ -490,8 +519,10 @@ def _off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _place_then_recluster(station_id: int) -> bool:
-    _finish(_job("place", station_id))
-    reclusterer.request(current_app._get_current_object(), station_id)
+    try:
+        _finish(_job("place", station_id))
+    finally:  # a failed placement (worker gone, database busy) is made up for by the next run
+        reclusterer.request(current_app._get_current_object(), station_id)
     return True
 
 
@@ -586,7 +617,7 @@ def _new_cluster(station: Station, label: str = "") -> Cluster:
 
 def move_note(station: Station, note_id: Any, target: Any) -> None:
     """Put a note into another cluster ("new": a cluster of its own) for good."""
-    with write_transaction():
+    with _station_write(station.id):
         note = _note(station, note_id)
         if target == "new":
             row = _new_cluster(station, note.text[:40])
@@ -606,7 +637,7 @@ def rename_cluster(station: Station, key: Any, label: Any) -> None:
     label = " ".join(label.split())
     if len(label) > MAX_LABEL:
         raise SteeringError("label_too_long")
-    with write_transaction():
+    with _station_write(station.id):
         row = _cluster(station, key)
         row.label, row.label_manual = label, True
         row.save()
@@ -614,7 +645,7 @@ def rename_cluster(station: Station, key: Any, label: Any) -> None:
 
 
 def pin_cluster(station: Station, key: Any, pinned: Any) -> None:
-    with write_transaction():
+    with _station_write(station.id):
         row = _cluster(station, key)
         row.pinned = bool(pinned)
         row.save()
@@ -625,7 +656,7 @@ def merge_clusters(station: Station, keys: Any) -> None:
     """Merge into the first cluster; all its notes then stay together by hand."""
     if not isinstance(keys, list) or len(keys) < 2 or len(set(map(str, keys))) != len(keys):
         raise SteeringError("invalid_clusters")
-    with write_transaction():
+    with _station_write(station.id):
         rows = [_cluster(station, k) for k in keys]
         target, others = rows[0], rows[1:]
         Note.update(cluster=target, cluster_manual=True).where(
@@ -637,7 +668,7 @@ def merge_clusters(station: Station, keys: Any) -> None:
 
 def split_cluster(station: Station, key: Any) -> None:
     """Split one cluster into finer topics (the engine at its finest granularity)."""
-    with write_transaction():
+    with _station_write(station.id):
         row = _cluster(station, key)
     notes = [
         engine.Note(n.id, n.text, _vector(n.vector, n.vector_kind))
@@ -658,8 +689,8 @@ def split_cluster(station: Station, key: Any) -> None:
             engine.Cluster("a", [n.id for n in notes[:half]]),
             engine.Cluster("b", [n.id for n in notes[half:]]),
         ]
-    with write_transaction():
-        _keep_vectors(fresh)
+    with _station_write(station.id):
+        _keep_vectors(fresh, notes)
         Note.update(cluster_manual=True).where(Note.cluster == row).execute()
         for part in parts[1:]:
             new = _new_cluster(station, part.label)
@@ -673,7 +704,7 @@ def set_granularity(station: Station, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SteeringError("invalid_granularity")
     value = int(max(GRANULARITY[0], min(GRANULARITY[1], round(value))))
-    with write_transaction():
+    with _station_write(station.id):
         Station.update(granularity=value).where(Station.id == station.id).execute()
     station.granularity = value
     changed(station)

@@ -63,3 +63,40 @@ def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
     client.get(f"/w/{ws.code}")  # not logged in: no key in the session
     ack = wall.emit("split_cluster", {"station": station.token, "cluster": "c1"}, callback=True)
     assert ack["error"]["code"] == "forbidden"
+
+
+def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
+    """PostgreSQL lets transactions interleave. A clustering job's check-then-save and the
+    facilitator's steering (and the cluster id counter they share) lock the station's row
+    first, so the second waits until the first has committed."""
+    import threading
+    import time
+
+    from gallery import create_app, topics
+    from gallery.staff import create_workshop
+
+    create_app(
+        {"DATABASE": pg_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
+         "INSTANCE_PATH": str(tmp_path), "CLUSTER_DELAY": 0}
+    )  # fmt: skip
+    ws, _ = create_workshop("PG", "de", [("Mobilität", "Wie?")])
+    station = ws.ordered_stations()[0]
+    holding, times = threading.Event(), {}
+
+    def first():
+        with topics._station_write(station.id):
+            holding.set()
+            time.sleep(0.3)
+            times["first_done"] = time.monotonic()
+
+    def second():
+        holding.wait(5)
+        with topics._station_write(station.id):
+            times["second_in"] = time.monotonic()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert times["second_in"] >= times["first_done"]

@@ -360,3 +360,110 @@ def test_a_workers_result_that_crossed_a_facilitators_change_is_rebuilt(
         moved = next(c for c in update["clusters"]["clusters"] if ids[0] in c["note_ids"])
         assert moved["note_ids"] == [ids[0]] and moved["manual"]
         assert update["clusters"] == topics.clusters_state(s1)
+
+
+def _meanwhile(monkeypatch, after, action):
+    """Run `action` (the facilitator, another connection) right after the job reads `after`."""
+    real = getattr(topics, after)
+    done = []
+
+    def read(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        if not done:
+            done.append(True)
+            action()
+        return rows
+
+    monkeypatch.setattr(topics, after, read)
+
+
+def test_steering_while_the_worker_reads_the_station_is_not_written_over(
+    client, workshop, monkeypatch
+):
+    """The worker reads a station statement by statement on its own connection. A move and a
+    rename that land after it read the notes (but before its check) make its result stale:
+    it never writes the older picture back over the facilitator's decisions."""
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    before = members(s1)
+    target = next(k for k, m in before.items() if ids[0] not in m)
+    renamed = next(k for k, m in before.items() if ids[0] in m)
+
+    def steer():
+        note = Note.get_by_id(ids[0])
+        note.cluster = Cluster.get((Cluster.key == target) & (Cluster.station == s1.id))
+        note.cluster_manual = True
+        note.save()
+        Cluster.update(label="Mobilität", label_manual=True).where(
+            (Cluster.key == renamed) & (Cluster.station == s1.id)
+        ).execute()
+
+    _meanwhile(monkeypatch, "_note_rows", steer)
+    assert topics._recluster(s1.id) is False
+    monkeypatch.undo()
+    assert topics.recluster(s1.id) is True
+    assert ids[0] in members(s1)[target]
+    kept = Cluster.get((Cluster.key == renamed) & (Cluster.station == s1.id))
+    assert (kept.label, kept.label_manual) == ("Mobilität", True)
+
+
+def test_a_placement_leaves_a_cluster_pinned_meanwhile_as_it_was(app, client, workshop):
+    """A note is not placed into a cluster the facilitator pinned while the job ran (a pin
+    keeps its notes as they are); the next re-clustering places it elsewhere."""
+    from stations.notes import NoteIn
+
+    _, _, (s1, _) = workshop
+    post_all(client, s1)
+    with app.app_context():
+        note, _ = Note.store(s1, NoteIn("Rufbus per App am Wochenende", "pin-000001"))
+
+        def engine_meanwhile(fn, *args, **kwargs):
+            fresh, placements, keys = fn(*args, **kwargs)
+            for _, placement in placements:
+                Cluster.update(pinned=True).where(
+                    (Cluster.key == placement.cluster_id) & (Cluster.station == s1.id)
+                ).execute()
+            return fresh, placements, keys
+
+        pinned_before = {k: set(m) for k, m in members(s1).items()}
+        topics.place_pending(s1.id, run=engine_meanwhile)
+        for cluster in Cluster.select().where((Cluster.station == s1.id) & Cluster.pinned):
+            assert members(s1).get(cluster.key, set()) == pinned_before.get(cluster.key, set())
+        assert Note.get_by_id(note.id).cluster is None
+        topics.recluster(s1.id)
+        assert any(note.id in m for m in members(s1).values())
+
+
+def test_a_vector_is_kept_only_for_the_text_it_was_made_from(app, client, workshop):
+    """A typo fixed while the job embedded the note: the old text's vector is not stored under
+    the new text (it would be used for good); the note gets a vector of its own later."""
+    _, _, (s1, _) = workshop
+    [note_id] = post_all(client, s1, ["Rufbus per Ap"])
+    Note.update(vector=None, vector_kind="").where(Note.id == note_id).execute()
+
+    def engine_meanwhile(fn, *args, **kwargs):
+        result = fn(*args, **kwargs)
+        Note.update(text="Rufbus per App").where(Note.id == note_id).execute()
+        return result
+
+    with app.app_context():
+        topics.recluster(s1.id, run=engine_meanwhile)
+        assert Note.get_by_id(note_id).vector_kind == ""
+        topics.recluster(s1.id)
+        assert Note.get_by_id(note_id).vector_kind == topics.EMBEDDING_ID
+
+
+def test_a_failed_placement_still_asks_for_a_reclustering(app, workshop, monkeypatch):
+    """If the fast path fails (the worker died, the database stayed busy), the burst's notes
+    do not wait for the next post: the re-clustering is asked for all the same."""
+    _, _, (s1, _) = workshop
+    asked = []
+
+    def broken(name, station_id):
+        raise RuntimeError("worker gone")
+
+    monkeypatch.setattr(topics, "_job", broken)
+    monkeypatch.setattr(topics.reclusterer, "request", lambda app, sid: asked.append(sid))
+    with app.app_context(), pytest.raises(RuntimeError):
+        topics._place_then_recluster(s1.id)
+    assert asked == [s1.id]
