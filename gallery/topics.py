@@ -456,7 +456,11 @@ class Scheduler:
     """Debounces a job per station: it runs `delay` seconds after the last request, or
     `max_wait` after the first, whichever comes first, but not sooner than `min_interval`
     after its previous run for the station started; never twice at once for a station.
-    The job returns False to ask for another run (its result was stale)."""
+    The job returns False to ask for another run (its result was stale). A run that fails
+    (the worker process died, the database stayed busy) is tried again after each of
+    `retry_delays`, so a burst's notes are not left waiting for the next post."""
+
+    retry_delays: tuple[float, ...] = (2.0, 10.0, 30.0)
 
     def __init__(
         self, job: Callable[[int], bool], delay: str, max_wait: str, min_interval: str = ""
@@ -467,6 +471,7 @@ class Scheduler:
         self._lock = threading.Lock()
         self._pending: dict[int, list[float]] = {}  # station id -> [first, last] request
         self._started: dict[int, float] = {}  # station id -> start of its last run
+        self._failures: dict[int, int] = {}  # station id -> failed runs in a row
 
     def request(self, app: Flask, station_id: int) -> None:
         now = time.monotonic()
@@ -497,9 +502,20 @@ class Scheduler:
                 done = self.job(station_id)
             except Exception:  # a failed run must not kill the worker or the wall
                 app.logger.exception("clustering station %s failed", station_id)
+                self._retry(app, station_id)
                 return
+        self._failures.pop(station_id, None)
         if done is False:
             self.request(app, station_id)
+
+    def _retry(self, app: Flask, station_id: int) -> None:
+        with self._lock:
+            failures = self._failures[station_id] = self._failures.get(station_id, 0) + 1
+        if failures > len(self.retry_delays):  # given up until the station's next request
+            self._failures.pop(station_id, None)
+            return
+        socketio.sleep(self.retry_delays[failures - 1])
+        self.request(app, station_id)
 
 
 _offloader = None

@@ -1,6 +1,7 @@
 """Clusters on the wall: placement of new notes, re-clustering, the facilitator's steering."""
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -467,3 +468,39 @@ def test_a_failed_placement_still_asks_for_a_reclustering(app, workshop, monkeyp
     with app.app_context(), pytest.raises(RuntimeError):
         topics._place_then_recluster(s1.id)
     assert asked == [s1.id]
+
+
+def test_a_failed_run_is_tried_again_a_few_times(app, workshop):
+    """A background job that fails (worker gone, database busy) runs again after a pause, a
+    bounded number of times; a success resets the count."""
+    import threading
+
+    _, _, (s1, _) = workshop
+    runs, outcomes, finished = [], iter([RuntimeError, RuntimeError, True]), threading.Event()
+
+    def job(station_id):
+        runs.append(station_id)
+        outcome = next(outcomes, RuntimeError)
+        if outcome is RuntimeError:
+            if len(runs) >= 7:
+                finished.set()
+            raise RuntimeError("worker gone")
+        return outcome
+
+    scheduler = topics.Scheduler(job, "PLACE_DELAY", "PLACE_MAX_WAIT")
+    scheduler.retry_delays = (0.01, 0.01, 0.01)
+    app.config.update(PLACE_DELAY=0.01, PLACE_MAX_WAIT=0.05)
+    app.logger.disabled = True  # the failures are logged on purpose
+    try:
+        scheduler.request(app, s1.id)
+        deadline = time.monotonic() + 5
+        while len(runs) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert runs == [s1.id] * 3  # two failures, then a success: no further run
+        scheduler.request(app, s1.id)  # from now on it always fails: 1 run + 3 retries
+        assert finished.wait(5)
+        time.sleep(0.2)
+        assert len(runs) == 7
+    finally:
+        app.logger.disabled = False
