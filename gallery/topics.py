@@ -260,14 +260,29 @@ def _station_write(station_id: int):
     IMMEDIATE); PostgreSQL lets transactions interleave, so there the station's row is locked
     first, and a job's check-then-save, the facilitator's steering and the cluster id counter
     they share take turns (under READ COMMITTED each statement after the lock sees what the
-    other committed)."""
+    other committed). NO KEY UPDATE: a phone's post checks its note's foreign key with a KEY
+    SHARE lock on the same row, which this one lets through (FOR UPDATE held every post of
+    the station, and psycopg2's wait the whole event loop, for the job's writes)."""
     with write_transaction():
         if not is_sqlite():
             database.execute_sql(
-                f'SELECT "id" FROM "station" WHERE "id" = {database.param} FOR UPDATE',
+                f'SELECT "id" FROM "station" WHERE "id" = {database.param} FOR NO KEY UPDATE',
                 (station_id,),
             )
         yield
+
+
+def lock_stations_to_delete(station_ids: list[int]) -> None:
+    """Inside the write transaction that deletes these stations, first (PostgreSQL): their
+    rows, then their notes, the order a clustering job takes them in. A recursive delete goes
+    notes first, and met a job going the other way in a deadlock."""
+    if is_sqlite() or not station_ids:
+        return
+    marks = ", ".join([database.param] * len(station_ids))
+    database.execute_sql(
+        f'SELECT "id" FROM "station" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE',
+        sorted(station_ids),
+    )
 
 
 # --- the two paths ----------------------------------------------------------------------
@@ -543,8 +558,11 @@ def _place_then_recluster(station_id: int) -> bool:
 
 
 # New notes are placed in bursts (a room posting at once costs one run, not one per note);
-# the full re-clustering follows after a quiet moment.
+# the full re-clustering follows after a quiet moment. A failed placement is not tried again:
+# the re-clustering it asks for places every note, and its retries cover both (each retry of
+# both would start a fresh worker, loading the model, twice as often).
 placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
+placer.retry_delays = ()
 reclusterer = Scheduler(
     lambda sid: _finish(_job("recluster", sid)), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
 )

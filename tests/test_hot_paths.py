@@ -229,7 +229,9 @@ def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path, kind)
 
         ticker = gevent.spawn(other_greenlet)
         writer = gevent.spawn(write)
-        gevent.sleep(0.05)
+        deadline = time.monotonic() + 5  # a slow, shared machine: wait for the ticks
+        while len(ticks) < 5 and time.monotonic() < deadline:
+            gevent.sleep(0.005)
         assert not writer.ready() and len(ticks) >= 5  # waiting, and not holding the loop
         worker.execute("INSERT INTO t VALUES ('from the worker')")
         worker.execute("COMMIT")

@@ -68,12 +68,17 @@ def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
 def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     """PostgreSQL lets transactions interleave. A clustering job's check-then-save and the
     facilitator's steering (and the cluster id counter they share) lock the station's row
-    first, so the second waits until the first has committed."""
+    first, so the second waits until the first has committed; deleting the station waits too
+    (rows before notes, as the job: no deadlock). A phone's post does not wait: its foreign
+    key check passes the job's lock (a waiting post would hold the whole event loop)."""
     import threading
     import time
 
     from gallery import create_app, topics
+    from gallery.db import write_transaction
+    from gallery.models import Note
     from gallery.staff import create_workshop
+    from stations.notes import NoteIn
 
     create_app(
         {"DATABASE": pg_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
@@ -83,20 +88,33 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     station = ws.ordered_stations()[0]
     holding, times = threading.Event(), {}
 
-    def first():
+    def job():
         with topics._station_write(station.id):
             holding.set()
-            time.sleep(0.3)
-            times["first_done"] = time.monotonic()
+            time.sleep(0.5)
+            times["job_done"] = time.monotonic()
 
-    def second():
+    def steering():
         holding.wait(5)
         with topics._station_write(station.id):
-            times["second_in"] = time.monotonic()
+            times["steering_in"] = time.monotonic()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    def post():
+        holding.wait(5)
+        Note.store(station, NoteIn("Rufbus per App", "pg-post-0001"))
+        times["posted"] = time.monotonic()
+
+    def delete():
+        holding.wait(5)
+        with write_transaction():
+            topics.lock_stations_to_delete([station.id])
+            times["delete_in"] = time.monotonic()
+
+    threads = [threading.Thread(target=f) for f in (job, steering, post, delete)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(10)
-    assert times["second_in"] >= times["first_done"]
+    assert times["posted"] < times["job_done"]
+    assert times["steering_in"] >= times["job_done"]
+    assert times["delete_in"] >= times["job_done"]
