@@ -183,6 +183,19 @@ def write_statement(sql: str, params) -> list[tuple]:
     return database.execute_sql(sql, params).fetchall()
 
 
+def execute_many(sql: str, rows: list) -> None:
+    """One compiled statement for many rows (inside the caller's transaction). psycopg2's
+    `executemany` sends them one at a time, a round trip each (300 rows: 45 ms here, while the
+    transaction holds their locks); `execute_batch` sends pages of them (6 ms)."""
+    cursor = database.cursor()
+    if is_sqlite():
+        cursor.executemany(sql, rows)
+        return
+    from psycopg2.extras import execute_batch
+
+    execute_batch(cursor, sql, rows, page_size=500)
+
+
 @contextlib.contextmanager
 def _immediate_when_free():
     """BEGIN IMMEDIATE without blocking the loop (see `_when_free`). A failed BEGIN leaves no

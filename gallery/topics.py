@@ -24,7 +24,7 @@ from stations import clustering as engine
 from stations import topic_jobs as jobs
 
 from . import socketio
-from .db import is_sqlite, write_transaction
+from .db import execute_many, is_sqlite, write_transaction
 from .models import Cluster, Note, Station, database, fetch_rows, prepared
 
 GRANULARITY = (-3, 3)
@@ -197,7 +197,7 @@ def _keep_vectors(fresh: dict, notes: list[engine.Note], unstored: set[int] | No
         "keep_vectors_of_text",
         lambda: Note.update(vector=b"", vector_kind="").where((Note.id == 0) & (Note.text == "")),
     )
-    database.cursor().executemany(sql, rows)
+    execute_many(sql, rows)
 
 
 def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | None = None) -> None:
@@ -242,7 +242,7 @@ def _save(station: Station, clusters: list[engine.Cluster], only: set[int] | Non
             "move_note",
             lambda: Note.update(cluster=0).where((Note.id == 0) & (Note.station == 0)),
         )
-        database.cursor().executemany(sql, moves)
+        execute_many(sql, moves)
     orphans = [c.id for c in existing.values() if c.id not in keep]
     if orphans:
         late = Note.select(Note.id).where(Note.cluster << orphans)
@@ -375,7 +375,7 @@ def _place(station_id: int, run: Callable[..., Any] = _inline, vectors: bool = T
                 "place_note",
                 lambda: Note.update(cluster=0).where((Note.id == 0) & Note.cluster.is_null()),
             )
-            database.cursor().executemany(sql, joins)
+            execute_many(sql, joins)
         _save_keys(station, keys)
     return _wall_update(station)
 
