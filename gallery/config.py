@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "CLUSTER_MAX_WAIT": 8.0,
     # New notes are placed into clusters in bursts: this long after the first of a burst,
     # and, while a room keeps posting, at most once per PLACE_MIN_INTERVAL per station (each
-    # placement reads the whole station on the event loop every phone waits on).
+    # placement reads the whole station, in the clustering worker beside the event loop).
     "PLACE_DELAY": 0.15,
     "PLACE_MAX_WAIT": 0.5,
     "PLACE_MIN_INTERVAL": 1.0,
