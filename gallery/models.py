@@ -306,7 +306,8 @@ class Note(BaseModel):
         Committed before it returns, so an acknowledgement sent afterwards is a promise. One
         statement that inserts unless the (station, client_id) key exists: atomic in SQLite
         and PostgreSQL alike, so no transaction is opened around it (a post on the event loop
-        ran six statements before: busy timeout, BEGIN IMMEDIATE, lookup, INSERT, COMMIT).
+        ran six statements before: busy timeout off, BEGIN IMMEDIATE, busy timeout back, lookup,
+        INSERT, COMMIT).
         A resend, which finds the key taken, then reads the stored note.
         """
         fields = dict(station=station, text=note.text, author=note.author,

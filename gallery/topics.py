@@ -512,13 +512,16 @@ class Scheduler:
         with self._lock:
             del self._pending[station_id]
             self._started[station_id] = time.monotonic()
+        failed = False
         with app.app_context():
             try:
                 done = self.job(station_id)
             except Exception:  # a failed run must not kill the worker or the wall
                 app.logger.exception("clustering station %s failed", station_id)
-                self._retry(app, station_id)
-                return
+                failed = True
+        if failed:  # outside the app context: the retry waits seconds
+            self._retry(app, station_id)
+            return
         self._failures.pop(station_id, None)
         if done is False:
             self.request(app, station_id)
