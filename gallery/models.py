@@ -106,6 +106,21 @@ def store_once(model, find, fields: dict):
     return created, True
 
 
+def lock_stations(station_ids: list[int], strength: str = "UPDATE") -> None:
+    """PostgreSQL, inside a write transaction: lock these stations' rows (in id order) until it
+    ends. SQLite needs none: a write transaction holds the file's one write lock. Clustering
+    jobs and steering take them `NO KEY UPDATE` (topics), which phones' posts pass; a delete
+    takes them `UPDATE` before its notes, the order a job goes in (a recursive delete goes notes
+    first, and met a job going the other way in a deadlock)."""
+    if is_sqlite() or not station_ids:
+        return
+    marks = ", ".join([database.param] * len(station_ids))
+    database.execute_sql(
+        f'SELECT "id" FROM "station" WHERE "id" IN ({marks}) ORDER BY "id" FOR {strength}',
+        sorted(station_ids),
+    )
+
+
 class SchemaVersion(BaseModel):
     version = pw.IntegerField()
 
@@ -124,6 +139,10 @@ class Workshop(BaseModel):
     phase = pw.CharField(max_length=16, default="collect")
     dots = pw.IntegerField(default=5)
     rotation = pw.TextField(default="")
+
+    def delete_instance(self, *args, **kwargs):
+        lock_stations([s.id for s in self.stations])  # see lock_stations
+        return super().delete_instance(*args, **kwargs)
 
     @property
     def rotation_data(self) -> dict:
@@ -178,6 +197,10 @@ class Station(BaseModel):
     granularity = pw.IntegerField(default=0)
     cluster_seq = pw.IntegerField(default=0)  # the last cluster id handed out ("c<n>")
     locked = pw.BooleanField(default=False)  # the facilitator closed it: no new notes
+
+    def delete_instance(self, *args, **kwargs):
+        lock_stations([self.id])  # see lock_stations
+        return super().delete_instance(*args, **kwargs)
 
     @classmethod
     def by_token(cls, token) -> Station | None:

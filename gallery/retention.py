@@ -10,7 +10,6 @@ import datetime as dt
 
 from peewee import fn
 
-from . import topics
 from .db import utcnow, write_transaction
 from .models import Note, Station, Workshop
 
@@ -35,5 +34,4 @@ def expired(days: int, now: dt.datetime | None = None) -> list[tuple[Workshop, d
 
 def purge_workshop(workshop: Workshop) -> None:
     with write_transaction():
-        topics.lock_stations_to_delete([s.id for s in workshop.stations])
         workshop.delete_instance(recursive=True)

@@ -21,7 +21,7 @@ from peewee import fn
 from stations import export
 from stations.notes import clean_text
 
-from . import public_url, realtime, results, topics
+from . import public_url, realtime, results
 from .access import (
     admin_required,
     check_admin_password,
@@ -251,7 +251,6 @@ def delete_station(code: str, token: str):
     if request.form.get("confirm") != "yes":
         abort(400)
     with write_transaction():
-        topics.lock_stations_to_delete([station.id])
         station.delete_instance(recursive=True)
         for position, s in enumerate(workshop.ordered_stations()):
             if s.position != position:
@@ -356,7 +355,6 @@ def delete_workshop(code: str):
                         code=303)  # fmt: skip
     tokens = [s.token for s in workshop.stations]
     with write_transaction():
-        topics.lock_stations_to_delete([s.id for s in workshop.stations])
         workshop.delete_instance(recursive=True)
     for token in tokens:  # open phones and walls learn at once that it is gone
         realtime.broadcast_station_removed(workshop, token)

@@ -24,8 +24,8 @@ from stations import clustering as engine
 from stations import topic_jobs as jobs
 
 from . import socketio
-from .db import execute_many, is_sqlite, write_transaction
-from .models import Cluster, Note, Station, database, fetch_rows, prepared
+from .db import execute_many, write_transaction
+from .models import Cluster, Note, Station, database, fetch_rows, lock_stations, prepared
 
 GRANULARITY = (-3, 3)
 MAX_LABEL = 60
@@ -264,25 +264,8 @@ def _station_write(station_id: int):
     SHARE lock on the same row, which this one lets through (FOR UPDATE held every post of
     the station, and psycopg2's wait the whole event loop, for the job's writes)."""
     with write_transaction():
-        if not is_sqlite():
-            database.execute_sql(
-                f'SELECT "id" FROM "station" WHERE "id" = {database.param} FOR NO KEY UPDATE',
-                (station_id,),
-            )
+        lock_stations([station_id], "NO KEY UPDATE")
         yield
-
-
-def lock_stations_to_delete(station_ids: list[int]) -> None:
-    """Inside the write transaction that deletes these stations, first (PostgreSQL): their
-    rows, then their notes, the order a clustering job takes them in. A recursive delete goes
-    notes first, and met a job going the other way in a deadlock."""
-    if is_sqlite() or not station_ids:
-        return
-    marks = ", ".join([database.param] * len(station_ids))
-    database.execute_sql(
-        f'SELECT "id" FROM "station" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE',
-        sorted(station_ids),
-    )
 
 
 # --- the two paths ----------------------------------------------------------------------
@@ -475,12 +458,16 @@ class Scheduler:
     (the worker process died, the database stayed busy) is tried again after each of
     `retry_delays`, so a burst's notes are not left waiting for the next post."""
 
-    retry_delays: tuple[float, ...] = (2.0, 10.0, 30.0)
-
     def __init__(
-        self, job: Callable[[int], bool], delay: str, max_wait: str, min_interval: str = ""
+        self,
+        job: Callable[[int], bool],
+        delay: str,
+        max_wait: str,
+        min_interval: str = "",
+        retry_delays: tuple[float, ...] = (2.0, 10.0, 30.0),
     ) -> None:
         self.job = job
+        self.retry_delays = retry_delays
         self.delay_key, self.max_wait_key = delay, max_wait  # config keys
         self.min_interval_key = min_interval
         self._lock = threading.Lock()
@@ -564,8 +551,9 @@ def _place_then_recluster(station_id: int) -> bool:
 # the full re-clustering follows after a quiet moment. A failed placement is not tried again:
 # the re-clustering it asks for places every note, and its retries cover both (each retry of
 # both would start a fresh worker, loading the model, twice as often).
-placer = Scheduler(_place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
-placer.retry_delays = ()
+placer = Scheduler(
+    _place_then_recluster, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL", retry_delays=()
+)
 reclusterer = Scheduler(
     lambda sid: _finish(_job("recluster", sid)), "CLUSTER_DELAY", "CLUSTER_MAX_WAIT"
 )

@@ -68,8 +68,9 @@ def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
 def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     """PostgreSQL lets transactions interleave. A clustering job's check-then-save and the
     facilitator's steering (and the cluster id counter they share) lock the station's row
-    first, so the second waits until the first has committed; deleting the station waits too
-    (rows before notes, as the job: no deadlock). A phone's post does not wait: its foreign
+    first, so the second waits until the first has committed; deleting the station waits too,
+    locking the row before the notes as the job does (a recursive delete goes notes first and
+    deadlocked with a job). A phone's post does not wait: its foreign
     key check passes the job's lock (a waiting post would hold the whole event loop)."""
     import threading
     import time
@@ -86,12 +87,14 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     )  # fmt: skip
     ws, _ = create_workshop("PG", "de", [("Mobilität", "Wie?")])
     station = ws.ordered_stations()[0]
-    holding, times = threading.Event(), {}
+    earlier, _ = Note.store(station, NoteIn("Carsharing auf dem Land", "pg-earlier-01"))
+    holding, times, errors = threading.Event(), {}, []
 
-    def job():
+    def job():  # locks the station, then writes one of its notes (as _keep_vectors does)
         with topics._station_write(station.id):
             holding.set()
             time.sleep(0.5)
+            Note.update(vector_kind="").where(Note.id == earlier.id).execute()
             times["job_done"] = time.monotonic()
 
     def steering():
@@ -107,14 +110,24 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     def delete():
         holding.wait(5)
         with write_transaction():
-            topics.lock_stations_to_delete([station.id])
+            station.delete_instance(recursive=True)
             times["delete_in"] = time.monotonic()
 
-    threads = [threading.Thread(target=f) for f in (job, steering, post, delete)]
+    def recording(fn):
+        def run():
+            try:
+                fn()
+            except Exception as err:  # a deadlock aborts one side
+                errors.append(err)
+
+        return run
+
+    threads = [threading.Thread(target=recording(f)) for f in (job, steering, post, delete)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(10)
+    assert errors == []
     assert times["posted"] < times["job_done"]
     assert times["steering_in"] >= times["job_done"]
     assert times["delete_in"] >= times["job_done"]

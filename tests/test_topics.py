@@ -487,8 +487,9 @@ def test_a_failed_run_is_tried_again_a_few_times(app, workshop):
             raise RuntimeError("worker gone")
         return outcome
 
-    scheduler = topics.Scheduler(job, "PLACE_DELAY", "PLACE_MAX_WAIT")
-    scheduler.retry_delays = (0.01, 0.01, 0.01)
+    scheduler = topics.Scheduler(
+        job, "PLACE_DELAY", "PLACE_MAX_WAIT", retry_delays=(0.01, 0.01, 0.01)
+    )
     app.config.update(PLACE_DELAY=0.01, PLACE_MAX_WAIT=0.05)
     app.logger.disabled = True  # the failures are logged on purpose
     try:
