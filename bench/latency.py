@@ -56,6 +56,11 @@ SERVERS = ("gallery", "bare", "threading", "custom")
 CONNECT_TIMEOUT = 15.0  # seconds for one client to connect and join
 ACK_TIMEOUT = 10.0  # seconds a phone waits for one post_note ack
 DRAIN = 5.0  # seconds the walls keep listening after the last ack
+# Every PHONE_SAMPLE-th phone records when it hears the other phones' notes (gallery sends
+# them to a station's phones in batches, bare one by one); it listens PHONE_DRAIN seconds
+# after its last ack for the last batch.
+PHONE_SAMPLE = 10
+PHONE_DRAIN = 1.5
 STAGE_TIMEOUT = 120.0  # seconds any stage of a child process may take
 
 
@@ -365,6 +370,8 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
     disconnects = collections.Counter()
     for _, client in phones:
         client.on("disconnect", lambda *a: disconnects.update(["disconnect"]))
+    heard = {i: listen_as_phone(client, cfg["run"] + "-") for i, client in phones
+             if i % PHONE_SAMPLE == 0}  # fmt: skip
     out.put(("ready", "phones", {"connected": len(phones), "connect_errors": errors}))
     if not await wait_for_event(go):
         await close_all(c for _, c in phones)
@@ -409,12 +416,14 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
     if tasks:
         await asyncio.wait(tasks, timeout=ACK_TIMEOUT + 5)
     busy = time.monotonic() - t_start
+    await asyncio.sleep(PHONE_DRAIN)
     out.put(
         (
             "result",
             "phones",
             {
                 "records": records,
+                "heard": heard,
                 "errors": dict(post_errors),
                 "disconnects": sum(disconnects.values()),
                 "cpu_pct": 100 * (time.process_time() - cpu0) / busy,
@@ -423,6 +432,26 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
         )
     )
     await close_all(c for _, c in phones)
+
+
+def listen_as_phone(client, prefix: str) -> list[tuple[str, float]]:
+    """What a phone hears of the run's notes at its station, and when: bare sends each note
+    as `note_posted`, gallery a batch as `notes_posted`."""
+    got: list[tuple[str, float]] = []
+
+    def on_note(note, now: float | None = None) -> None:
+        cid = note.get("client_id") if isinstance(note, dict) else None
+        if isinstance(cid, str) and cid.startswith(prefix):
+            got.append((cid, now or time.monotonic()))
+
+    def on_batch(batch) -> None:
+        now = time.monotonic()
+        for note in batch.get("notes", []) if isinstance(batch, dict) else []:
+            on_note(note, now)
+
+    client.on("note_posted", on_note)
+    client.on("notes_posted", on_batch)
+    return got
 
 
 async def walls_main(cfg: dict, out, go, phones_done, expected) -> None:
@@ -660,6 +689,7 @@ def summarize(kind, server, run_id, records, phone_results, wall_result, ready, 
         for cid, t in got:
             first.setdefault(cid, t)
         wall_ms += [1000 * (t - records[cid][1]) for cid, t in first.items() if cid in records]
+    phone_ms, phone_lost = phone_latencies(records, acked, phone_results, len(server.tokens))
     result = {
         "server": kind,
         "how": server.how,
@@ -676,6 +706,8 @@ def summarize(kind, server, run_id, records, phone_results, wall_result, ready, 
         "seen_unacked": unacked_seen,
         "wall_ms": {q: percentile(wall_ms, q) for q in (50, 95, 99, 100)},
         "ack_ms": {q: percentile(ack_ms, q) for q in (50, 95, 99, 100)},
+        "phone_ms": {q: percentile(phone_ms, q) for q in (50, 95, 99, 100)},
+        "lost_at_phones": phone_lost,
         "send_lag_ms_p99": percentile(lag_ms, 99),
         "client_cpu_pct": [round(p["cpu_pct"]) for p in phone_results],
         "wall_cpu_pct": round(wall_result["cpu_pct"]),
@@ -686,6 +718,26 @@ def summarize(kind, server, run_id, records, phone_results, wall_result, ready, 
         result["lost_in_db"] = len(acked - set(ours))
         result["dup_in_db"] = len(ours) - len(set(ours))
     return result
+
+
+def phone_latencies(records, acked, phone_results, stations: int) -> tuple[list[float], int]:
+    """Post-to-phone latencies of the other phones' notes at the sampled phones' stations,
+    and how many acked notes a sampled phone never heard."""
+    ms: list[float] = []
+    lost = 0
+    index = {cid: int(cid.split("-")[-2]) for cid in records}  # run-PHONE-SEQ
+    for result in phone_results:
+        for phone, got in result["heard"].items():
+            first: dict[str, float] = {}
+            for cid, t in got:
+                first.setdefault(cid, t)
+            others = {
+                cid for cid in acked
+                if index[cid] != phone and index[cid] % stations == phone % stations
+            }  # fmt: skip
+            lost += len(others - set(first))
+            ms += [1000 * (first[cid] - records[cid][1]) for cid in others & set(first)]
+    return ms, lost
 
 
 def _merge(counters) -> dict:
@@ -728,7 +780,12 @@ async def connections_main(server: Server, monitor: TreeMonitor, args) -> dict:
         def on_disconnect(*_) -> None:
             alive.discard(id(client))
 
-        client.on("note_posted", on_note)
+        def on_batch(batch) -> None:
+            for note in batch.get("notes", []) if isinstance(batch, dict) else []:
+                on_note(note)
+
+        client.on("note_posted", on_note)  # bare
+        client.on("notes_posted", on_batch)  # gallery
         client.on("disconnect", on_disconnect)
 
     for client in phones:
@@ -824,18 +881,20 @@ def fmt(value, digits: int = 1) -> str:
 def print_latency_table(results: list[dict]) -> None:
     head = (
         f"{'server':<10} {'wall p50':>8} {'p95':>7} {'p99':>7} {'max':>7} {'ack p50':>8}"
-        f" {'p99':>7} {'sent':>5} {'acked':>5} {'per wall':>16} {'lost':>4} {'dup':>3}"
+        f" {'p99':>7} {'phone p50':>9} {'p99':>7} {'sent':>5} {'acked':>5} {'per wall':>16}"
+        f" {'lost':>4} {'dup':>3}"
         f" {'db lost/dup':>11} {'srv cpu%':>8} {'loop ms/note':>12} {'rss MB':>6} {'cli cpu%':>8}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         db = f"{r['lost_in_db']}/{r['dup_in_db']}" if "lost_in_db" in r else "n/a"
-        w, a = r["wall_ms"], r["ack_ms"]
+        w, a, p = r["wall_ms"], r["ack_ms"], r["phone_ms"]
         name = r["server"] + ("*" if r["busy"] else "")
         print(
             f"{name:<10} {fmt(w[50]):>8} {fmt(w[95]):>7} {fmt(w[99]):>7} {fmt(w[100]):>7}"
-            f" {fmt(a[50]):>8} {fmt(a[99]):>7} {r['sent']:>5} {r['acked']:>5}"
+            f" {fmt(a[50]):>8} {fmt(a[99]):>7} {fmt(p[50]):>9} {fmt(p[99]):>7}"
+            f" {r['sent']:>5} {r['acked']:>5}"
             f" {'/'.join(map(str, r['received_per_wall'])):>16} {r['lost_at_walls']:>4}"
             f" {r['dup_at_walls']:>3} {db:>11} {r['server_cpu_pct']:>8.0f}"
             f" {r['loop_ms_per_note']:>12.2f}"
@@ -844,7 +903,13 @@ def print_latency_table(results: list[dict]) -> None:
     for r in results:
         extras = {
             k: r[k]
-            for k in ("connect_errors", "post_errors", "disconnects", "seen_unacked")
+            for k in (
+                "connect_errors",
+                "post_errors",
+                "disconnects",
+                "seen_unacked",
+                "lost_at_phones",
+            )
             if r[k]
         }
         lag = r["send_lag_ms_p99"]

@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "PLACE_DELAY": 0.15,
     "PLACE_MAX_WAIT": 0.5,
     "PLACE_MIN_INTERVAL": 1.0,
+    # New notes reach a station's phones at most this often, together (gallery/fanout.py);
+    # the wall gets each at once. 0: every note at once (tests).
+    "PHONE_BATCH": 0.25,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.
     "LAN_URL": "",
     # Abuse limits (gallery/limits.py, docs/protocol.md "Limits"). false: no rate limits at all

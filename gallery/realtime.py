@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import force_locale
 from flask_socketio import join_room
 
@@ -18,6 +18,7 @@ from stations.notes import NoteError, parse_note
 
 from . import limits, moderation, reactions, socketio, topics, walk
 from .errors import error_body, note_error_body
+from .fanout import PhoneFanout
 from .models import Note, Station, Workshop
 
 
@@ -37,20 +38,35 @@ def workshop_room(code: str) -> str:
 # --- broadcast helpers: the only places that emit -------------------------------------
 
 
-def broadcast_note_posted(note: Note) -> None:
+def _send_to_phones(token: str, notes: list[dict]) -> None:
+    socketio.emit("notes_posted", {"station": token, "notes": notes}, to=station_room(token))
+
+
+def _later(delay: float, run) -> None:
+    def wait_then_run() -> None:
+        socketio.sleep(delay)
+        run()
+
+    socketio.start_background_task(wait_then_run)
+
+
+phone_fanout = PhoneFanout(_send_to_phones, _later)
+
+
+def broadcast_note_posted(note: Note) -> dict:
+    """The wall hears the note at once, the station's phones with the station's next batch
+    (gallery/fanout.py). Returns the note's wire shape (the poster's ack carries the same)."""
     station = note.station
-    # Walls first: the projected wall is what the room watches; phones follow in the same
-    # emit (a client in both rooms still gets it once).
-    socketio.emit(
-        "note_posted",
-        reactions.note_dict(note, station.token, fresh=True),
-        to=[wall_room(station.workshop.code), station_room(station.token)],
-    )
+    wire = reactions.note_dict(note, station.token, fresh=True)
+    socketio.emit("note_posted", wire, to=wall_room(station.workshop.code))
+    phone_fanout.add(station.token, wire, current_app.config["PHONE_BATCH"])
+    return wire
 
 
 def broadcast_note_updated(note: Note) -> None:
     """Text corrected, a +1 or a reply added, or restored after hiding: the whole note."""
     station = note.station
+    phone_fanout.flush(station.token)  # the note itself first
     socketio.emit(
         "note_updated",
         reactions.note_dict(note, station.token),
@@ -60,6 +76,7 @@ def broadcast_note_updated(note: Note) -> None:
 
 def broadcast_note_hidden(note: Note) -> None:
     station = note.station
+    phone_fanout.flush(station.token)
     socketio.emit(
         "note_hidden",
         {"station": station.token, "note_id": note.id},
@@ -98,15 +115,19 @@ def broadcast_clusters_state(workshop_code: str, state: dict) -> None:
     socketio.emit("clusters_updated", state, to=wall_room(workshop_code))
 
 
-def note_stored(note: Note, created: bool) -> None:
+def note_stored(note: Note, created: bool) -> dict | None:
     """After a note was committed, from any path (form, HTTP API, socket): tell the rooms
-    once, then let the clustering place it (off the request path)."""
-    if created:
-        broadcast_note_posted(note)
-        topics.note_added(note)
+    once, then let the clustering place it (off the request path). Returns the wire shape
+    sent, None for a resend (nothing sent)."""
+    if not created:
+        return None
+    wire = broadcast_note_posted(note)
+    topics.note_added(note)
+    return wire
 
 
 def broadcast_station_updated(station: Station) -> None:
+    phone_fanout.flush(station.token)
     socketio.emit(
         "station_updated",
         station.to_dict(),
@@ -115,6 +136,7 @@ def broadcast_station_updated(station: Station) -> None:
 
 
 def broadcast_station_removed(workshop: Workshop, token: str) -> None:
+    phone_fanout.flush(token)
     socketio.emit(
         "station_removed",
         {"station": token},
@@ -242,9 +264,8 @@ def post_note(data: Any) -> dict:
         with force_locale(station.workshop.language):
             return note_error_body(err) if isinstance(err, NoteError) else error_body(err.code)
     note, created = Note.store(station, note_in, _participant())
-    note_stored(note, created)
-    return {"ok": True, "note": reactions.note_dict(note, station.token, fresh=created),
-            "created": created}  # fmt: skip
+    wire = note_stored(note, created) or reactions.note_dict(note, station.token)
+    return {"ok": True, "note": wire, "created": created}
 
 
 @socketio.on("join_wall")

@@ -87,7 +87,7 @@ class Phone:
     def connect(self, timeout: float = 10) -> dict:
         """Connect, join the station, resend the outbox; returns the join_station ack."""
         sio = socketio.Client(reconnection=False)
-        sio.on("note_posted", self._on_note_posted)
+        sio.on("notes_posted", self._on_notes_posted)
         sio.connect(self.base, transports=["websocket"], wait_timeout=timeout)
         self.sio = sio
         ack = sio.call("join_station", {"station": self.station}, timeout=timeout)
@@ -180,6 +180,7 @@ class Phone:
             if not reply["created"]:
                 self.already_stored += 1
 
-    def _on_note_posted(self, note: dict) -> None:
+    def _on_notes_posted(self, batch: dict) -> None:
         with self.lock:
-            self.heard[note["client_id"]] = note
+            for note in batch["notes"]:
+                self.heard[note["client_id"]] = note

@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 from gallery import config as config_module
-from gallery import create_app, db, limits, socketio, topics
+from gallery import create_app, db, limits, models, socketio, topics
+from gallery.models import Note, Station
 from gallery.staff import create_workshop
 from tests.support import app_config, need
 
@@ -313,3 +314,41 @@ def test_a_storage_outage_never_turns_a_note_away(make_app):
     sock = socketio.test_client(app, flask_test_client=p)
     assert sock.emit("post_note", {"station": station, **note()}, callback=True)["ok"]
     sock.disconnect()
+
+
+def test_an_event_with_the_wrong_number_of_arguments_is_answered(make_app):
+    """A client may emit anything: no payload, or two, gets `invalid_payload`, and the
+    connection keeps working; a handler's optional arguments may be left out."""
+    app = make_app()
+
+    @socketio.on("test_limits_optional")
+    def optional(data, extra=None):
+        return {"ok": True, "got": [data, extra]}
+
+    client = socketio.test_client(app)
+    station = app.stations[0]
+    for args in ((), ({"station": station, **note()}, "more")):
+        ack = client.emit("post_note", *args, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_payload"
+    assert client.emit("test_limits_optional", 1, callback=True)["got"] == [1, None]
+    assert client.emit("test_limits_optional", 1, 2, callback=True)["got"] == [1, 2]
+    assert client.emit("test_limits_optional", 1, 2, 3, callback=True)["ok"] is False
+    assert client.emit("post_note", {"station": station, **note()}, callback=True)["ok"]
+    client.disconnect()
+
+
+def test_a_stale_running_count_never_refuses_a_station_below_its_cap(make_app):
+    """Far below the cap the running count decides (Note.count_seen); one that went wrong
+    (say a station id reused after a deletion) is checked against an exact count before a
+    note is refused, and the exact count replaces it."""
+    app = make_app(MAX_NOTES_PER_STATION=40)
+    token = app.stations[0]
+    with app.app_context():
+        station = Station.by_token(token)
+        models._counted[station.id] = (10**6, 0, time.monotonic())
+    sock = socketio.test_client(app)
+    assert sock.emit("post_note", {"station": token, **note()}, callback=True)["ok"]
+    sock.disconnect()
+    with app.app_context():
+        assert models._counted[station.id][0] == 0  # the exact count before the note
+        assert Note.count_seen(station) == 1

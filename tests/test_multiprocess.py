@@ -190,7 +190,7 @@ class PollingPhone(Phone):
 
     def connect(self, timeout: float = 10) -> dict:
         sio = socketio.Client(reconnection=False)
-        sio.on("note_posted", self._on_note_posted)
+        sio.on("notes_posted", self._on_notes_posted)
         sio.connect(self.base, wait_timeout=timeout)
         self.sio = sio
         ack = sio.call("join_station", {"station": self.station}, timeout=timeout)

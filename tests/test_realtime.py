@@ -31,16 +31,17 @@ def test_post_note_acks_after_commit_and_broadcasts(sio, workshop):
     )
     assert ack["ok"] and ack["created"] and ack["note"]["text"] == "Live!"
     assert Note.get_by_id(ack["note"]["id"]).text == "Live!"  # stored before the ack
-    assert received(other_phone, "note_posted") == [ack["note"]]
+    assert received(other_phone, "notes_posted") == [{"station": s1.token, "notes": [ack["note"]]}]
     assert received(wall, "note_posted") == [ack["note"]]
-    assert received(elsewhere, "note_posted") == []
+    assert received(elsewhere, "notes_posted") == []
+    assert received(other_phone, "note_posted") == received(wall, "notes_posted") == []
 
     # a resend (lost ack) is harmless: same note, no second broadcast
     again = phone.emit(
         "post_note", {"station": s1.token, "text": "Live!", "client_id": "sock-0001"}, callback=True
     )
     assert again["ok"] and not again["created"] and again["note"]["id"] == ack["note"]["id"]
-    assert received(wall, "note_posted") == []
+    assert received(wall, "note_posted") == received(other_phone, "notes_posted") == []
     assert Note.select().count() == 1
 
 

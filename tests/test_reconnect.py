@@ -166,7 +166,7 @@ def test_a_minute_offline(live):
 
         # Back in the station's room: the phone hears new notes again.
         live_one = neighbour.write("Nach der Rückkehr: Car-Sharing")
-        wait_for(lambda: live_one in phone.heard, 10, "note_posted on the returned phone")
+        wait_for(lambda: live_one in phone.heard, 10, "notes_posted on the returned phone")
 
         # The wall comes back: its join ack is what a freshly opened wall gets.
         assert steered, "no cluster to rename"

@@ -221,7 +221,7 @@ def test_paper_notes_in_any_phase(room):
         wall, "add_paper_note", station=s1.token, text="Von der Karte", author="Frau K."
     )
     assert ack["ok"] and ack["created"] and ack["note"]["paper"] is True
-    assert received(phone, "note_posted")[0]["text"] == "Von der Karte"
+    assert received(phone, "notes_posted")[0]["notes"][0]["text"] == "Von der Karte"
     stored = Note.get_by_id(ack["note"]["id"])
     assert stored.source == "paper" and stored.participant == ""
 

@@ -93,7 +93,7 @@
   };
 
   Outbox.prototype.confirmed = function (note) {
-    // Called for our own acks and for note_posted broadcasts alike; idempotent.
+    // Called for our own acks and for notes_posted broadcasts alike; idempotent.
     var known = this.items.some(function (i) { return i.client_id === note.client_id; });
     if (known && !this.isMine(note.client_id)) {
       this.mine.push(note.client_id);

@@ -25,6 +25,9 @@
   var authorKey = "gallery.author";
   var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
   var notesById = {};
+  // Notes hidden by the facilitator: a batch of new notes sent by another server process can
+  // arrive after the note_hidden for one of them.
+  var hiddenIds = {};
   // The live connection, once the Socket.IO client has loaded (see loadSocketClient below);
   // until then the outbox posts over HTTP.
   var socket = null;
@@ -112,7 +115,8 @@
   }
 
   function addNote(note, fresh) {
-    if (!list || note.station !== station || document.getElementById("note-" + note.id)) return;
+    if (!list || note.station !== station || hiddenIds[note.id]) return;
+    if (document.getElementById("note-" + note.id)) return;
     var node = noteElement(note);
     if (fresh) node.classList.add("note--new");
     list.insertBefore(node, list.firstChild); // newest first
@@ -121,6 +125,7 @@
 
   function updateNote(note) {
     if (!list || note.station !== station) return;
+    delete hiddenIds[note.id]; // shown again (restored), or edited while visible
     var old = document.getElementById("note-" + note.id);
     if (!old) { insertInOrder(note); return; } // restored by the facilitator
     if (old.contains(document.activeElement) && old.querySelector(".reply-form")) {
@@ -369,12 +374,20 @@
     socket.on("disconnect", function () { setStatus(false); });
     // A page opened without a connection never sees "disconnect": say so instead of nothing.
     socket.on("connect_error", function () { setStatus(false); });
-    socket.on("note_posted", function (note) {
-      outbox.confirmed(note);
-      addNote(note, true);
+    // New notes come in batches (a room posting at once; the wall gets each at once).
+    socket.on("notes_posted", function (batch) {
+      if (batch.station !== station) return;
+      batch.notes.forEach(function (note) {
+        outbox.confirmed(note);
+        addNote(note, true);
+      });
     });
     socket.on("note_updated", updateNote);
-    socket.on("note_hidden", function (m) { if (m.station === station) removeNote(m.note_id); });
+    socket.on("note_hidden", function (m) {
+      if (m.station !== station) return;
+      hiddenIds[m.note_id] = true;
+      removeNote(m.note_id);
+    });
     socket.on("phase_changed", function (m) { reloadFor(m.phase); });
     socket.on("rotation_updated", function (state) {
       buildPicker(state.groups);
