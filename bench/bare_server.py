@@ -2,9 +2,11 @@
 
 Same async stack as `gallery serve`: gunicorn's gevent worker (one process, monkey-patched),
 python-socketio in gevent mode, websockets through simple-websocket. It answers the events the
-benchmark sends (`join_station`, `join_wall`, `post_note`) and fans `note_posted` out exactly as
-gallery does, to the station room and the wall room, but validates nothing and stores nothing.
-So gallery's latency minus this one is what Flask, peewee and SQLite cost.
+benchmark sends (`join_station`, `join_wall`, `post_note`) and fans each note out at once as
+`note_posted` to the station room and the wall room, as gallery does with
+GALLERY_PHONE_BATCH=0 (by default gallery sends the phones' copies in batches), but validates
+nothing and stores nothing. So gallery's latency minus this one (batches off) is what Flask,
+peewee and SQLite cost.
 
 Run by latency.py as:
     python -m gunicorn --worker-class gevent --workers 1 --worker-connections 4000 \
@@ -67,8 +69,8 @@ def join_wall(sid, data):
 
 @sio.on("post_note")
 def post_note(sid, data):
-    """Sent by a phone; as in gallery, the station room and the walls hear `note_posted`
-    before the phone gets its ack (gallery commits first; here there is nothing to commit)."""
+    """Sent by a phone; the station room and the walls hear `note_posted` before the phone
+    gets its ack (gallery commits first; here there is nothing to commit)."""
     token = _token(data)
     if token is None:
         return {"ok": False, "error": {"code": "station_not_found", "message": ""}}
@@ -80,5 +82,5 @@ def post_note(sid, data):
         "client_id": data.get("client_id"),
         "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
     }
-    sio.emit("note_posted", note, to=[f"wall:{WORKSHOP}", f"station:{token}"])  # as gallery
+    sio.emit("note_posted", note, to=[f"wall:{WORKSHOP}", f"station:{token}"])
     return {"ok": True, "note": note, "created": True}

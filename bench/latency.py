@@ -56,9 +56,9 @@ SERVERS = ("gallery", "bare", "threading", "custom")
 CONNECT_TIMEOUT = 15.0  # seconds for one client to connect and join
 ACK_TIMEOUT = 10.0  # seconds a phone waits for one post_note ack
 DRAIN = 5.0  # seconds the walls keep listening after the last ack
-# Every PHONE_SAMPLE-th phone records when it hears the other phones' notes (gallery sends
-# them to a station's phones in batches, bare one by one); it listens PHONE_DRAIN seconds
-# after its last ack for the last batch.
+# Every PHONE_SAMPLE-th phone of each station records when it hears the other phones' notes
+# (gallery sends them to a station's phones in batches, bare one by one); it listens
+# PHONE_DRAIN seconds after its last ack for the last batch.
 PHONE_SAMPLE = 10
 PHONE_DRAIN = 1.5
 STAGE_TIMEOUT = 120.0  # seconds any stage of a child process may take
@@ -370,8 +370,12 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
     disconnects = collections.Counter()
     for _, client in phones:
         client.on("disconnect", lambda *a: disconnects.update(["disconnect"]))
-    heard = {i: listen_as_phone(client, cfg["run"] + "-") for i, client in phones
-             if i % PHONE_SAMPLE == 0}  # fmt: skip
+    # phone i is at station i % len(tokens): every station's PHONE_SAMPLE-th phone listens
+    heard = {
+        i: listen_as_phone(client, cfg["run"] + "-")
+        for i, client in phones
+        if (i // len(tokens)) % PHONE_SAMPLE == 0
+    }
     out.put(("ready", "phones", {"connected": len(phones), "connect_errors": errors}))
     if not await wait_for_event(go):
         await close_all(c for _, c in phones)
@@ -416,6 +420,7 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
     if tasks:
         await asyncio.wait(tasks, timeout=ACK_TIMEOUT + 5)
     busy = time.monotonic() - t_start
+    cpu_pct = 100 * (time.process_time() - cpu0) / busy
     await asyncio.sleep(PHONE_DRAIN)
     out.put(
         (
@@ -426,7 +431,7 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
                 "heard": heard,
                 "errors": dict(post_errors),
                 "disconnects": sum(disconnects.values()),
-                "cpu_pct": 100 * (time.process_time() - cpu0) / busy,
+                "cpu_pct": cpu_pct,
                 "fds": psutil.Process().num_fds(),
             },
         )
@@ -434,23 +439,29 @@ async def phones_main(cfg: dict, out, go, start_at) -> None:
     await close_all(c for _, c in phones)
 
 
-def listen_as_phone(client, prefix: str) -> list[tuple[str, float]]:
-    """What a phone hears of the run's notes at its station, and when: bare sends each note
-    as `note_posted`, gallery a batch as `notes_posted`."""
-    got: list[tuple[str, float]] = []
-
-    def on_note(note, now: float | None = None) -> None:
-        cid = note.get("client_id") if isinstance(note, dict) else None
-        if isinstance(cid, str) and cid.startswith(prefix):
-            got.append((cid, now or time.monotonic()))
+def on_new_notes(client, handler) -> None:
+    """Call `handler(note, time.monotonic())` for every new note a phone hears: bare sends
+    each note as `note_posted`, gallery the station's notes in batches as `notes_posted`."""
 
     def on_batch(batch) -> None:
         now = time.monotonic()
         for note in batch.get("notes", []) if isinstance(batch, dict) else []:
-            on_note(note, now)
+            handler(note, now)
 
-    client.on("note_posted", on_note)
+    client.on("note_posted", lambda note: handler(note, time.monotonic()))
     client.on("notes_posted", on_batch)
+
+
+def listen_as_phone(client, prefix: str) -> list[tuple[str, float]]:
+    """What a phone hears of the run's notes at its station, and when."""
+    got: list[tuple[str, float]] = []
+
+    def on_note(note, now: float) -> None:
+        cid = note.get("client_id") if isinstance(note, dict) else None
+        if isinstance(cid, str) and cid.startswith(prefix):
+            got.append((cid, now))
+
+    on_new_notes(client, on_note)
     return got
 
 
@@ -773,19 +784,14 @@ async def connections_main(server: Server, monitor: TreeMonitor, args) -> dict:
     probe_cid = "probe-" + secrets.token_hex(6)
 
     def watcher(client):
-        def on_note(note) -> None:
+        def on_note(note, now: float) -> None:
             if isinstance(note, dict) and note.get("client_id") == probe_cid:
-                probe_seen[id(client)] = time.monotonic()
+                probe_seen[id(client)] = now
 
         def on_disconnect(*_) -> None:
             alive.discard(id(client))
 
-        def on_batch(batch) -> None:
-            for note in batch.get("notes", []) if isinstance(batch, dict) else []:
-                on_note(note)
-
-        client.on("note_posted", on_note)  # bare
-        client.on("notes_posted", on_batch)  # gallery
+        on_new_notes(client, on_note)
         client.on("disconnect", on_disconnect)
 
     for client in phones:

@@ -295,9 +295,9 @@ class Cluster(BaseModel):
         indexes = ((("station", "key"), True),)
 
 
-# Per process, station id -> (notes, the highest note id among them, time.monotonic() of the
-# last exact count): Note.count_seen.
-_counted: dict[int, tuple[int, int, float]] = {}
+# Per process, station token (never reused, unlike an id) -> (notes, the highest note id among
+# them, time.monotonic() of the last exact count): Note.count_seen.
+_counted: dict[str, tuple[int, int, float]] = {}
 RECOUNT_SECONDS = 60.0
 
 
@@ -400,7 +400,7 @@ class Note(BaseModel):
             lambda: cls.select(pw.fn.COUNT(cls.id), pw.fn.MAX(cls.id)).where(cls.station == 0),
             (station.id,),
         )[0]
-        _counted[station.id] = (count, newest or 0, time.monotonic())
+        _counted[station.token] = (count, newest or 0, time.monotonic())
         return count
 
     @classmethod
@@ -409,9 +409,9 @@ class Note(BaseModel):
         the notes stored since, found by id (ids only grow): a handful of index entries a
         post instead of all of the station's (the cap's check was O(notes) on every post;
         bench/README.md, Latency). Approximate: a lower id committed after a higher one was
-        counted (PostgreSQL), or ids reused after deletions, are missed until the next exact
-        count, so decide near the cap with `count_at`."""
-        known = _counted.get(station.id)
+        counted (PostgreSQL), or a note id reused after the newest note was deleted (SQLite),
+        is missed until the next exact count, so decide near the cap with `count_at`."""
+        known = _counted.get(station.token)
         if known is None or time.monotonic() - known[2] > RECOUNT_SECONDS:
             return cls.count_at(station)
         count, newest, at = known
@@ -424,7 +424,7 @@ class Note(BaseModel):
         )[0]
         if more:
             count += more
-            _counted[station.id] = (count, top, at)
+            _counted[station.token] = (count, top, at)
         return count
 
     def to_dict(self, station_token: str | None = None) -> dict:

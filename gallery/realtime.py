@@ -53,6 +53,13 @@ def _later(delay: float, run) -> None:
 phone_fanout = PhoneFanout(_send_to_phones, _later)
 
 
+def _emit_to_station(event: str, payload: dict, token: str, workshop_code: str) -> None:
+    """An event for a station's phones and the wall. The phones get the station's waiting
+    new notes first: never a change to a note before the note."""
+    phone_fanout.flush(token)
+    socketio.emit(event, payload, to=[wall_room(workshop_code), station_room(token)])
+
+
 def broadcast_note_posted(note: Note) -> dict:
     """The wall hears the note at once, the station's phones with the station's next batch
     (gallery/fanout.py). Returns the note's wire shape (the poster's ack carries the same)."""
@@ -66,22 +73,18 @@ def broadcast_note_posted(note: Note) -> dict:
 def broadcast_note_updated(note: Note) -> None:
     """Text corrected, a +1 or a reply added, or restored after hiding: the whole note."""
     station = note.station
-    phone_fanout.flush(station.token)  # the note itself first
-    socketio.emit(
-        "note_updated",
-        reactions.note_dict(note, station.token),
-        to=[wall_room(station.workshop.code), station_room(station.token)],
-    )
+    _emit_to_station(
+        "note_updated", reactions.note_dict(note, station.token), station.token,
+        station.workshop.code,
+    )  # fmt: skip
 
 
 def broadcast_note_hidden(note: Note) -> None:
     station = note.station
-    phone_fanout.flush(station.token)
-    socketio.emit(
-        "note_hidden",
-        {"station": station.token, "note_id": note.id},
-        to=[wall_room(station.workshop.code), station_room(station.token)],
-    )
+    _emit_to_station(
+        "note_hidden", {"station": station.token, "note_id": note.id}, station.token,
+        station.workshop.code,
+    )  # fmt: skip
 
 
 def broadcast_votes_updated(station: Station) -> None:
@@ -127,20 +130,13 @@ def note_stored(note: Note, created: bool) -> dict | None:
 
 
 def broadcast_station_updated(station: Station) -> None:
-    phone_fanout.flush(station.token)
-    socketio.emit(
-        "station_updated",
-        station.to_dict(),
-        to=[station_room(station.token), wall_room(station.workshop.code)],
-    )
+    _emit_to_station("station_updated", station.to_dict(), station.token, station.workshop.code)
 
 
 def broadcast_station_removed(workshop: Workshop, token: str) -> None:
-    phone_fanout.flush(token)
+    phone_fanout.discard(token)  # its phones reload onto a page that is gone
     socketio.emit(
-        "station_removed",
-        {"station": token},
-        to=[station_room(token), wall_room(workshop.code)],
+        "station_removed", {"station": token}, to=[station_room(token), wall_room(workshop.code)]
     )
 
 
@@ -233,7 +229,7 @@ def _station_from(data: Any) -> Station | None:
 @socketio.on("join_station")
 def join_station(data: Any) -> dict:
     """Sent by a phone on every (re)connect; the ack carries the station's full state so the
-    phone resyncs anything it missed. The phone then hears `note_posted` for its station."""
+    phone resyncs anything it missed. The phone then hears `notes_posted` for its station."""
     station = _station_from(data)
     if station is None:
         return error_body("station_not_found")
@@ -251,7 +247,8 @@ def join_station(data: Any) -> dict:
 @socketio.on("post_note")
 def post_note(data: Any) -> dict:
     """Sent by a phone (from its outbox, possibly again after a reconnect). Acked only after
-    the commit; the station room and the wall room hear `note_posted` once per new note."""
+    the commit; the wall room hears `note_posted`, the station room `notes_posted`, once per
+    new note."""
     station = _station_from(data)
     if station is None:
         return error_body("station_not_found")
@@ -606,7 +603,7 @@ def lock_station(data: Any) -> dict:
 @socketio.on("add_paper_note")
 def paper_note_event(data: Any) -> dict:
     """Facilitator: `{"station", "text", "author"?, "client_id"?}`: a note from a paper card,
-    in any phase. Rooms hear `note_posted` like for any note."""
+    in any phase. Rooms hear `note_posted` / `notes_posted` like for any note."""
     station = _facilitated_station(data)
 
     def act(workshop: Workshop) -> dict:
@@ -636,7 +633,6 @@ class RotationTicker:
         if abs(self._deadline.get(workshop.code, 0.0) - deadline) < 0.5:
             return  # already armed for this round
         self._deadline[workshop.code] = deadline
-        from flask import current_app
 
         app = current_app._get_current_object()
         socketio.start_background_task(self._wait, app, workshop.code, deadline)

@@ -74,7 +74,7 @@ class Phone:
         self.acked: dict[str, int] = {}  # client_id -> note id the ack carried
         self.already_stored = 0  # acks with created=false: stored before, the ack was lost
         self.refused: list[dict] = []
-        self.heard: dict[str, dict] = {}  # note_posted broadcasts, by client_id
+        self.heard: dict[str, dict] = {}  # notes of notes_posted broadcasts, by client_id
         self.resent = 0
         self._seq = 0
 

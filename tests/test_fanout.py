@@ -19,14 +19,13 @@ class Clock:
 
 
 @pytest.fixture
-def fake(monkeypatch):
+def fake():
     """A PhoneFanout on a fake clock; `sent` lists (token, notes), `timers` (delay, run)."""
     clock = Clock()
-    monkeypatch.setattr(fanout.time, "monotonic", clock)
     sent: list[tuple[str, list]] = []
     timers: list[tuple[float, object]] = []
     out = PhoneFanout(lambda token, notes: sent.append((token, notes)),
-                      lambda delay, run: timers.append((delay, run)))  # fmt: skip
+                      lambda delay, run: timers.append((delay, run)), clock)  # fmt: skip
     return out, clock, sent, timers
 
 
@@ -61,6 +60,37 @@ def test_no_interval_sends_every_note_at_once(fake):
     for n in range(3):
         out.add("A", {"id": n}, 0)
     assert sent == [("A", [{"id": n}]) for n in range(3)] and timers == []
+
+
+def test_a_batch_whose_timer_never_ran_goes_with_the_next_note(fake):
+    out, clock, sent, timers = fake
+    out.add("A", {"id": 1}, 0.25)
+    out.add("A", {"id": 2}, 0.25)
+    clock.now += 0.25 + fanout.LATE + 0.01  # its timer died: nothing was sent
+    out.add("A", {"id": 3}, 0.25)
+    assert sent == [("A", [{"id": 1}]), ("A", [{"id": 2}, {"id": 3}])] and len(timers) == 1
+
+
+def test_without_a_timer_the_notes_go_at_once(fake):
+    out, _clock, sent, _timers = fake
+
+    def no_timer(delay, run):
+        raise RuntimeError("can't start new thread")
+
+    out._spawn_later = no_timer
+    out.add("A", {"id": 1}, 0.25)
+    out.add("A", {"id": 2}, 0.25)
+    assert sent == [("A", [{"id": 1}]), ("A", [{"id": 2}])]
+
+
+def test_a_removed_station_is_forgotten_with_its_waiting_notes(fake):
+    out, _clock, sent, timers = fake
+    out.add("A", {"id": 1}, 0.25)
+    out.add("A", {"id": 2}, 0.25)
+    out.discard("A")
+    timers[0][1]()
+    out.add("A", {"id": 3}, 0.25)  # a station of that token would start afresh
+    assert sent == [("A", [{"id": 1}]), ("A", [{"id": 3}])]
 
 
 def received(client) -> list[tuple[str, object]]:

@@ -345,10 +345,10 @@ def test_a_stale_running_count_never_refuses_a_station_below_its_cap(make_app):
     token = app.stations[0]
     with app.app_context():
         station = Station.by_token(token)
-        models._counted[station.id] = (10**6, 0, time.monotonic())
+        models._counted[station.token] = (10**6, 0, time.monotonic())
     sock = socketio.test_client(app)
     assert sock.emit("post_note", {"station": token, **note()}, callback=True)["ok"]
     sock.disconnect()
     with app.app_context():
-        assert models._counted[station.id][0] == 0  # the exact count before the note
+        assert models._counted[station.token][0] == 0  # the exact count before the note
         assert Note.count_seen(station) == 1

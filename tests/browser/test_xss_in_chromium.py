@@ -2,7 +2,8 @@
 (phone, wall, focused wall, station display) build no element or handler from them.
 
 tests/test_xss.py checks the HTML the server sends; this checks the DOM that station.js and
-wall.js build from join acks and live `note_posted` events. The `people` fixture also fails
+wall.js build from join acks and live `note_posted` (wall) and `notes_posted` (phone)
+events. The `people` fixture also fails
 the test on any alert() dialog or uncaught script error.
 """
 
@@ -63,7 +64,7 @@ def test_payloads_stay_text_in_the_browser(people, server):
     phone.goto(station["url"])
     expect(phone.locator("#connection")).to_have_text(re.compile(r"^●"))
 
-    # The rest arrive live: the wall and the phone draw them from note_posted.
+    # The rest arrive live: the wall draws them from note_posted, the phone from notes_posted.
     for payload in PAYLOADS[len(PAYLOADS) // 2 :]:
         server.post_note(token, payload)
     expect(wall.locator(f"#column-{token} li.sticky")).to_have_count(len(PAYLOADS))
