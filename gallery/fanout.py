@@ -55,7 +55,8 @@ class PhoneFanout:
                 if now > waiting[0] + LATE:
                     self._send_waiting(token, now)
                 return
-            due = self._sent_at.get(token, -interval) + interval
+            last = self._sent_at.get(token)
+            due = now if last is None else last + interval
             if interval <= 0 or now >= due:
                 self._sent_at[token] = now
                 self._send(token, [note])
