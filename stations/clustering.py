@@ -925,6 +925,24 @@ def _match_ids(
 _LABEL_JOIN = " · "
 _MAX_LABEL_WORDS = 4
 _NOUN_BONUS = 1.5
+# Words that may help group notes but name no topic in a label: adverbs and fillers seen
+# on workshop walls ("Leerrohre · Baustelle · gleich", "Netz · Hauptsache · Tal"), and
+# counts and units ("Straße · 3x · aufgerissen", "Wartemarke · Handy · 2h").
+_GERMAN_LABEL_NOISE = """
+    gleich erstmal ständig überall endlich eigentlich nochmal sowieso trotzdem bisschen
+    überhaupt genau besser öfter teilweise komplett total hauptsache bald wenigstens
+    zumindest leider
+"""
+_ENGLISH_LABEL_NOISE = "always already anyway basically better maybe often soon"
+_LABEL_NOISE: dict[Lang, frozenset[str]] = {
+    "de": frozenset(_GERMAN_LABEL_NOISE.split()),
+    "en": frozenset(_ENGLISH_LABEL_NOISE.split()),
+}
+_COUNT_OR_UNIT = re.compile(r"\d+(?:x|×|h|min|km|m|s|std)")  # "3x", "2h"; not "5G", "B169"
+
+
+def _label_worthy(word: str, lang: Lang) -> bool:
+    return word.casefold() not in _LABEL_NOISE[lang] and not _COUNT_OR_UNIT.fullmatch(word)
 
 
 def _display_word(stem_: str, forms: Mapping[str, Counter[str]]) -> str:
@@ -957,7 +975,7 @@ def _reading_words(texts: Sequence[str], lang: Lang, skip: set[str]) -> list[str
     for text in texts:
         for word in content_words(text, lang):
             key = stem(word, lang)
-            if key not in skip and key not in seen:
+            if key not in skip and key not in seen and _label_worthy(word, lang):
                 seen.add(key)
                 words.append(word)
     fallback = [w for t in texts for w in (tokens(t) or t.split())][:_MAX_LABEL_WORDS]
@@ -1026,6 +1044,38 @@ def _unique_labels(
     return labels
 
 
+def _label_candidates(
+    members: Sequence[Sequence[str]], lang: Lang, prompt: str
+) -> list[tuple[list[str], int]]:
+    """Per cluster (texts), its candidate label words best first and how many to show.
+    Words of the station's prompt are left out: every note answers it, so they name no
+    topic. c-TF-IDF is wall-wide, so every cluster takes part, labelled or not."""
+    skip = {stem(w, lang) for w in content_words(prompt, lang)}
+    cluster_stems = [
+        [
+            s
+            for t in texts
+            for w in content_words(t, lang)
+            if (s := stem(w, lang)) not in skip and _label_worthy(w, lang)
+        ]
+        for texts in members
+    ]
+    return [
+        _label_words(texts, terms, lang, skip)
+        for texts, terms in zip(members, _ranked_terms(cluster_stems), strict=True)
+    ]
+
+
+def _still_fits(label: str, candidates: tuple[list[str], int], lang: Lang) -> bool:
+    """An automatic label still names its cluster while the word it leads with is among
+    the cluster's best few words: it does not flicker when a note joins, yet a label picked
+    from a cluster's first notes gives way once other notes dominate the cluster."""
+    words, _ = candidates
+    said = label.split(_LABEL_JOIN)
+    best = {stem(w, lang) for w in words[: len(said) + 2]}
+    return stem(said[0], lang) in best
+
+
 def label_clusters(
     members: Sequence[Sequence[str]],
     lang: Lang,
@@ -1034,20 +1084,10 @@ def label_clusters(
 ) -> list[str]:
     """Labels of 2-4 words taken from the notes (texts per cluster), unique on the wall.
 
-    `fixed[i]`, a kept or facilitator-given label, is used as is and reserved. Words of the
-    station's prompt are left out: every note answers it, so they name no topic.
+    `fixed[i]`, a kept or facilitator-given label, is used as is and reserved.
     """
     fixed = list(fixed) if fixed is not None else [None] * len(members)
-    skip = {stem(w, lang) for w in content_words(prompt, lang)}
-    cluster_stems = [
-        [s for t in texts for w in content_words(t, lang) if (s := stem(w, lang)) not in skip]
-        for texts in members
-    ]
-    candidates = [
-        _label_words(texts, terms, lang, skip)
-        for texts, terms in zip(members, _ranked_terms(cluster_stems), strict=True)
-    ]
-    return _unique_labels(candidates, fixed)
+    return _unique_labels(_label_candidates(members, lang, prompt), fixed)
 
 
 # --------------------------------------------------------------------------- full clustering
@@ -1208,24 +1248,25 @@ def _apply_moves(
 
 def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:
     """Fill in every label. The facilitator's labels (pinned or renamed clusters) are kept
-    as they are; a carried-over automatic label is kept unless one of those, or an earlier
-    carried-over label, already says the same."""
+    as they are; a carried-over automatic label is kept while it still fits its cluster,
+    unless one of those, or an earlier carried-over label, already says the same."""
+    members = [[texts[n] for n in d.note_ids] for d in drafts]
+    candidates = _label_candidates(members, lang, prompt)
     manual = {
         d.kept_label.casefold() for d in drafts if d.kept_label and (d.pinned or d.label_locked)
     }
     seen: set[str] = set()
     fixed: list[str | None] = []
-    for d in drafts:
+    for d, options in zip(drafts, candidates, strict=True):
         label = d.kept_label
         if label and not (d.pinned or d.label_locked):
-            if label.casefold() in manual or label.casefold() in seen:
+            key = label.casefold()
+            if key in manual or key in seen or not _still_fits(label, options, lang):
                 label = None
             else:
-                seen.add(label.casefold())
+                seen.add(key)
         fixed.append(label)
-    # c-TF-IDF is wall-wide, so clusters with fixed labels still take part in it.
-    members = [[texts[n] for n in d.note_ids] for d in drafts]
-    for draft, label in zip(drafts, label_clusters(members, lang, prompt, fixed), strict=True):
+    for draft, label in zip(drafts, _unique_labels(candidates, fixed), strict=True):
         draft.kept_label = label
 
 

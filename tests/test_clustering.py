@@ -620,6 +620,39 @@ def test_prepositions_stay_out_of_labels() -> None:
     assert set(label_words(label)) == {"Rufbus", "App"}
 
 
+def test_fillers_counts_and_units_stay_out_of_labels() -> None:
+    """Words that help grouping but name no topic: "Straße · 3x · aufgerissen",
+    "Wartemarke · Handy · 2h" and "Leerrohre · Baustelle · gleich" were seen on walls."""
+    for texts, unwanted in [
+        (["Straße wird 3x aufgerissen", "Straße 2x aufgerissen, bitte koordinieren"], "3x"),
+        (["Wartemarke aufs Handy statt 2h im Flur"], "2h"),
+        (["Leerrohre bei jeder Baustelle gleich mitverlegen", "Leerrohre gleich rein"], "gleich"),
+    ]:
+        (label,) = clustering.label_clusters([texts], "de")
+        assert unwanted not in label_words(label), label
+    (label,) = clustering.label_clusters([["5G an der B169", "5G fehlt"]], "de")
+    assert "5G" in label_words(label)  # a digit alone does not make a word noise
+
+
+def test_an_automatic_label_gives_way_when_other_notes_dominate() -> None:
+    """A label kept from a cluster's first notes is replaced once its leading word is no
+    longer among the cluster's best words, though the cluster kept its id; it stays while
+    it still names the cluster."""
+    before = cluster_notes(notes_of(GERMAN_WALL), "de", embedder=topic_embedder).clusters
+    bus = next(c for c in before if 0 in c.note_ids)
+    assert bus.note_ids == [0, 1, 2, 3]
+    stale = [replace(c, label="Wochenende · Busse") if c is bus else c for c in before]
+    more = ["Bus ins Nachbardorf stündlich", "Busse auch nachts", "Schulbus und Linienbus"]
+    grown = notes_of([*GERMAN_WALL, *more])
+    after = cluster_notes(grown, "de", previous=stale, embedder=topic_embedder).clusters
+    now = next(c for c in after if 0 in c.note_ids)
+    assert now.id == bus.id and len(now.note_ids) == 7
+    assert now.label == "Busse · Bus"
+    fitting = [replace(c, label="Bus · Rufbus") if c is bus else c for c in before]
+    after = cluster_notes(grown, "de", previous=fitting, embedder=topic_embedder).clusters
+    assert next(c for c in after if 0 in c.note_ids).label == "Bus · Rufbus"
+
+
 def test_vectors_of_another_kind_count_as_missing() -> None:
     """A wall mixing vectors of two lengths (an embedding changed) is still clustered:
     the odd ones are recomputed, or dropped with the keyword views taking over."""
