@@ -394,7 +394,9 @@
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
     body.tabIndex = 0; // it scrolls on its own: keyboard users must be able to reach it
-    body.appendChild(clustered() ? clusteredBody(station, notes) : flatBody(station, notes));
+    if (!clustered()) body.appendChild(flatBody(station, notes));
+    else if (!d.focus) body.appendChild(clusteredBody(station, notes));
+    else body.appendChild(el("div", "column__board")).appendChild(clusteredBody(station, notes));
     section.appendChild(body);
     var empty = el("p", "column__empty", d.msgEmpty);
     empty.hidden = notes.length > 0;
@@ -539,6 +541,30 @@
     });
   }
 
+  // One station on the projector: when its groups do not fit the screen, the notes get
+  // smaller (never below FIT_MIN_PX, still readable from the back of the room) until the
+  // room sees every topic at once; beyond that the column scrolls as before.
+  var FIT_MIN_PX = 24;
+
+  function fitFocus() {
+    if (!d.focus) return;
+    var body = columns.querySelector(".column__body");
+    if (!body) return;
+    body.style.fontSize = "";
+    var fits = function () { return body.scrollHeight <= body.clientHeight; };
+    var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = FIT_MIN_PX;
+    if (fits() || !(hi > lo)) return;
+    body.style.fontSize = lo + "px";
+    if (!fits()) return; // too many notes for one screen even at the floor: it scrolls
+    for (var i = 0; i < 6; i++) { // halve the gap between fitting and too big
+      var mid = (lo + hi) / 2;
+      body.style.fontSize = mid + "px";
+      if (fits()) lo = mid; else hi = mid;
+    }
+    body.style.fontSize = lo + "px";
+  }
+  window.addEventListener("resize", function () { window.requestAnimationFrame(fitFocus); });
+
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }
     var old = document.getElementById("column-" + token);
@@ -548,6 +574,7 @@
     var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
+    fitFocus();
     fresh_.querySelector(".column__body").scrollTop = scroll;
     glide(fresh_, before);
     updateTotal();
@@ -561,6 +588,7 @@
     columns.replaceChildren(fragment);
     columns.style.setProperty("--columns", Math.max(1, visibleStations().length));
     root.classList.toggle("wall--edit", editing());
+    fitFocus();
     if (viewButton) {
       viewButton.textContent = clustered() ? d.msgFlat : d.msgClustered;
       viewButton.setAttribute("aria-pressed", String(!clustered()));

@@ -404,3 +404,44 @@ def test_wall_with_200_notes_on_one_station(people, server, artifacts):
     assert layout["count"] == 0, layout
     assert layout["page"] and layout["columns"], layout
     assert layout["smallest"] >= 24, layout
+
+
+FIT_STATE = """() => {
+  const body = document.querySelector('#columns .column__body');
+  const labels = [...body.querySelectorAll('.group__label')].map(el => {
+    const r = el.getBoundingClientRect(), b = body.getBoundingClientRect();
+    return r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+  });
+  return {fits: body.scrollHeight <= body.clientHeight, labels: labels.length,
+          seen: labels.filter(Boolean).length,
+          px: parseFloat(getComputedStyle(body.querySelector('.sticky__text')).fontSize)};
+}"""
+
+
+def test_focused_station_fits_its_groups_on_the_projector(people, server):
+    """One station on the screen: 16 notes in eight topics are shown whole, every group's
+    label in view, the notes made smaller than with five notes but never below 24 px."""
+    links = server.seed("workshop", "new", "Passt", "--station", "Was fehlt im Ort?")
+    token = links["stations"][0]["token"]
+    topics = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt"]
+    ideas = [f"{t}: Vorschlag {n} für den {t} im Ort" for n in range(2) for t in topics]
+    wall = people.page("wall")
+    wall.goto(links["workshop"]["wall_url"])
+    wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")
+    post_from_phones(server, token, ideas[:5])
+    expect(wall.locator("#columns li.sticky")).to_have_count(5, timeout=20_000)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)
+    few = wall.evaluate(FIT_STATE)
+    assert few["fits"] and few["px"] >= 40, few  # nothing to fit: the notes stay large
+
+    post_from_phones(server, token, ideas[5:])
+    expect(wall.locator("#columns li.sticky")).to_have_count(16, timeout=20_000)
+    # placed, re-clustered, every note glided to its place: then all of it is in view
+    done = f"""() => {{ const s = ({FIT_STATE})();
+      return document.querySelectorAll('.group--new').length === 0
+        && document.getAnimations().length === 0
+        && s.fits && s.labels >= 2 && s.seen === s.labels; }}"""
+    wall.wait_for_function(done, timeout=20_000)
+    many = wall.evaluate(FIT_STATE)
+    people.shot(wall, "wall-focus-fitted")
+    assert 24 <= many["px"] < few["px"], many
