@@ -122,7 +122,8 @@ def _live(wall: Wall) -> Iterator[tuple[list[Cluster], list[Cluster]]]:
 
 
 def engine_note_by_note(wall: Wall) -> Labels:
-    final = collections.deque(_live(wall), maxlen=1)[0][1]  # the last re-clustering
+    last = collections.deque(_live(wall), maxlen=1)  # the last re-clustering, if any
+    final = last[0][1] if last else []
     return _labels_from_groups([c.note_ids for c in final], len(wall.texts))
 
 
