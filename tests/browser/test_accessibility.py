@@ -420,21 +420,25 @@ FIT_STATE = """() => {
 
 def test_focused_station_fits_its_groups_on_the_projector(people, server):
     """One station on the screen: 16 notes in eight topics are shown whole, every group's
-    label in view, the notes made smaller than with five notes but never below 24 px."""
+    label in view, the notes made smaller than with three notes but never below 24 px."""
     links = server.seed("workshop", "new", "Passt", "--station", "Was fehlt im Ort?")
     token = links["stations"][0]["token"]
-    topics = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt"]
-    ideas = [f"{t}: Vorschlag {n} für den {t} im Ort" for n in range(2) for t in topics]
+    topics = [  # long words make long labels, and long labels a wide "merge with" menu
+        "Bürgerbus-Rufsystem", "Radwegeverbindungen", "Glasfaseranschlüsse", "Schulsozialarbeit",
+        "Vereinsdigitalisierung", "Rathausöffnungszeiten", "Solarstromförderung", "Wochenmarkt",
+    ]  # fmt: skip
+    ideas = [f"{t}: Vorschlag {n} für den Ort" for n in range(2) for t in topics]
     wall = people.page("wall")
     wall.goto(links["workshop"]["wall_url"])
     wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")
-    post_from_phones(server, token, ideas[:5])
-    expect(wall.locator("#columns li.sticky")).to_have_count(5, timeout=20_000)
+    post_from_phones(server, token, ideas[:3])
+    expect(wall.locator("#columns li.sticky")).to_have_count(3, timeout=20_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
     few = wall.evaluate(FIT_STATE)
     assert few["fits"] and few["px"] >= 40, few  # nothing to fit: the notes stay large
 
-    post_from_phones(server, token, ideas[5:])
+    post_from_phones(server, token, ideas[3:])
     expect(wall.locator("#columns li.sticky")).to_have_count(16, timeout=20_000)
     # placed, re-clustered, every note glided to its place: then all of it is in view
     done = f"""() => {{ const s = ({FIT_STATE})();
@@ -445,3 +449,12 @@ def test_focused_station_fits_its_groups_on_the_projector(people, server):
     many = wall.evaluate(FIT_STATE)
     people.shot(wall, "wall-focus-fitted")
     assert 24 <= many["px"] < few["px"], many
+
+    wall.click("#toggle-edit")  # the facilitator's tools fit inside each group
+    expect(wall.locator(".group__merge select").first).to_be_visible()
+    sticking_out = wall.evaluate("""() => [...document.querySelectorAll(
+        '.group__tools button, .group__tools select, .sticky__select')].filter(e => {
+          const r = e.getBoundingClientRect(), g = e.closest('.group').getBoundingClientRect();
+          return r.left < g.left - 1 || r.right > g.right + 1; }).length""")
+    people.shot(wall, "wall-focus-edit")
+    assert sticking_out == 0
