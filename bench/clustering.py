@@ -460,32 +460,38 @@ def stability_table(walls: Sequence[Wall], per_wall: int) -> list[str]:
     ]
 
 
+def _label_churn(wall: Wall) -> tuple[int, int, int, int]:
+    """One wall built note by note: (kept clusters, of them relabelled, final groups, of
+    them labelled as the same group would be afresh)."""
+    kept = changed = 0
+    current: list[Cluster] = []
+    for previous, current in _live(wall):
+        before = {c.id: c.label for c in previous}
+        for c in current:
+            if c.id in before and len(c.note_ids) > 1:
+                kept += 1
+                changed += c.label != before[c.id]
+    members = [[wall.texts[i] for i in c.note_ids] for c in current]
+    anew = label_clusters(members, resolve_language(wall.lang, wall.texts), wall.prompt)
+    groups = [(c.label, a) for c, a in zip(current, anew, strict=True) if len(c.note_ids) > 1]
+    return kept, changed, len(groups), sum(live == a for live, a in groups)
+
+
 def label_churn_table(walls: Sequence[Wall]) -> list[str]:
     """Built note by note: how often a cluster that keeps its id (two notes or more) shows
     another label after a re-clustering (labels should change only when the grouping
     does), and at the end how many labels are the ones the same groups get afresh (a
     label kept from a cluster's first notes is not)."""
+    churn = {wall.id: _label_churn(wall) for wall in walls}
     lines = []
     for name, chosen in (
         ("German workshop walls", [w for w in walls if w.source in ("workshop", HELD_OUT)]),
         ("all walls", list(walls)),
     ):
-        kept = changed = fresh = final = 0
-        for wall in chosen:
-            current: list[Cluster] = []
-            for previous, current in _live(wall):
-                before = {c.id: c.label for c in previous}
-                for c in current:
-                    if c.id in before and len(c.note_ids) > 1:
-                        kept += 1
-                        changed += c.label != before[c.id]
-            members = [[wall.texts[i] for i in c.note_ids] for c in current]
-            anew = label_clusters(members, resolve_language(wall.lang, wall.texts), wall.prompt)
-            groups = [
-                (c.label, a) for c, a in zip(current, anew, strict=True) if len(c.note_ids) > 1
-            ]
-            final += len(groups)
-            fresh += sum(live == a for live, a in groups)
+        rows = [churn[w.id] for w in chosen]
+        if not rows:
+            continue
+        kept, changed, final, fresh = (sum(column) for column in zip(*rows, strict=True))
         if kept:
             lines.append(
                 f"labels built note by note, {name}: {changed} of {kept} kept clusters "
