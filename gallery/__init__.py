@@ -14,12 +14,15 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import db, limits
-from .event_context import GalleryFlask
+from . import limits, live, web
+from .adapters import GalleryFlask
+from .clustering import scheduler
+from .live.socket import socketio
+from .store import db, schema
 
-__version__ = "0.1.0"
+__version__ = config_module.VERSION
+__all__ = ["create_app", "socketio"]
 
-socketio = limits.GuardedSocketIO()  # every client event passes the abuse limits
 babel = Babel()
 csrf = CSRFProtect()
 
@@ -85,32 +88,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.open_database(
         app.config["DATABASE_URL"], shared_connection=settings["ASYNC_MODE"] == "gevent"
     )
-    db.migrate()
+    schema.migrate()
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
-
-    from . import (
-        errors,
-        headers,
-        openapi,
-        participant,
-        realtime,  # noqa: F401  (registers the Socket.IO handlers)
-        staff,
-        topics,
-        wall,
-    )
-
-    app.register_blueprint(participant.bp)
-    app.register_blueprint(wall.bp)
-    app.register_blueprint(staff.bp)
-    csrf.exempt(participant.api)
-    app.register_blueprint(participant.api)
-    errors.register(app)
-    headers.register(app)
+    web.register(app, csrf)
 
     origins = [o.strip() for o in settings["CORS_ORIGINS"].split(",") if o.strip()]
-    socketio.init_app(
+    live.init_app(
         app,
         async_mode=settings["ASYNC_MODE"],
         message_queue=settings["MESSAGE_QUEUE"] or None,
@@ -119,14 +104,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_interval=20,
         ping_timeout=20,
     )
+    scheduler.tasks.use(socketio.start_background_task, socketio.sleep)
     limits.init_app(app)
-    openapi.register(app)
     if settings["TRUSTED_PROXIES"]:  # outermost, so Socket.IO sees the client's address too
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
 
     if settings["ASYNC_MODE"] == "gevent":
-        topics.warm_up(app)
+        scheduler.warm_up(app)
         if db.is_sqlite():
             db.start_checkpointer()
             db.wait_beside_the_loop()  # the clustering worker writes to the file too

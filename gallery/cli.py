@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .public_url import lan_address
+from .web.public_url import lan_address
 
 
 def _app(db: str | None = None, public_url: str | None = None, lan_url: str | None = None):
@@ -212,7 +212,7 @@ def _parse_station(raw: str) -> tuple[str, str]:
 @click.option("--json", "as_json", is_flag=True)
 def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
     """Create a workshop with its stations and print the links."""
-    from .staff import MAX_TITLE, create_workshop
+    from .actions.workshops import MAX_TITLE, create_workshop
 
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
@@ -263,8 +263,8 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
     """Export a workshop's results (any time, also during the session)."""
     from flask import g
 
-    from .models import Workshop
-    from .staff import export_bytes, report_html
+    from .store.models import Workshop
+    from .web.staff import export_bytes, report_html
 
     app = _app(db)
     with app.app_context():
@@ -294,7 +294,7 @@ def import_command(file, public_url, db, as_json) -> None:
     """Recreate a workshop from its JSON export (with a new facilitator key)."""
     from stations.export import ExportError, from_json
 
-    from .results import restore
+    from .actions.results import restore
 
     try:
         data = from_json(json.load(file))
@@ -315,7 +315,7 @@ def import_command(file, public_url, db, as_json) -> None:
 def purge(days: int | None, dry_run: bool, db: str | None) -> None:
     """Delete workshops whose last note (or creation) is older than the retention period.
     Meant for cron: `gallery purge` daily; silent when there is nothing to do."""
-    from .retention import expired, purge_workshop
+    from .store.retention import expired, purge_workshop
 
     app = _app(db)
     days = app.config["RETENTION_DAYS"] if days is None else days
@@ -346,7 +346,7 @@ def backup(file: str, force: bool, db: str | None) -> None:
     from pathlib import Path
 
     from . import config
-    from .db import resolve_url
+    from .store.db import resolve_url
 
     settings = config.load({"DATABASE": db} if db else None)
     instance = Path(settings["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()

@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+VERSION = "0.1.0"
+
 DEFAULTS: dict[str, Any] = {
     # A path to an SQLite file, or a URL (sqlite:///..., postgresql://user@host/db).
     # Empty: gallery.db in the instance folder.

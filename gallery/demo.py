@@ -6,8 +6,9 @@ import secrets
 
 from stations.notes import NoteIn
 
-from . import topics
-from .models import Note
+from .actions.workshops import create_workshop
+from .clustering import jobs
+from .store.models import Note
 
 TITLE = "Digital-Gipfel Landkreis Mittelsachsen 2026"
 
@@ -68,8 +69,6 @@ STATIONS = [
 
 def create_demo():
     """Create the demo workshop; returns (workshop, key)."""
-    from .staff import create_workshop
-
     workshop, key = create_workshop(TITLE, "de", [(t, p) for t, p, _ in STATIONS])
     for station, (_, _, notes) in zip(workshop.ordered_stations(), STATIONS, strict=True):
         for text, author in notes:
@@ -78,5 +77,5 @@ def create_demo():
                 NoteIn(text=text, client_id="demo" + secrets.token_hex(8), author=author),
                 participant="demo",
             )
-        topics.recluster(station.id)  # the wall opens already grouped
+        jobs.recluster(station.id)  # the wall opens already grouped
     return workshop, key

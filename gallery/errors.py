@@ -1,12 +1,11 @@
-"""Error messages in the user's language, JSON errors for the API, error pages."""
+"""What can go wrong, app-wide: `Refused` (a rule said no), `ApiError` (an HTTP API answer),
+and one translatable message per stable error code, which every refusal carries."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
-from flask_babel import gettext as _
+from typing import Any
+
 from flask_babel import lazy_gettext
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
 
@@ -53,13 +52,22 @@ MESSAGES = {
     "no_stations": lazy_gettext("The workshop has no stations yet."),
     "free_walk": lazy_gettext("This walk has no groups: set the number of groups first."),
     "invalid_group": lazy_gettext("There is no such group."),
-    # abuse limits (gallery/limits.py)
+    # abuse limits
     "rate_limited": lazy_gettext(
         "Too many requests in a short time. Please wait a moment and try again."
     ),
     "station_full": lazy_gettext("This station is full: it cannot take any more notes."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
+
+
+class Refused(ValueError):
+    """A request the rules do not allow; `code` is a key of MESSAGES."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 class ApiError(Exception):
@@ -86,43 +94,3 @@ def error_body(code: str, **params) -> dict:
 
 def note_error_body(err: NoteError) -> dict:
     return error_body(err.code, **err.params)
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/socket.io")
-
-
-_HTTP_CODES = {
-    400: "bad_request",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    429: "rate_limited",
-}
-
-
-def register(app) -> None:
-    @app.errorhandler(ApiError)
-    def api_error(err: ApiError):
-        return jsonify(error_body(err.code, **err.params)), err.status
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(err):
-        return render_template("error.html", status=400, text=message("csrf")), 400
-
-    @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
-        code = getattr(err, "gallery_code", None) or _HTTP_CODES.get(err.code, "bad_request")
-        if _wants_json():
-            return jsonify(error_body(code)), err.code
-        title = _("Not found") if err.code == 404 else _("Sorry")
-        page = render_template("error.html", status=err.code, title=title, text=message(code))
-        return page, err.code
-
-    @app.errorhandler(Exception)
-    def server_error(err: Exception):
-        app.logger.exception("unhandled error")
-        if _wants_json():
-            return jsonify(error_body("server_error")), 500
-        return render_template("error.html", status=500, text=message("server_error")), 500

@@ -1,4 +1,4 @@
-"""Abuse limits: how fast notes may come, how many a station holds, how big a message may be.
+"""Abuse limits: how fast notes may come, shared by HTTP and Socket.IO.
 
 A venue's 300 phones often reach us through one router, so one public IP is not one person.
 Posting is therefore limited twice, in this order:
@@ -11,13 +11,11 @@ Posting is therefore limited twice, in this order:
    saturate it. A request refused by (1) never spends (2), so one flooding phone exhausts only
    its own budget and the 299 others behind the same router keep posting.
 
-HTTP (`POST /s/<token>`, `POST /api/v1/stations/<token>/notes`) is limited by Flask-Limiter.
-Flask-Limiter does not see Socket.IO events, so `GuardedSocketIO` wraps every client event
-handler at registration (handlers added later are covered too): each connection has a token
-bucket for all of its events, and `post_note` / `reply_note` also spend the participant and IP
-budgets above, in the same storage and under the same keys as HTTP. With several processes the
-storage is Redis (`GALLERY_RATELIMIT_STORAGE`, by default the `GALLERY_MESSAGE_QUEUE` when that is
-redis://); the per-connection bucket lives in the connection's process, as the connection does.
+HTTP (`POST /s/<token>`, `POST /api/v1/stations/<token>/notes`) is limited by Flask-Limiter;
+Socket.IO's `post_note` / `reply_note` spend the same budgets (`spend_posting_budget`, called
+by gallery/live/socket.py), in the same storage and under the same keys. With several
+processes the storage is Redis (`GALLERY_RATELIMIT_STORAGE`, by default the
+`GALLERY_MESSAGE_QUEUE` when that is redis://).
 
 Every refusal is `{"ok": false, "error": {"code": "rate_limited", "message", "retry_after"}}`
 (HTTP 429 with `Retry-After`). `GALLERY_RATE_LIMITS=false` switches all rate limits off (tests,
@@ -27,28 +25,21 @@ benchmarks); the cap on notes per station and the message size limits stay.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import threading
 import time
-from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify, request, session
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_socketio import SocketIO
+from flask import Flask, current_app, request, session
+from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
+from limits.storage import SlidingWindowCounterSupport, Storage
+
+from .errors import error_body
 
 KEY_PREFIX = "gallery"
 # Spent by both transports; the scope names are part of the storage keys.
 PARTICIPANT_SCOPE = "post:participant"
 IP_SCOPE = "post:ip"
-# Socket.IO events that create content: they spend the posting budgets as well.
-POSTING_EVENTS = frozenset({"post_note", "reply_note"})
-# Connection lifecycle events are never refused: a disconnect must always run.
-UNGUARDED_EVENTS = frozenset({"connect", "disconnect"})
-
-clock = time.monotonic  # the token buckets' clock; tests replace it
 
 
 def client_ip() -> str:
@@ -73,37 +64,115 @@ def _setting(key: str):
     return lambda: current_app.config[key]
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """`memory://` that sweeps expired counters once a second, with one timer at a time.
-
-    The sweep only frees memory: every check reads the expiry itself. Upstream schedules it
-    10 ms out whenever its timer is not alive, and under gevent a timer is not alive until its
-    greenlet first runs, so every hit in between started another one, each walking every key
-    (with the moving windows used then, copying a 6,000-entry window for 300 phones behind one
-    router). That took 17 % of the event loop under a room posting at once (py-spy,
-    bench/latency.py)."""
+class SweptMemoryStorage(Storage, SlidingWindowCounterSupport):
+    """`memory://` of our own: counters in this process, expired ones swept once a second
+    by one timer at a time. Every answer reads the expiry itself; the sweep only frees memory
+    (upstream's memory storage starts a sweep 10 ms out after each hit whose timer is not
+    alive, and under gevent that was every hit: each walked every key on the loop)."""
 
     STORAGE_SCHEME = ["gallery-memory"]
     SWEEP_SECONDS = 1.0
 
-    def __init__(self, *args, **kwargs) -> None:
-        self._sweep_pending = False
-        super().__init__(*args, **kwargs)
-        self.timer.cancel()  # upstream's first sweep, 10 ms out
-        self._sweep_pending = False
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
+        self._lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
-    # MemoryStorage schedules its sweep through this (name-mangled) method after each hit.
-    def _MemoryStorage__schedule_expiry(self) -> None:
-        if self._sweep_pending:
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    def _schedule_sweep(self) -> None:
+        """Under the lock."""
+        if self.timer is not None:
             return
         timer = threading.Timer(self.SWEEP_SECONDS, self._sweep)
         timer.daemon = True
         timer.start()  # if this fails, the next hit tries again
-        self.timer, self._sweep_pending = timer, True
+        self.timer = timer
 
     def _sweep(self) -> None:
-        self._sweep_pending = False
-        self._MemoryStorage__expire_events()
+        now = time.time()
+        with self._lock:
+            self.timer = None
+            for key in [k for k, (_, end) in self._counts.items() if end <= now]:
+                del self._counts[key]
+
+    def _count(self, key: str, now: float) -> int:
+        count, end = self._counts.get(key, (0, 0.0))
+        return count if end > now else 0
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            count = self._count(key, now)
+            end = self._counts[key][1] if count else now + expiry
+            self._counts[key] = (count + amount, end)
+            self._schedule_sweep()
+            return count + amount
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._count(key, time.time())
+
+    def get_expiry(self, key: str) -> float:
+        now = time.time()
+        with self._lock:
+            return self._counts[key][1] if self._count(key, now) else now
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._counts)
+            self._counts.clear()
+        return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+    def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        previous_key, current_key = self.sliding_window_keys(key, expiry, now)
+        with self._lock:
+            window = self._window(previous_key, current_key, expiry, now)
+            previous, previous_ttl, current, _ = window
+            if math.floor(previous * previous_ttl / expiry + current) + amount > limit:
+                return False
+            end = self._counts[current_key][1] if current else now + 2 * expiry
+            self._counts[current_key] = (current + amount, end)
+            self._schedule_sweep()
+        return True
+
+    def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
+        now = time.time()
+        previous_key, current_key = self.sliding_window_keys(key, expiry, now)
+        with self._lock:
+            return self._window(previous_key, current_key, expiry, now)
+
+    def clear_sliding_window(self, key: str, expiry: int) -> None:
+        for window in self.sliding_window_keys(key, expiry, time.time()):
+            self.clear(window)
+
+    @staticmethod
+    def sliding_window_keys(key: str, expiry: int, at: float) -> tuple[str, str]:
+        """The previous and the current window's keys (as upstream's storages name them)."""
+        return f"{key}/{int((at - expiry) / expiry)}", f"{key}/{int(at / expiry)}"
+
+    def _window(self, previous_key: str, current_key: str, expiry: int, now: float):
+        """(previous count, its weight in seconds, current count, current TTL), as the
+        sliding window counter strategy reads them."""
+        previous = self._count(previous_key, now)
+        previous_ttl = (1 - (((now - expiry) / expiry) % 1)) * expiry if previous else 0.0
+        current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
+        return previous, previous_ttl, self._count(current_key, now), current_ttl
 
 
 def storage_uri(settings) -> str:
@@ -150,100 +219,6 @@ def posting(view):
     return _per_participant(_per_ip(view))
 
 
-# --- refusals ----------------------------------------------------------------------------
-
-
-class Refusal(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("rate_limited")
-        self.retry_after = max(1, math.ceil(retry_after))
-
-
-def refusal_body(retry_after: int) -> dict:
-    from .errors import error_body
-
-    body = error_body("rate_limited")
-    body["error"]["retry_after"] = retry_after
-    return body
-
-
-def _http_refusal(err: RateLimitExceeded):
-    from flask import g
-
-    from . import participant
-    from .errors import message
-    from .models import Station
-
-    current = limiter.current_limit
-    seconds = current.reset_at - time.time() if current is not None else 60
-    retry_after = Refusal(seconds).retry_after
-    # The limit ran before the view: find the workshop here, for the message's language.
-    station = Station.by_token((request.view_args or {}).get("token"))
-    if station is not None:
-        g.workshop = station.workshop
-    if request.endpoint == "participant.post_form" and station is not None:
-        # The no-JavaScript form: show the page again with the text kept and the reason.
-        page = participant._render_station(
-            station,
-            error=message("rate_limited"),
-            text=request.form.get("text", ""),
-            author=request.form.get("author", ""),
-            status=429,
-        )
-        response = current_app.make_response(page)
-    else:
-        response = jsonify(refusal_body(retry_after))
-        response.status_code = 429
-    response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
-# --- Socket.IO: a token bucket per connection ---------------------------------------------
-
-
-@dataclass
-class TokenBucket:
-    """`capacity` events at once, refilled at `rate` per second."""
-
-    rate: float
-    capacity: float
-    tokens: float
-    stamp: float
-
-    @classmethod
-    def full(cls, rate: float, capacity: float, now: float) -> TokenBucket:
-        return cls(rate, capacity, capacity, now)
-
-    def take(self, now: float, cost: float = 1.0) -> float:
-        """Spend `cost` tokens: 0.0 when allowed, else the seconds until it would be."""
-        elapsed = max(0.0, now - self.stamp)
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
-        self.stamp = now
-        if self.tokens >= cost:
-            self.tokens -= cost
-            return 0.0
-        return (cost - self.tokens) / self.rate if self.rate > 0 else math.inf
-
-
-BUCKET = "_events"  # per connection, in the Socket.IO session (which dies with the connection)
-_bucket_lock = threading.Lock()  # threading mode handles one connection's events in parallel
-
-
-def _spend_connection_budget() -> None:
-    config = current_app.config
-    with _bucket_lock:
-        bucket = session.get(BUCKET)
-        now = clock()
-        if bucket is None:
-            bucket = TokenBucket.full(
-                config["SOCKET_EVENT_RATE"], config["SOCKET_EVENT_BURST"], now
-            )
-            session[BUCKET] = bucket
-        wait = bucket.take(now)
-    if wait:
-        raise Refusal(wait)
-
-
 @functools.lru_cache(maxsize=16)
 def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits_text))
@@ -253,7 +228,7 @@ def _items(key: str) -> tuple[RateLimitItem, ...]:
     return _parsed(current_app.config[key])
 
 
-def _spend_posting_budget() -> None:
+def spend_posting_budget() -> None:
     """The same per-participant and per-IP budgets that HTTP posting spends."""
     strategy = limiter.limiter
     owner = [KEY_PREFIX, participant_key(), PARTICIPANT_SCOPE]
@@ -269,84 +244,25 @@ def _spend_posting_budget() -> None:
         strategy.hit(item, *address)
 
 
-def check_event(event: str) -> dict | None:
-    """None when the event may run, else the refusal to send back as its ack."""
-    if not current_app.config["RATE_LIMITS"]:
-        return None
-    try:
-        _spend_connection_budget()
-        if event in POSTING_EVENTS:
-            _spend_posting_budget()
-    except Refusal as refusal:
-        return refusal_body(refusal.retry_after)
-    except Exception:  # the counters' storage failed: a note is worth more than a limit
-        current_app.logger.exception("rate limit storage failed; %s let through", event)
-    return None
+# --- refusals ----------------------------------------------------------------------------
 
 
-def _arity(handler) -> tuple[int, float]:
-    """How many positional arguments the handler takes, at least and at most (counted once:
-    binding its signature on every event cost more than the check)."""
-    params = inspect.signature(handler).parameters.values()
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    least = sum(1 for p in positional if p.default is p.empty)
-    varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
-    return least, math.inf if varargs else len(positional)
+class Refusal(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("rate_limited")
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
-def guard(event: str, handler):
-    """The handler behind the limits; a call with the wrong number of arguments (a client
-    may emit anything) is answered with `invalid_payload` instead of killing the handler."""
-
-    least, most = _arity(handler)
-
-    @functools.wraps(handler)
-    def guarded(*args):
-        refusal = check_event(event)
-        if refusal is not None:
-            return refusal
-        if not least <= len(args) <= most:
-            from .errors import error_body
-
-            return error_body("invalid_payload")
-        return handler(*args)
-
-    return guarded
+def refusal_body(retry_after: int) -> dict:
+    body = error_body("rate_limited")
+    body["error"]["retry_after"] = retry_after
+    return body
 
 
-class GuardedSocketIO(SocketIO):
-    """SocketIO whose client event handlers pass `guard()` first, however they are registered
-    (`@socketio.on`, `@socketio.event` and `on_event` all come through `on`)."""
-
-    def on(self, message, namespace=None):
-        register = super().on(message, namespace)
-        if message in UNGUARDED_EVENTS:
-            return register
-
-        def decorator(handler):
-            register(guard(message, handler))
-            return handler
-
-        return decorator
-
-
-# --- the cap on notes per station ---------------------------------------------------------
-
-
-def check_station_room(station, client_id: str) -> None:
-    """Refuse a new note when the station holds GALLERY_MAX_NOTES_PER_STATION notes; a resend
-    of a stored note is still answered. Soft: two racing posts may end one above the cap."""
-    cap = current_app.config["MAX_NOTES_PER_STATION"]
-    if not cap:
-        return
-    from .models import Note
-    from .walk import Refused
-
-    # Far from the cap the running count decides; near it an exact count (see count_seen).
-    if Note.count_seen(station) < cap - max(20, cap // 10) or Note.count_at(station) < cap:
-        return
-    if Note.by_client_id(station, client_id) is None:
-        raise Refused("station_full", limit=cap)
+def retry_after_now() -> int:
+    """Seconds until the HTTP limit that just refused a request lets it through."""
+    current = limiter.current_limit
+    return Refusal(current.reset_at - time.time() if current is not None else 60).retry_after
 
 
 # --- wiring ------------------------------------------------------------------------------
@@ -357,4 +273,3 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = bool(settings["RATE_LIMITS"])
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings)
     limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, _http_refusal)

@@ -8,7 +8,8 @@ nothing at all. The facilitator's own actions (paper notes, moderation) are neve
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 Phase = Literal["collect", "review", "vote", "results"]
 Action = Literal["post", "reply", "plus_one", "vote"]
@@ -33,9 +34,10 @@ CLOSED: dict[str, str] = {
 
 
 class PhaseError(ValueError):
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
+        self.params = params
 
 
 def parse_phase(value: object) -> Phase:
@@ -62,3 +64,35 @@ def check_vote(spent: int, dots: int) -> None:
     """A participant has `dots` dots per station and has spent `spent` there."""
     if spent >= dots:
         raise PhaseError("no_dots_left")
+
+
+def is_full(cap: int, held: Callable[[], int], held_exactly: Callable[[], int]) -> bool:
+    """Whether a station holding notes has reached its cap (0: no cap). Far from the cap a
+    running count decides; near it, one exact count."""
+    if not cap:
+        return False
+    return held() >= cap - max(20, cap // 10) and held_exactly() >= cap
+
+
+def admit(
+    phase: str,
+    action: Action,
+    *,
+    locked: bool,
+    resend: Callable[[], bool],
+    cap: int = 0,
+    held: Callable[[], int] = lambda: 0,
+    held_exactly: Callable[[], int] = lambda: 0,
+) -> None:
+    """Raise PhaseError unless a participant may add this note or reply now: the phase, the
+    lock, the station's cap. A resend of one already stored is always admitted (its phone
+    must hear "saved", whatever changed since). The counts and the resend are readers, so
+    the common case (open, far from the cap) reads nothing more."""
+    try:
+        check(phase, action, locked=locked)
+        if is_full(cap, held, held_exactly):
+            raise PhaseError("station_full", limit=cap)
+    except PhaseError:
+        if resend():
+            return
+        raise

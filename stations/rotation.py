@@ -142,3 +142,27 @@ class Timer:
             "positions": schedule.positions(timer.round),
             "next_positions": schedule.positions(nxt) if nxt is not None else None,
         }
+
+
+TIMER_COMMANDS = ("start", "pause", "next", "stop")
+
+
+def command(timer: Timer, action: str, schedule: Schedule, now: float) -> Timer:
+    """The timer after the facilitator's `action` (one of TIMER_COMMANDS), brought up to
+    `now` first (a round may have ended meanwhile)."""
+    if action not in TIMER_COMMANDS:
+        raise RotationError("invalid_action", f"One of {', '.join(TIMER_COMMANDS)}.")
+    timer = timer.advance(schedule, now)
+    if action == "start":
+        return timer.start(now)
+    if action == "pause":
+        return timer.pause(now)
+    if action == "next":
+        return timer.next(schedule, now)
+    return timer.stop()
+
+
+def smallest_group(sizes: dict[int, int], groups: int) -> int:
+    """The group a newcomer without a choice joins: the smallest, the first of equals."""
+    counts = {g: sizes.get(g, 0) for g in range(groups)}
+    return min(counts, key=lambda g: (counts[g], g))

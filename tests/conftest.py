@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from gallery import create_app, db, socketio
-from gallery.staff import create_workshop
+from gallery import create_app, socketio
+from gallery.actions.workshops import create_workshop
+from gallery.store import db
 from tests.support import SHARED, app_config, need
 
 

@@ -30,12 +30,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 
-import gallery.models
-from gallery import create_app, db, reactions, socketio, walk
-from gallery.access import FACILITATED
+import gallery.store.models
+from gallery import create_app, socketio
+from gallery.actions import reactions, walk
+from gallery.actions.access import FACILITATED
+from gallery.actions.workshops import create_workshop
 from gallery.errors import message
-from gallery.models import Cluster, Note, Station, Workshop
-from gallery.staff import create_workshop
+from gallery.store import db
+from gallery.store.models import Cluster, Note, Station, Workshop
 from stations.notes import parse_note
 from tests.support import app_config
 
@@ -602,7 +604,7 @@ def test_keys_and_the_admin_password_are_compared_in_constant_time(
         return real(a, b)
 
     # gallery.models and gallery.access both reach it as `hmac.compare_digest`
-    monkeypatch.setattr(gallery.models.hmac, "compare_digest", recording)
+    monkeypatch.setattr(gallery.store.models.hmac, "compare_digest", recording)
     wrong = "not-the-key-at-all"
     hashed = hashlib.sha256(wrong.encode()).hexdigest()
 

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from gallery import fanout, topics
-from gallery.fanout import PhoneFanout
+from gallery.clustering import scheduler
+from gallery.live import fanout
+from gallery.live.fanout import PhoneFanout
 
 
 class Clock:
@@ -110,7 +111,7 @@ def post(phone, station, n: int) -> dict:
 def room(app, sio, workshop, monkeypatch):
     """Two phones and a wall at station 1; no clustering (its first run loads the model,
     slower than a batch interval)."""
-    monkeypatch.setattr(topics, "note_added", lambda note: None)
+    monkeypatch.setattr(scheduler, "note_added", lambda note: None)
     ws, key, (s1, _) = workshop
     poster, reader, wall = sio(), sio(), sio()
     for phone in (poster, reader):

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gallery import create_app, db, socketio
-from gallery.models import Note
-from gallery.staff import create_workshop
+from gallery import create_app, socketio
+from gallery.actions.workshops import create_workshop
+from gallery.store import db
+from gallery.store.models import Note
 from tests.support import app_config
 
 FUZZ = settings(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery import headers
+from gallery.web import headers
 
 
 def test_security_headers_on_pages(client, workshop):

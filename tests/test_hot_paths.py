@@ -7,8 +7,11 @@ import time
 
 import pytest
 
-from gallery import models, topics
-from gallery.models import Note, database
+from gallery.actions import steering
+from gallery.clustering import jobs, scheduler
+from gallery.clustering import store as cstore
+from gallery.store import models
+from gallery.store.models import Note, database
 from stations.notes import NoteIn
 
 TEXTS = [
@@ -65,24 +68,24 @@ def test_a_reclustering_that_changes_nothing_writes_no_note(app, workshop, state
     with app.app_context():
         for i, text in enumerate(TEXTS):
             Note.store(station, NoteIn(text, f"hp-{i}"))
-        assert topics.recluster(station.id)
-        before = topics.clusters_state(station)
+        assert jobs.recluster(station.id)
+        before = cstore.clusters_state(station)
         statements.clear()
-        assert topics.recluster(station.id)
-        assert topics.clusters_state(station) == before
+        assert jobs.recluster(station.id)
+        assert cstore.clusters_state(station) == before
         writes = [s for s in statements if s.lstrip().upper().startswith('UPDATE "NOTE"')]
         assert writes == []
         # moving a note by hand makes the next run write again only what it must
         note_ids = before["clusters"][0]["note_ids"]
         target = before["clusters"][-1]["id"]
-        topics.move_note(station, note_ids[0], target)
+        steering.move_note(station, note_ids[0], target)
         assert note_ids[0] in next(
-            c["note_ids"] for c in topics.clusters_state(station)["clusters"] if c["id"] == target
+            c["note_ids"] for c in cstore.clusters_state(station)["clusters"] if c["id"] == target
         )
 
 
 def test_a_station_by_token_equals_the_peewee_join(app, workshop):
-    from gallery.models import Station, Workshop
+    from gallery.store.models import Station, Workshop
 
     _, _, (station, _) = workshop
     with app.app_context():
@@ -101,8 +104,8 @@ def test_a_clustering_saved_by_another_process_meanwhile_is_overwritten_whole(ap
     """Each process re-clusters on its own (PostgreSQL, several processes): when another one
     saves while this one's engine runs, this result is still stored whole, note by note,
     not only where it differs from what was read before the engine ran."""
-    from gallery.db import write_transaction
-    from gallery.models import Cluster, Station
+    from gallery.store.db import write_transaction
+    from gallery.store.models import Cluster, Station
     from stations import clustering as engine
 
     _, _, (station, _) = workshop
@@ -116,7 +119,7 @@ def test_a_clustering_saved_by_another_process_meanwhile_is_overwritten_whole(ap
 
         def engine_while_another_process_saves(fn, notes, language, keys, unstored, **options):
             with write_transaction():
-                topics._save(
+                cstore.save(
                     Station.get_by_id(station.id),
                     [engine.Cluster("c1", [n1]), engine.Cluster("c3", [n2, n3])],
                     only={n1, n2, n3},
@@ -124,8 +127,8 @@ def test_a_clustering_saved_by_another_process_meanwhile_is_overwritten_whole(ap
             ours = [engine.Cluster("c1", [n1, n2]), engine.Cluster("c2", [n3])]
             return {}, engine.Clustering(ours, "de"), keys
 
-        assert topics.recluster(station.id, run=engine_while_another_process_saves)
-        state = topics.clusters_state(station)
+        assert jobs.recluster(station.id, run=engine_while_another_process_saves)
+        state = cstore.clusters_state(station)
         assert {c["id"]: c["note_ids"] for c in state["clusters"]} == {"c1": [n1, n2], "c2": [n3]}
         assert state["unclustered"] == []
 
@@ -147,11 +150,11 @@ def test_placements_of_a_busy_station_are_spaced(app):
         return True
 
     app.config.update(PLACE_DELAY=0.01, PLACE_MAX_WAIT=0.02, PLACE_MIN_INTERVAL=0.4)
-    scheduler = topics.Scheduler(job, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
-    scheduler.request(app, 7)
+    sched = scheduler.Scheduler(job, "PLACE_DELAY", "PLACE_MAX_WAIT", "PLACE_MIN_INTERVAL")
+    sched.request(app, 7)
     while not runs:
         time.sleep(0.005)
-    scheduler.request(app, 7)  # right after the first run started
+    sched.request(app, 7)  # right after the first run started
     assert done.wait(10)
     # a lower bound only: a slow machine may start it later, never sooner
     assert runs[1] - runs[0] >= 0.4
@@ -165,7 +168,7 @@ def test_serving_checkpoints_the_log_off_the_event_loop(tmp_path):
 
     import gevent
 
-    from gallery import db
+    from gallery.store import db
 
     path = tmp_path / "served.db"
     served = db.open_database(f"sqlite:///{path}", shared_connection=True)
@@ -203,7 +206,7 @@ def test_a_write_waits_for_another_process_beside_the_event_loop(tmp_path, kind)
 
     import gevent
 
-    from gallery import db
+    from gallery.store import db
 
     path = tmp_path / "served.db"
     served = db.open_database(f"sqlite:///{path}", shared_connection=True)

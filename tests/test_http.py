@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from gallery.models import Note, Station, Workshop
+from gallery.store.models import Note, Station, Workshop
 
 
 def station_path(station):
@@ -131,7 +131,7 @@ def test_unknown_station_page_is_404(client, workshop):
 
 
 def test_english_workshop_and_accept_language(client, app):
-    from gallery.staff import create_workshop
+    from gallery.actions.workshops import create_workshop
 
     with app.app_context():
         ws, _ = create_workshop("Summit", "en", [("Roads", "What next?")])
@@ -171,7 +171,7 @@ def test_display_page_and_qr(client, workshop):
 
 
 def test_qr_never_points_at_localhost(app, client, workshop):
-    from gallery import qr
+    from gallery.web import qr
 
     _, _, (s1, _) = workshop
     app.config.update(PUBLIC_URL="", LAN_URL="http://192.168.1.20:8000")
@@ -302,7 +302,7 @@ def test_manage_stations_add_edit_move_remove(client, workshop):
 
 
 def test_cannot_touch_another_workshops_station(client, app, workshop):
-    from gallery.staff import create_workshop
+    from gallery.actions.workshops import create_workshop
 
     ws, key, _ = workshop
     with app.app_context():

@@ -1,8 +1,8 @@
-"""Abuse limits (gallery/limits.py): posting per participant and per IP, a token bucket per
-Socket.IO connection, the cap on notes per station, the largest message.
+"""Abuse limits (gallery/limits.py, gallery/live/socket.py): posting per participant and per IP,
+a token bucket per Socket.IO connection, the cap on notes per station, the largest message.
 
 No test waits for a clock: windows are long (a minute) and the token buckets read
-`gallery.limits.clock`, which the tests move by hand.
+`gallery.live.socket.clock`, which the tests move by hand.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import uuid
 import pytest
 
 from gallery import config as config_module
-from gallery import create_app, db, limits, models, socketio, topics
-from gallery.models import Note, Station
-from gallery.staff import create_workshop
+from gallery import create_app, limits, socketio
+from gallery.actions.workshops import create_workshop
+from gallery.clustering import scheduler
+from gallery.live import socket as live_socket
+from gallery.store import db, models
+from gallery.store.models import Note, Station
 from tests.support import app_config, need
 
 API = "/api/v1/stations/{}/notes"
@@ -63,7 +66,7 @@ def assert_rate_limited(body: dict) -> int:
 
 
 def test_token_bucket_allows_a_burst_then_refills_at_its_rate():
-    bucket = limits.TokenBucket.full(rate=2.0, capacity=3, now=100.0)
+    bucket = live_socket.TokenBucket.full(rate=2.0, capacity=3, now=100.0)
     assert [bucket.take(100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert bucket.take(100.0) == pytest.approx(0.5)  # half a second for the next token
     assert bucket.take(100.5) == 0.0
@@ -75,7 +78,7 @@ def test_token_bucket_allows_a_burst_then_refills_at_its_rate():
 
 
 def test_300_people_behind_one_router_post_normally_with_the_default_limits(make_app, monkeypatch):
-    monkeypatch.setattr(topics, "note_added", lambda note: None)  # clustering is not tested here
+    monkeypatch.setattr(scheduler, "note_added", lambda note: None)  # clustering is not tested here
     app = make_app()
     station = app.stations[0]
     phones = [phone(app, station) for _ in range(300)]
@@ -156,7 +159,7 @@ def test_behind_a_proxy_each_forwarded_address_has_its_own_budget(make_app):
 
 def test_every_socket_event_spends_the_connection_budget(make_app, monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(limits, "clock", lambda: now[0])
+    monkeypatch.setattr(live_socket, "clock", lambda: now[0])
     app = make_app(SOCKET_EVENT_BURST=3, SOCKET_EVENT_RATE=0.5)
     station = app.stations[0]
     flooder = socketio.test_client(app)
@@ -177,7 +180,7 @@ def test_every_socket_event_spends_the_connection_budget(make_app, monkeypatch):
 
 
 def test_handlers_registered_later_are_guarded_too(make_app, monkeypatch):
-    monkeypatch.setattr(limits, "clock", lambda: 0.0)
+    monkeypatch.setattr(live_socket, "clock", lambda: 0.0)
 
     app = make_app(SOCKET_EVENT_BURST=1)
 

@@ -3,8 +3,8 @@
 import peewee
 import pytest
 
-from gallery import db
-from gallery.models import CODE_ALPHABET, Note, SchemaVersion, Station, Workshop, hash_key
+from gallery.store import db, schema
+from gallery.store.models import CODE_ALPHABET, Note, SchemaVersion, Station, Workshop, hash_key
 from stations.notes import NoteIn
 
 
@@ -15,7 +15,7 @@ def test_schema_and_pragmas(app):
         assert conn.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
         assert SchemaVersion.select().count() == 1
-        assert db.migrate() == SchemaVersion.get().version  # idempotent
+        assert schema.migrate() == SchemaVersion.get().version  # idempotent
 
 
 def test_workshop_key_is_stored_hashed(workshop):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from gallery.offload import Offloader, WorkerError
+from gallery.clustering.worker import Offloader, WorkerError
 from stations import clustering as engine
 from stations import topic_jobs as jobs
 
@@ -43,8 +43,9 @@ def test_a_dead_worker_is_replaced(offloader):
 def test_a_stations_job_runs_in_the_worker_on_its_own_connection(app, workshop, offloader):
     """Serving, placement and re-clustering run whole in the worker (read, engine, write, the
     walls' update); the event loop only sends the station id and emits the result."""
-    from gallery import topics
-    from gallery.models import Note
+    from gallery.clustering import jobs
+    from gallery.clustering import store as cstore
+    from gallery.store.models import Note
     from stations.notes import NoteIn
 
     ws, _, (station, _) = workshop
@@ -53,13 +54,13 @@ def test_a_stations_job_runs_in_the_worker_on_its_own_connection(app, workshop, 
     with app.app_context():
         ids = [Note.store(station, NoteIn(t, f"w-{i}"))[0].id for i, t in enumerate(texts)]
         url = app.config["DATABASE_URL"]
-        placed = offloader.call(topics.run_job, "place", url, station.id)
+        placed = offloader.call(jobs.run_job, "place", url, station.id)
         # written by the worker into the database file this process reads
-        assert placed == {"workshop": ws.code, "clusters": topics.clusters_state(station)}
+        assert placed == {"workshop": ws.code, "clusters": cstore.clusters_state(station)}
         state = placed["clusters"]
         assert sorted(n for c in state["clusters"] for n in c["note_ids"]) == sorted(ids)
         assert state["unclustered"] == []
-        assert offloader.call(topics.run_job, "place", url, station.id) is None  # nothing new
-        again = offloader.call(topics.run_job, "recluster", url, station.id)
-        assert again["clusters"] == topics.clusters_state(station)
+        assert offloader.call(jobs.run_job, "place", url, station.id) is None  # nothing new
+        again = offloader.call(jobs.run_job, "recluster", url, station.id)
+        assert again["clusters"] == cstore.clusters_state(station)
         assert offloader.call(os.getpid) != os.getpid()

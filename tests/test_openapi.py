@@ -17,8 +17,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gallery import create_app, db
-from gallery.staff import create_workshop
+from gallery import create_app
+from gallery.actions.workshops import create_workshop
+from gallery.store import db
 from tests.support import app_config
 
 # Beyond the two asked for: every status, content type and header (Retry-After) documented.

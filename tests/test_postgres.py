@@ -14,7 +14,7 @@ def pg_url():
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
     yield PG.rsplit("/", 1)[0] + "/" + name
-    from gallery import db
+    from gallery.store import db
 
     db.close()
     with admin.cursor() as cur:
@@ -23,8 +23,9 @@ def pg_url():
 
 
 def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
-    from gallery import create_app, socketio, topics
-    from gallery.models import Note, Station
+    from gallery import create_app, socketio
+    from gallery.clustering import store as cstore
+    from gallery.store.models import Note, Station
 
     app = create_app(
         {
@@ -54,7 +55,7 @@ def test_notes_once_and_clusters_on_postgres(pg_url, tmp_path):
     again = client.post(url, json={"text": "anders", "client_id": "pg-000000"})
     assert again.status_code == 200 and again.get_json()["note"]["text"] == texts[0]
     assert Note.select().count() == 3
-    state = topics.clusters_state(station)
+    state = cstore.clusters_state(station)
     assert sorted(n for c in state["clusters"] for n in c["note_ids"]) == sorted(
         n.id for n in Note.select()
     )
@@ -75,10 +76,11 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     import threading
     import time
 
-    from gallery import create_app, topics
-    from gallery.db import write_transaction
-    from gallery.models import Note
-    from gallery.staff import create_workshop
+    from gallery import create_app
+    from gallery.actions.workshops import create_workshop
+    from gallery.clustering import store as cstore
+    from gallery.store.db import write_transaction
+    from gallery.store.models import Note
     from stations.notes import NoteIn
 
     create_app(
@@ -91,15 +93,15 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     holding, times, errors = threading.Event(), {}, []
 
     def job():  # locks the station, then writes one of its notes (as _keep_vectors does)
-        with topics._station_write(station.id):
+        with cstore.station_write(station.id):
             holding.set()
             time.sleep(0.5)
             Note.update(vector_kind="").where(Note.id == earlier.id).execute()
             times["job_done"] = time.monotonic()
 
-    def steering():
+    def steer():
         holding.wait(5)
-        with topics._station_write(station.id):
+        with cstore.station_write(station.id):
             times["steering_in"] = time.monotonic()
 
     def post():
@@ -122,7 +124,7 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
 
         return run
 
-    threads = [threading.Thread(target=recording(f)) for f in (job, steering, post, delete)]
+    threads = [threading.Thread(target=recording(f)) for f in (job, steer, post, delete)]
     for t in threads:
         t.start()
     for t in threads:

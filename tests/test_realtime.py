@@ -1,6 +1,6 @@
 """Socket.IO handlers through Flask-SocketIO's test client."""
 
-from gallery.models import Note
+from gallery.store.models import Note
 
 
 def received(client, name):

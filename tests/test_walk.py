@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gallery import create_app, db, walk
-from gallery.models import Note, PlusOne, Reply, SchemaVersion, Vote, Workshop
-from gallery.staff import create_workshop
+from gallery import create_app
+from gallery.actions import walk
+from gallery.actions.workshops import create_workshop
+from gallery.store import db
+from gallery.store.models import Note, PlusOne, Reply, SchemaVersion, Vote, Workshop
 
 
 def received(client, name):
@@ -367,7 +369,7 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
 
 
 def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app):
-    from gallery.results import collect, restore
+    from gallery.actions.results import collect, restore
     from stations.export import from_json, to_json
 
     ws, _, s1, _, wall, phone, note = room

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import gallery
-from gallery.headers import load_inline_blocks
+from gallery.web.headers import load_inline_blocks
 from tests.test_xss import PAYLOADS
 
 try:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import secrets
 import time
-import weakref
 
 import peewee as pw
 
 from stations.notes import NoteIn
 
+from ..adapters import attach, model_from_row
+from . import queries
 from .db import database, is_sqlite, utcnow, write_statement, write_transaction
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
@@ -43,46 +45,16 @@ class BaseModel(pw.Model):
         database = database
 
 
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+@functools.cache
+def _fields(model, columns: tuple[str, ...]) -> list[pw.Field]:
+    """The model's fields in the order of `columns` (a hot query's column names)."""
+    by_column = {f.column_name: f for f in model._meta.sorted_fields}
+    return [by_column[c] for c in columns]
 
 
-def prepared(name: str, build):
-    """(query, sql) for a hot query with one parameter, compiled once per database object
-    (SQLite and PostgreSQL write parameters differently)."""
-    compiled = _PREPARED.setdefault(database.obj, {})
-    if name not in compiled:
-        query = build()
-        compiled[name] = (query, query.sql()[0])
-    return compiled[name]
-
-
-def fetch_rows(name: str, build, params: tuple) -> list[tuple]:
-    """Rows of a hot read as plain tuples, its SQL compiled once per database: `build()`
-    returns the peewee query written with placeholder values, `params` replace them in order.
-    For reads that run on the event loop for every burst of notes (peewee building the SQL
-    cost more than SQLite running it)."""
-    return database.execute_sql(prepared(name, build)[1], params).fetchall()
-
-
-def _model_from_row(model, fields, values):
-    """A model instance from a row of `fields` (as peewee's own result wrapper builds it)."""
-    instance = model(
-        __no_default__=1,
-        **{
-            f.name: (None if v is None else f.python_value(v))
-            for f, v in zip(fields, values, strict=True)
-        },
-    )
-    instance._dirty.clear()
-    return instance
-
-
-def fetch_models(name: str, build, params: tuple) -> list:
-    """`fetch_rows`, as model instances of the query's model (joined models attached)."""
-    query, sql = prepared(name, build)
-    # Read to the end: a half-read SELECT keeps an SQLite read snapshot open (see
-    # ordered_stations).
-    return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+def _models(model, columns, query: str, *params) -> list:
+    fields = _fields(model, columns)
+    return [model_from_row(model, fields, row) for row in queries.rows(query, *params)]
 
 
 def store_once(model, find, fields: dict):
@@ -205,35 +177,27 @@ class Station(BaseModel):
 
     @classmethod
     def by_token(cls, token) -> Station | None:
-        """The station with its workshop in one query (every event needs both). Its SQL is
-        compiled once per database and its row turned into the two models directly: peewee
-        building the join took 300 us of the event loop per posted note, and its result
-        wrapper resolving the joined columns for every row most of the rest (bench/README.md,
-        Latency)."""
+        """The station with its workshop in one query (every event needs both)."""
         if not isinstance(token, str):
             return None
-        return cls._with_workshop("token", cls.token == "", token)
+        return cls._with_workshop("station_by_token", token)
 
     @classmethod
     def by_id(cls, station_id: int) -> Station | None:
         """`by_token` for a station id (the clustering jobs)."""
-        return cls._with_workshop("id", cls.id == 0, station_id)
+        return cls._with_workshop("station_by_id", station_id)
 
     @classmethod
-    def _with_workshop(cls, name: str, where, value) -> Station | None:
-        station_fields, workshop_fields = cls._meta.sorted_fields, Workshop._meta.sorted_fields
-        rows = fetch_rows(
-            f"station_by_{name}",
-            lambda: cls.select(*station_fields, *workshop_fields).join(Workshop).where(where),
-            (value,),
-        )
+    def _with_workshop(cls, query: str, value) -> Station | None:
+        rows = queries.rows(query, value)
         if not rows:
             return None
-        row = rows[0]
-        split = len(station_fields)
-        station = _model_from_row(cls, station_fields, row[:split])
-        station.workshop = _model_from_row(Workshop, workshop_fields, row[split:])
-        station._dirty.clear()
+        split = len(queries.STATION_COLUMNS)
+        station = model_from_row(cls, _fields(cls, queries.STATION_COLUMNS), rows[0][:split])
+        workshop = model_from_row(
+            Workshop, _fields(Workshop, queries.WORKSHOP_COLUMNS), rows[0][split:]
+        )
+        attach(station, "workshop", workshop)
         return station
 
     @property
@@ -247,15 +211,9 @@ class Station(BaseModel):
         return f"{self.workshop.code}-{self.number}"
 
     def ordered_clusters(self) -> list[Cluster]:
-        """The station's clusters in wall order, a list (see `ordered_stations`), its SQL
-        compiled once: placement, re-clustering and every wall update read it on the loop."""
-        return fetch_models(
-            "station_clusters",
-            lambda: (
-                Cluster.select().where(Cluster.station == 0).order_by(Cluster.position, Cluster.id)
-            ),
-            (self.id,),
-        )
+        """The station's clusters in wall order, a list (see `ordered_stations`): placement,
+        re-clustering and every wall update read it on the loop."""
+        return _models(Cluster, queries.CLUSTER_COLUMNS, "station_clusters", self.id)
 
     def visible_notes(self):
         return (
@@ -334,11 +292,9 @@ class Note(BaseModel):
         """Insert a note at most once per (station, client_id); returns (note, created).
 
         Committed before it returns, so an acknowledgement sent afterwards is a promise. One
-        statement that inserts unless the (station, client_id) key exists: atomic in SQLite
-        and PostgreSQL alike, so no transaction is opened around it (a post on the event loop
-        ran six statements before: busy timeout off, BEGIN IMMEDIATE, busy timeout back, lookup,
-        INSERT, COMMIT).
-        A resend, which finds the key taken, then reads the stored note.
+        statement that inserts unless the (station, client_id) key exists, atomic in SQLite
+        and PostgreSQL alike, so no transaction is opened around it; a resend, which finds
+        the key taken, then reads the stored note.
         """
         fields = dict(station=station, text=note.text, author=note.author,
                       client_id=note.client_id, participant=participant, source=source)  # fmt: skip
@@ -352,54 +308,31 @@ class Note(BaseModel):
 
     @classmethod
     def _insert_once(cls, fields: dict) -> Note | None:
-        """`create` unless a note with the same (station, client_id) exists (then None), the
-        INSERT compiled once: peewee building it for every note was the largest part of
-        storing one on the event loop. Defaults are filled in as by `create`."""
+        """`create` unless a note with the same (station, client_id) exists (then None), with
+        the defaults `create` fills in."""
         note = cls(**fields)
-        data = note.__data__
-        columns = [f for f in cls._meta.sorted_fields if f.name in data]
-
-        def build():
-            query = cls.insert(data)
-            named = query.sql()[0].split("(", 1)[1].split(")", 1)[0]
-            if named != ", ".join(f'"{f.column_name}"' for f in columns):  # peewee changed
-                raise RuntimeError(f"unexpected INSERT columns: {named}")
-            return query
-
-        _, sql = prepared("note_insert:" + ",".join(f.name for f in columns), build)
-        values = sql.split(" RETURNING ", 1)[0]  # peewee adds one for PostgreSQL
-        rows = write_statement(
-            f'{values} ON CONFLICT ("station_id", "client_id") DO NOTHING RETURNING "id"',
-            [f.db_value(data[f.name]) for f in columns],
-        )
+        values = [
+            f.db_value(getattr(note, f.name)) for f in _fields(cls, queries.NOTE_INSERT_COLUMNS)
+        ]
+        rows = write_statement(queries.sql("insert_note_once"), values)
         if not rows:
             return None
         note.id = rows[0][0]
-        note._dirty.clear()
         return note
 
     @classmethod
     def by_client_id(cls, station: Station, client_id: str) -> Note | None:
-        """The station's note sent under `client_id` (every post asks; SQL compiled once)."""
-        rows = fetch_models(
-            "note_by_client_id",
-            lambda: cls.select().where((cls.station == 0) & (cls.client_id == "")),
-            (station.id, client_id),
-        )
+        """The station's note sent under `client_id` (every resend asks)."""
+        rows = _models(cls, queries.NOTE_COLUMNS, "note_by_client_id", station.id, client_id)
         if not rows:
             return None
-        rows[0].station = station  # the caller's, with its workshop: no query for them
-        rows[0]._dirty.discard("station")
+        attach(rows[0], "station", station)  # the caller's, with its workshop: no query
         return rows[0]
 
     @classmethod
     def count_at(cls, station: Station) -> int:
         """How many notes the station holds, hidden ones included (the cap counts them)."""
-        count, newest = fetch_rows(
-            "note_count",
-            lambda: cls.select(pw.fn.COUNT(cls.id), pw.fn.MAX(cls.id)).where(cls.station == 0),
-            (station.id,),
-        )[0]
+        count, newest = queries.rows("note_count", station.id)[0]
         _counted[station.token] = (count, newest or 0, time.monotonic())
         return count
 
@@ -407,21 +340,14 @@ class Note(BaseModel):
     def count_seen(cls, station: Station) -> int:
         """`count_at` from this process's last exact count (at most RECOUNT_SECONDS old) plus
         the notes stored since, found by id (ids only grow): a handful of index entries a
-        post instead of all of the station's (the cap's check was O(notes) on every post;
-        bench/README.md, Latency). Approximate: a lower id committed after a higher one was
-        counted (PostgreSQL), or a note id reused after the newest note was deleted (SQLite),
+        post instead of all of the station's. Approximate: a lower id committed after a
+        higher one (PostgreSQL), or an id reused after the newest note was deleted (SQLite),
         is missed until the next exact count, so decide near the cap with `count_at`."""
         known = _counted.get(station.token)
         if known is None or time.monotonic() - known[2] > RECOUNT_SECONDS:
             return cls.count_at(station)
         count, newest, at = known
-        more, top = fetch_rows(
-            "note_count_since",
-            lambda: cls.select(pw.fn.COUNT(cls.id), pw.fn.MAX(cls.id)).where(
-                (cls.station == 0) & (cls.id > 0)
-            ),
-            (station.id, newest),
-        )[0]
+        more, top = queries.rows("note_count_since", station.id, newest)[0]
         if more:
             count += more
             _counted[station.token] = (count, top, at)

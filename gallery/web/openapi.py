@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from . import __version__
+from ..config import VERSION as __version__
 
 CLIENT_ID = "^[A-Za-z0-9_-]{8,64}$"
 

@@ -68,14 +68,13 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
     again."""
 
     def _connection_lost(self) -> bool:
-        conn = self._state.conn
-        return conn is not None and bool(conn.closed) and self.transaction_depth() == 0
+        if self.is_closed() or self.transaction_depth() > 0:
+            return False
+        return bool(self.connection().closed)
 
     def cursor(self, named_cursor=None):
         if self._connection_lost():
-            with contextlib.suppress(Exception):
-                self.close()
-            self._state.reset()
+            self.close()  # forgets the dead connection; the next statement opens a new one
         return super().cursor(named_cursor)
 
     def execute_sql(self, sql, params=None):
@@ -183,19 +182,6 @@ def write_statement(sql: str, params) -> list[tuple]:
     return database.execute_sql(sql, params).fetchall()
 
 
-def execute_many(sql: str, rows: list) -> None:
-    """One compiled statement for many rows (inside the caller's transaction). psycopg2's
-    `executemany` sends them one at a time, a round trip each (300 rows: 45 ms here, while the
-    transaction holds their locks); `execute_batch` sends pages of them (6 ms)."""
-    cursor = database.cursor()
-    if is_sqlite():
-        cursor.executemany(sql, rows)
-        return
-    from psycopg2.extras import execute_batch
-
-    execute_batch(cursor, sql, rows, page_size=500)
-
-
 @contextlib.contextmanager
 def _immediate_when_free():
     """BEGIN IMMEDIATE without blocking the loop (see `_when_free`). A failed BEGIN leaves no
@@ -232,69 +218,3 @@ def close() -> None:
     with contextlib.suppress(Exception):
         if not database.is_closed():
             database.close()
-
-
-# --- schema ---------------------------------------------------------------------------
-# A new database gets every table at the current shape. An existing one gets the steps
-# it has not seen yet, in order; the count of applied steps is kept in SchemaVersion.
-# Later work appends steps (functions taking the database) to MIGRATIONS.
-
-
-def _add_walk_method(db) -> None:
-    """v1: phases, dots, rotation, locked stations, edited and paper notes, +1, replies,
-    votes, rotation groups. Existing rows get the defaults; peewee writes them for new rows."""
-    from playhouse.migrate import SchemaMigrator
-    from playhouse.migrate import migrate as run
-
-    from .models import Membership, PlusOne, Reply, Vote
-
-    m = SchemaMigrator.from_database(db)
-    # null=True: a NOT NULL column makes peewee rebuild the table, and dropping the old
-    # `station` table with foreign keys on would CASCADE-delete every note (seen in the test).
-    run(
-        m.add_column("workshop", "phase", peewee.CharField(max_length=16, null=True)),
-        m.add_column("workshop", "dots", peewee.IntegerField(null=True)),
-        m.add_column("workshop", "rotation", peewee.TextField(null=True)),
-        m.add_column("station", "locked", peewee.BooleanField(null=True)),
-        m.add_column("note", "original_text", peewee.TextField(null=True)),
-        m.add_column("note", "edited_at", peewee.DateTimeField(null=True)),
-        m.add_column("note", "source", peewee.CharField(max_length=8, null=True)),
-    )
-    false = "0" if is_sqlite() else "false"
-    db.execute_sql("UPDATE workshop SET phase = 'collect', dots = 5, rotation = ''")
-    db.execute_sql(f"UPDATE station SET locked = {false}")
-    db.execute_sql("UPDATE note SET source = 'phone'")
-    db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
-
-
-MIGRATIONS: list = [_add_walk_method]
-
-
-MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL
-
-
-def migrate() -> int:
-    """Create or bring the schema up to date; returns the schema version."""
-    from .models import ALL_MODELS, SchemaVersion
-
-    db = database.obj
-    # The write lock first: a transaction that reads and then writes fails at once with
-    # "database is locked" when another process (a server beside `gallery demo`) committed
-    # in between; one that starts as a writer waits its turn instead.
-    with write_transaction():
-        if not is_sqlite():
-            # PostgreSQL has no database write lock, and two processes starting at once both
-            # ran CREATE TABLE IF NOT EXISTS ("duplicate key ... pg_type_typname_nsp_index").
-            # A transaction-scoped advisory lock lets one migrate while the other waits.
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        db.create_tables([SchemaVersion], safe=True)
-        row = SchemaVersion.select().first()
-        if row is None:
-            db.create_tables(ALL_MODELS, safe=True)
-            SchemaVersion.create(version=len(MIGRATIONS))
-        elif row.version < len(MIGRATIONS):
-            for step in MIGRATIONS[row.version :]:
-                step(db)
-            row.version = len(MIGRATIONS)
-            row.save()
-    return len(MIGRATIONS)

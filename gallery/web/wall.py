@@ -9,10 +9,11 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from stations.notes import MAX_AUTHOR, MAX_TEXT
 
-from . import moderation, realtime, walk
-from .access import require_facilitator, station_or_404, workshop_or_404
-from .errors import message
-from .models import Note, Station
+from ..actions import moderation
+from ..actions.access import require_facilitator, station_or_404, workshop_or_404
+from ..actions.notes import add_paper_note
+from ..errors import Refused, message
+from ..store.models import Note, Station
 
 bp = Blueprint("wall", __name__, url_prefix="/w/<code>")
 
@@ -61,7 +62,7 @@ def _back(workshop, anchor: str = ""):
 def _note(workshop, note_id: int):
     try:
         return moderation.station_note(workshop, note_id)
-    except walk.Refused:
+    except Refused:
         abort(404)
 
 
@@ -96,9 +97,9 @@ def set_hidden(code: str, note_id: int):
     workshop = _facilitated(code)
     note = _note(workshop, note_id)
     if request.form.get("hidden") == "yes":
-        realtime.hide(note)
+        moderation.hide(note)
     else:
-        realtime.restore(note)
+        moderation.restore(note)
     return _back(workshop, f"#mod-note-{note.id}")
 
 
@@ -107,8 +108,8 @@ def correct_text(code: str, note_id: int):
     workshop = _facilitated(code)
     note = _note(workshop, note_id)
     try:
-        realtime.edit(note, request.form.get("text"))
-    except walk.Refused as err:
+        moderation.edit(note, request.form.get("text"))
+    except Refused as err:
         return redirect(url_for("wall.moderate", code=code, error=message(err.code, **err.params))
                         + f"#mod-note-{note.id}", code=303)  # fmt: skip
     return _back(workshop, f"#mod-note-{note.id}")
@@ -125,7 +126,7 @@ def _own_station(workshop, token: str) -> Station:
 def set_locked(code: str, token: str):
     workshop = _facilitated(code)
     station = _own_station(workshop, token)
-    realtime.lock(station, request.form.get("locked") == "yes")
+    moderation.lock(station, request.form.get("locked") == "yes")
     return _back(workshop, f"#mod-station-{station.token}")
 
 
@@ -136,8 +137,8 @@ def paper_note(code: str, token: str):
     payload = {"text": request.form.get("text"), "author": request.form.get("author") or None,
                "client_id": request.form.get("client_id")}  # fmt: skip
     try:
-        realtime.add_paper_note(station, payload)
-    except walk.Refused as err:
+        add_paper_note(station, payload)
+    except Refused as err:
         return redirect(url_for("wall.moderate", code=code, error=message(err.code, **err.params))
                         + f"#mod-station-{station.token}", code=303)  # fmt: skip
     return _back(workshop, f"#mod-station-{station.token}")

@@ -12,7 +12,7 @@ import secrets
 
 from flask import abort, current_app, request, session
 
-from .models import Station, Workshop
+from ..store.models import Station, Workshop
 
 FACILITATED = "facilitated"
 

@@ -11,7 +11,9 @@ from peewee import fn
 
 from stations.export import ExportCluster, ExportNote, ExportStation, ExportWorkshop
 
-from .models import Cluster, Note, PlusOne, Reply, Station, Vote, Workshop
+from ..clustering.store import clusters_state
+from ..store.db import write_transaction
+from ..store.models import Cluster, Note, PlusOne, Reply, Station, Vote, Workshop
 from .reactions import note_extras
 
 
@@ -68,8 +70,6 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
     """Recreate an exported workshop (`gallery import`): stations, notes with their times,
     authors and hidden flags, clusters with their labels. A new facilitator key is made (the
     export never contains one); the code is kept unless another workshop has it."""
-    from .db import write_transaction
-
     with write_transaction():
         workshop, key = Workshop.create_with_key(data.title, data.language)
         if not Workshop.select().where(Workshop.code == data.code).exists():
@@ -126,8 +126,6 @@ def station_results(station: Station, participant: str = "") -> dict:
     """A station's results for its phone page after the walk: topic groups ranked by their
     dots, each group's notes ranked by dots and +1s, the top notes, and which notes this
     participant posted (highlighted)."""
-    from .topics import clusters_state
-
     notes = {n.id: n for n in station.visible_notes()}
     extras = note_extras(list(notes), stations=[station.id])
 

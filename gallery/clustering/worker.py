@@ -1,11 +1,11 @@
 """Runs CPU-heavy pure functions (clustering) in a worker process.
 
 Under gevent the event loop and every greenlet share one OS thread; clustering in a thread
-of the same process still competes with the loop for the GIL (measured: p99 post-to-wall
-428 ms at 300 phones). A separate process has its own GIL and, on a 2-core machine, its own
-core. Jobs go over the worker's stdin/stdout as length-prefixed pickles; gevent's subprocess
-pipes are cooperative, so waiting for a result never blocks the loop. One job at a time (the
-worker is single-threaded); if the worker dies, the next job starts a new one.
+of the same process would still compete with the loop for the GIL. A separate process has
+its own GIL and, on a 2-core machine, its own core. Jobs go over the worker's stdin/stdout
+as length-prefixed pickles; gevent's subprocess pipes are cooperative, so waiting for a
+result never blocks the loop. One job at a time (the worker is single-threaded); if the
+worker dies, the next job starts a new one.
 
 Only functions importable by name (module-level) can be sent; they and their arguments come
 from this application, never from the network.
@@ -20,6 +20,8 @@ import struct
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from flask import current_app
 
 HEADER = struct.Struct(">Q")
 
@@ -64,7 +66,7 @@ class Offloader:
 
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "gallery.offload"],
+                [sys.executable, "-m", "gallery.clustering.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
@@ -83,6 +85,20 @@ class Offloader:
         if not ok:
             raise WorkerError(value)
         return value
+
+
+_offloader: Offloader | None = None
+
+
+def off_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a CPU-heavy job in the worker process when serving (gevent), so the event loop
+    keeps its core and the GIL; inline otherwise."""
+    global _offloader
+    if current_app.config["ASYNC_MODE"] != "gevent":
+        return fn(*args, **kwargs)
+    if _offloader is None:
+        _offloader = Offloader()
+    return _offloader.call(fn, *args, **kwargs)
 
 
 def serve(stdin=None, stdout=None) -> None:
@@ -110,6 +126,6 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Clustering is background work: on a busy laptop the event loop serving the phones
-    # must get the CPU first (measured: bench/README.md, Latency).
+    # must get the CPU first.
     os.nice(10)
     serve()

@@ -21,23 +21,21 @@ from peewee import fn
 from stations import export
 from stations.notes import clean_text
 
-from . import public_url, realtime, results
-from .access import (
+from ..actions import results, workshops
+from ..actions.access import (
     admin_required,
     check_admin_password,
     is_admin,
     require_facilitator,
     workshop_or_404,
 )
-from .db import utcnow, write_transaction
-from .models import LANGUAGES, Note, Station, Workshop
+from ..actions.workshops import MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
+from ..store.db import utcnow
+from ..store.models import LANGUAGES, Note, Station, Workshop
+from . import public_url
 from .participant import station_url
 
 bp = Blueprint("staff", __name__)
-
-MAX_TITLE = 200
-MAX_PROMPT = 1000
-MAX_STATIONS = 30
 
 
 class FormError(ValueError):
@@ -72,15 +70,6 @@ def _stations_from_form(form) -> list[tuple[str, str]]:
         elif prompt:
             raise FormError(_("Station %(n)s has a question but no title.", n=i + 1))
     return stations
-
-
-def create_workshop(title: str, language: str, stations: list[tuple[str, str]]):
-    """Shared by the web form, `gallery workshop new` and `gallery demo`."""
-    with write_transaction():
-        workshop, key = Workshop.create_with_key(title, language)
-        for position, (station_title, prompt) in enumerate(stations):
-            Station.create(workshop=workshop, title=station_title, prompt=prompt, position=position)
-    return workshop, key
 
 
 # --- create ----------------------------------------------------------------------------
@@ -173,12 +162,7 @@ def update_workshop(code: str):
     workshop, _key = _facilitated(code)
     title = _clean_line(request.form.get("title"), MAX_TITLE, "title") or workshop.title
     language = request.form.get("language")
-    workshop.title = title
-    if language in LANGUAGES:
-        workshop.language = language
-    with write_transaction():
-        workshop.save()
-    realtime.broadcast_workshop_updated(workshop)
+    workshops.update_workshop(workshop, title, language if language in LANGUAGES else None)
     return _back(workshop)
 
 
@@ -192,17 +176,9 @@ def add_station(code: str):
         abort(400)
     if not title:
         abort(400)
-    with write_transaction():
-        if workshop.stations.count() >= MAX_STATIONS:
-            abort(400)
-        last = workshop.stations.order_by(Station.position.desc()).first()
-        station = Station.create(
-            workshop=workshop,
-            title=title,
-            prompt=prompt,
-            position=(last.position + 1) if last else 0,
-        )
-    realtime.broadcast_workshop_updated(workshop)
+    station = workshops.add_station(workshop, title, prompt)
+    if station is None:  # MAX_STATIONS already
+        abort(400)
     return _back(workshop, f"#station-{station.token}")
 
 
@@ -215,11 +191,7 @@ def edit_station(code: str, token: str):
         prompt = _clean_prompt(request.form.get("prompt"))
     except FormError:
         abort(400)
-    station.title = title or station.title
-    station.prompt = prompt
-    with write_transaction():
-        station.save()
-    realtime.broadcast_station_updated(station)
+    workshops.edit_station(station, title, prompt)
     return _back(workshop, f"#station-{station.token}")
 
 
@@ -227,20 +199,7 @@ def edit_station(code: str, token: str):
 def move_station(code: str, token: str):
     workshop, _key = _facilitated(code)
     station = _own_station(workshop, token)
-    step = -1 if request.form.get("direction") == "up" else 1
-    with write_transaction():
-        ordered = list(workshop.ordered_stations())
-        i = next(i for i, s in enumerate(ordered) if s.id == station.id)
-        j = i + step
-        if 0 <= j < len(ordered):
-            ordered[i], ordered[j] = ordered[j], ordered[i]
-        for position, s in enumerate(ordered):
-            if s.position != position:
-                s.position = position
-                s.save()
-    realtime.broadcast_workshop_updated(workshop)
-    for s in workshop.ordered_stations():
-        realtime.broadcast_station_updated(s)  # numbers changed on the phones too
+    workshops.move_station(workshop, station, -1 if request.form.get("direction") == "up" else 1)
     return _back(workshop, f"#station-{station.token}")
 
 
@@ -250,14 +209,7 @@ def delete_station(code: str, token: str):
     station = _own_station(workshop, token)
     if request.form.get("confirm") != "yes":
         abort(400)
-    with write_transaction():
-        station.delete_instance(recursive=True)
-        for position, s in enumerate(workshop.ordered_stations()):
-            if s.position != position:
-                s.position = position
-                s.save()
-    realtime.broadcast_station_removed(workshop, token)
-    realtime.broadcast_workshop_updated(workshop)
+    workshops.delete_station(workshop, station)
     return _back(workshop)
 
 
@@ -353,9 +305,5 @@ def delete_workshop(code: str):
     if typed != workshop.code:
         return redirect(url_for("staff.manage", code=workshop.code, error="confirm") + "#delete",
                         code=303)  # fmt: skip
-    tokens = [s.token for s in workshop.stations]
-    with write_transaction():
-        workshop.delete_instance(recursive=True)
-    for token in tokens:  # open phones and walls learn at once that it is gone
-        realtime.broadcast_station_removed(workshop, token)
+    workshops.delete_workshop(workshop)
     return redirect(url_for("participant.home", deleted=1), code=303)

@@ -16,21 +16,21 @@ from typing import Any
 from peewee import fn
 
 from stations.phases import Action, PhaseError, check, parse_dots, parse_phase
-from stations.rotation import MAX_GROUPS, RotationError, Schedule, Timer, group_names
+from stations.rotation import (
+    MAX_GROUPS,
+    TIMER_COMMANDS,
+    RotationError,
+    Schedule,
+    Timer,
+    command,
+    group_names,
+    smallest_group,
+)
 
-from .db import write_transaction
-from .models import Membership, Note, Workshop
-
-ACTIONS = ("start", "pause", "next", "stop")
-
-
-class Refused(ValueError):
-    """A request the rules do not allow; `code` is a key of errors.MESSAGES."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+from ..errors import Refused
+from ..facts import facts
+from ..store.db import write_transaction
+from ..store.models import Membership, Workshop
 
 
 def now() -> float:
@@ -40,7 +40,21 @@ def now() -> float:
 # --- phases ----------------------------------------------------------------------------------
 
 
-def set_phase(workshop: Workshop, phase: Any) -> bool:
+def change_phase(workshop: Workshop, phase: Any = None, dots: Any = None) -> bool:
+    """The facilitator sets the phase and/or the dots per station (neither: the phase, which
+    is then refused as invalid); everyone hears of it once. False when nothing changed."""
+    changed = False
+    if dots is not None:
+        _set_dots(workshop, dots)
+        changed = True
+    if phase is not None or not changed:
+        changed = _set_phase(workshop, phase) or changed
+    if changed:
+        facts().phase_changed(workshop)
+    return changed
+
+
+def _set_phase(workshop: Workshop, phase: Any) -> bool:
     """Switch the phase; False when it already was that phase."""
     try:
         phase = parse_phase(phase)
@@ -54,7 +68,7 @@ def set_phase(workshop: Workshop, phase: Any) -> bool:
     return True
 
 
-def set_dots(workshop: Workshop, dots: Any) -> None:
+def _set_dots(workshop: Workshop, dots: Any) -> None:
     try:
         dots = parse_dots(dots)
     except PhaseError as err:
@@ -70,17 +84,6 @@ def ensure_open(station, action: Action) -> None:
         check(station.workshop.phase, action, locked=station.locked)
     except PhaseError as err:
         raise Refused(err.code) from None
-
-
-def may_post(station, client_id: str) -> None:
-    """Refuse a new note at a locked station or outside the collect phase. A resend of a
-    note that is already stored is always answered (its phone must hear "saved")."""
-    try:
-        ensure_open(station, "post")
-    except Refused:
-        stored = Note.select().where((Note.station == station) & (Note.client_id == client_id))
-        if not stored.exists():
-            raise
 
 
 # --- rotation --------------------------------------------------------------------------------
@@ -128,10 +131,24 @@ def rotation_state(workshop: Workshop, at: float | None = None) -> dict:
     return state
 
 
+def steer_rotation(
+    workshop: Workshop, action: Any, groups: Any = None, minutes: Any = None
+) -> dict:
+    """The facilitator's timer command (`groups: 0` is a free walk); everyone in the workshop
+    hears the new state, which is returned."""
+    if groups == 0:
+        _set_free_walk(workshop)
+    else:
+        rotation_command(workshop, action, groups, minutes)
+    state = rotation_state(workshop)
+    facts().rotation_changed(workshop, state)
+    return state
+
+
 def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minutes: Any = None):
-    """start | pause | next | stop, optionally (re)setting the number of groups (0: free walk)
-    and the minutes per round. Changing groups resets the walk to its first round."""
-    if action not in ACTIONS:
+    """start | pause | next | stop, optionally (re)setting the number of groups and the
+    minutes per round. Changing groups resets the walk to its first round."""
+    if action not in TIMER_COMMANDS:
         raise Refused("invalid_action")
     at = now()
     with write_transaction():
@@ -156,20 +173,11 @@ def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minute
             raise Refused(err.code) from None
         if schedule is None:
             raise Refused("no_stations" if count == 0 else "free_walk")
-        timer = _timer(data).advance(schedule, at)
-        if action == "start":
-            timer = timer.start(at)
-        elif action == "pause":
-            timer = timer.pause(at)
-        elif action == "next":
-            timer = timer.next(schedule, at)
-        else:
-            timer = timer.stop()
-        data["timer"] = asdict(timer)
+        data["timer"] = asdict(command(_timer(data), action, schedule, at))
         _store_rotation(workshop, data)
 
 
-def set_free_walk(workshop: Workshop) -> None:
+def _set_free_walk(workshop: Workshop) -> None:
     """No groups: everyone walks freely (the default)."""
     with write_transaction():
         data = Workshop.get_by_id(workshop.id).rotation_data
@@ -207,15 +215,13 @@ def join_group(workshop: Workshop, participant: str, name: Any = None) -> str:
     names = group_names(count)
     with write_transaction():
         if name is None:
-            sizes = dict.fromkeys(range(count), 0)
             rows = (
                 Membership.select(Membership.group, fn.COUNT(Membership.id))
                 .where((Membership.workshop == workshop) & (Membership.group < count))
                 .group_by(Membership.group)
                 .tuples()
             )
-            sizes.update(dict(rows))
-            index = min(sizes, key=lambda g: (sizes[g], g))
+            index = smallest_group(dict(rows), count)
         elif isinstance(name, str) and name.upper() in names:
             index = names.index(name.upper())
         else:

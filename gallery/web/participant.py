@@ -1,34 +1,27 @@
-"""The phone pages (join, station) and the participant HTTP API."""
+"""The phone pages: home and code entry, a workshop's station list, a station (which works
+as a plain form without JavaScript), the station display and its QR code."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
-from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, parse_note
+from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
 
-from . import limits, public_url, qr, reactions, realtime, results, walk
-from .access import participant_id, station_or_404, workshop_or_404
-from .errors import ApiError, message
-from .models import Note, Station, Workshop
+from .. import limits
+from ..actions import reactions, results, walk
+from ..actions.access import participant_id, station_or_404, workshop_or_404
+from ..actions.notes import submit_note
+from ..errors import Refused, message
+from ..store.models import Station, Workshop
+from . import public_url, qr
 
 bp = Blueprint("participant", __name__)
-api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def station_url(station: Station) -> str:
     return public_url.absolute(url_for("participant.station", token=station.token))
-
-
-def _submit(station: Station, payload) -> tuple[Note, bool]:
-    """Parse, check the phase, store once, broadcast if new: the form and the JSON API."""
-    note_in = parse_note(payload)
-    walk.may_post(station, note_in.client_id)
-    limits.check_station_room(station, note_in.client_id)
-    note, created = Note.store(station, note_in, participant_id())
-    realtime.note_stored(note, created)
-    return note, created
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -76,7 +69,7 @@ def _render_station(
     closed = None
     try:
         walk.ensure_open(station, "post")
-    except walk.Refused as err:
+    except Refused as err:
         closed = message(err.code)
     page = render_template(
         "participant/station.html",
@@ -110,8 +103,8 @@ def post_form(token: str):
     station = station_or_404(token)
     g.workshop = station.workshop
     try:
-        note, _created = _submit(station, request.form)
-    except (NoteError, walk.Refused) as err:
+        note = submit_note(station, request.form, participant_id()).note
+    except (NoteError, Refused) as err:
         return _render_station(
             station,
             error=message(err.code, **err.params),
@@ -146,39 +139,16 @@ def qr_svg(token: str):
     return response
 
 
-# --- JSON API ----------------------------------------------------------------------------
-
-
-def _api_station(token: str) -> Station:
-    station = Station.by_token(token)
-    if station is None:
-        raise ApiError("station_not_found", 404)
-    g.workshop = station.workshop
-    return station
-
-
-@api.get("/stations/<token>")
-def api_station(token: str):
-    return jsonify({"ok": True, **realtime.station_state(_api_station(token))})
-
-
-@api.post("/stations/<token>/notes")
-@limits.posting
-def api_post_note(token: str):
-    station = _api_station(token)
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the decoder goes (silent= covers ValueError)
-        payload = None
-    if payload is None:
-        raise ApiError("invalid_payload", 400)
-    try:
-        note, created = _submit(station, payload)
-    except NoteError as err:
-        raise ApiError(
-            err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params
-        ) from None
-    except walk.Refused as err:
-        raise ApiError(err.code, 409) from None
-    body = {"ok": True, "note": reactions.note_dict(note, station.token, fresh=created)}
-    return jsonify(body), 201 if created else 200
+def rate_limited_form(station: Station, retry_after: int):
+    """The no-JavaScript form refused by a rate limit: the page again, with the text kept
+    and the reason."""
+    page = _render_station(
+        station,
+        error=message("rate_limited"),
+        text=request.form.get("text", ""),
+        author=request.form.get("author", ""),
+        status=429,
+    )
+    response = current_app.make_response(page)
+    response.headers["Retry-After"] = str(retry_after)
+    return response

@@ -1,7 +1,7 @@
 """Building on earlier notes (+1, replies) and dot voting: what participants add to notes.
 
-Every function checks the phase rules (`stations.phases`) for the note's station and raises
-`walk.Refused` with a stable code; the callers (socket handlers, HTTP views) broadcast.
+Every function checks the phase rules (`stations.phases`) for the note's station, raises
+`Refused` with a stable code, and announces what changed.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import peewee as pw
 from peewee import fn
 
 from stations.notes import NoteIn
-from stations.phases import PhaseError, check_vote
+from stations.phases import PhaseError, admit, check_vote
 
-from .db import database, write_transaction
-from .models import Note, PlusOne, Reply, Station, Vote, Workshop
-from .walk import Refused, ensure_open
+from ..errors import Refused
+from ..facts import facts
+from ..store.db import database, write_transaction
+from ..store.models import Note, PlusOne, Reply, Station, Vote, Workshop
+from .walk import ensure_open
 
 
 def visible_note(note_id: Any, station: Station | None = None) -> Note:
@@ -49,6 +51,7 @@ def plus_one(note: Note, participant: str) -> bool:
                 PlusOne.create(note=note, participant=participant)
         except pw.IntegrityError:
             return False
+    facts().note_updated(note)
     return True
 
 
@@ -57,10 +60,23 @@ def plus_one(note: Note, participant: str) -> bool:
 
 def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
     """Store a reply at most once per (note, client_id); returns (reply, created)."""
-    stored = Reply.select().where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
-    if not stored.exists():  # a resend is answered even after the phase closed
-        ensure_open(note.station, "reply")
-    return Reply.store(note, reply_in, participant)
+
+    def resend() -> bool:
+        return (
+            Reply.select()
+            .where((Reply.note == note) & (Reply.client_id == reply_in.client_id))
+            .exists()
+        )
+
+    station = note.station
+    try:
+        admit(station.workshop.phase, "reply", locked=station.locked, resend=resend)
+    except PhaseError as err:
+        raise Refused(err.code, **err.params) from None
+    item, created = Reply.store(note, reply_in, participant)
+    if created:
+        facts().note_updated(note)
+    return item, created
 
 
 # --- dot voting ----------------------------------------------------------------------------
@@ -80,6 +96,7 @@ def vote(note: Note, participant: str) -> None:
         except PhaseError as err:
             raise Refused(err.code) from None
         Vote.create(station=note.station, participant=participant, note=note)
+    facts().votes_changed(note.station)
 
 
 def unvote(note: Note, participant: str) -> bool:
@@ -95,6 +112,7 @@ def unvote(note: Note, participant: str) -> bool:
         if last is None:
             return False
         Vote.delete().where(Vote.id == last.id).execute()
+    facts().votes_changed(note.station)
     return True
 
 

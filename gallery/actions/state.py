@@ -1,0 +1,76 @@
+"""The full state a phone or a wall (re)joins with: the same shapes for Socket.IO acks and
+the HTTP API, read from the models."""
+
+from __future__ import annotations
+
+from ..clustering import scheduler
+from ..clustering.store import clusters_state
+from ..store.models import Note, Station, Workshop
+from .reactions import my_state, note_extras
+from .walk import group_of, rotation_state
+
+
+def _with_extras(notes: list[dict], station_id: int) -> list[dict]:
+    extras = note_extras([n["id"] for n in notes], stations=[station_id])
+    return [{**n, **extras[n["id"]]} for n in notes]
+
+
+def station_state(station: Station) -> dict:
+    notes = Note.wire_dicts(station.visible_notes(), {station.id: station.token})
+    notes = _with_extras(notes, station.id)
+    return {
+        "station": station.to_dict(note_count=len(notes)),
+        "notes": notes,
+        "workshop": station.workshop.to_dict(),
+    }
+
+
+def participant_state(station: Station, participant: str) -> dict:
+    """What one phone needs besides the notes: its dots, +1s, group, and the rotation."""
+    return {
+        "me": {
+            **my_state(station, participant),
+            "group": group_of(station.workshop, participant),
+        },
+        "rotation": rotation_state(station.workshop),
+    }
+
+
+def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
+    stations = list(workshop.ordered_stations())
+    by_station: dict[int, list[dict]] = {s.id: [] for s in stations}
+    if with_notes:
+        notes = (
+            Note.select()
+            .where((Note.station << [s.id for s in stations]) & (Note.hidden == False))  # noqa: E712
+            .order_by(Note.created_at, Note.id)
+        )
+        tokens = {s.id: s.token for s in stations}
+        by_token = {s.token: by_station[s.id] for s in stations}
+        for note in Note.wire_dicts(notes, tokens):
+            by_token[note["station"]].append(note)
+        for station_id, token_notes in by_station.items():
+            token_notes[:] = _with_extras(token_notes, station_id)
+    state = {
+        "workshop": workshop.to_dict(),
+        "stations": [
+            s.to_dict(note_count=len(by_station[s.id])) if with_notes else s.to_dict()
+            for s in stations
+        ],
+    }
+    if with_notes:
+        state["notes"] = [n for s in stations for n in by_station[s.id]]
+        state["clusters"] = {s.token: clusters_state(s) for s in stations}
+        state["rotation"] = rotation_state(workshop)
+    return state
+
+
+def wall_state(workshop: Workshop) -> dict:
+    """`workshop_state` for a wall that joins. Notes stored without clustering (demo data, an
+    import, a crash in between) are clustered first when that runs inline (tests)."""
+    state = workshop_state(workshop)
+    ran = [
+        scheduler.ensure_clustered(station, state["clusters"][station.token])
+        for station in workshop.ordered_stations()
+    ]
+    return workshop_state(workshop) if any(ran) else state

@@ -1,0 +1,86 @@
+"""Who is on the other end of a Socket.IO connection, and what it may act on.
+
+Station URLs are capabilities: only a connection that opened a station (`join_station`) may
+act on its notes (+1, replies, dots), so note ids cannot be counted through from elsewhere. A
+connection facilitates a workshop once it joined that wall with the key, or when an event
+carries the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request, session
+
+from ..store.models import Note, Station, Workshop
+
+STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
+WALLS = "walls"  # per connection: the workshops whose wall this socket joined with the key
+
+
+def participant() -> str:
+    """The session's anonymous participant, or this connection as its own."""
+    return session.get("pid") or f"sid:{request.sid}"
+
+
+def joined_station(token: str) -> None:
+    joined = [t for t in session.get(STATIONS, []) if t != token]
+    session[STATIONS] = [*joined[-19:], token]
+
+
+def joined_wall(code: str) -> None:
+    session[WALLS] = [*session.get(WALLS, [])[-9:], code]
+
+
+def may_act_on(note: Note) -> bool:
+    """A participant's action on a note needs its station opened here, or its wall."""
+    station = note.station
+    return station.token in session.get(STATIONS, []) or station.workshop.code in session.get(
+        WALLS, []
+    )
+
+
+def station_from(data: Any) -> Station | None:
+    if not isinstance(data, Mapping):
+        return None
+    return Station.by_token(data.get("station"))
+
+
+def workshop_from(data: Any) -> Workshop | None:
+    code = data.get("workshop") if isinstance(data, Mapping) else None
+    if not isinstance(code, str):
+        return None
+    return Workshop.get_or_none(Workshop.code == code.upper())
+
+
+def _facilitates(workshop: Workshop, data: Mapping) -> bool:
+    return workshop.code in session.get(WALLS, []) or workshop.check_key(data.get("key"))
+
+
+def facilitated_station(data: Any) -> Station | None:
+    """The station named in a facilitator event, if this connection may steer it."""
+    station = station_from(data)
+    if station is None or not _facilitates(station.workshop, data):
+        return None
+    return station
+
+
+def facilitated_workshop(data: Any) -> Workshop | None:
+    workshop = workshop_from(data)
+    if workshop is None or not _facilitates(workshop, data):
+        return None
+    return workshop
+
+
+def facilitated_workshop_of_note(data: Any) -> Workshop | None:
+    """The workshop of the note named in a facilitator event, if this connection may act."""
+    if not isinstance(data, Mapping):
+        return None
+    note_id = data.get("note_id")
+    if isinstance(note_id, bool) or not isinstance(note_id, int):
+        return None
+    note = Note.select(Note, Station).join(Station).where(Note.id == note_id).first()
+    if note is None:
+        return None
+    return facilitated_workshop({**data, "workshop": note.station.workshop.code})

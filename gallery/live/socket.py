@@ -1,0 +1,135 @@
+"""The Socket.IO server object, whose every client event passes the abuse limits first.
+
+Flask-Limiter does not see Socket.IO events, so `GuardedSocketIO` wraps every client event
+handler at registration (handlers added later are covered too): each connection has a token
+bucket for all of its events, and `post_note` / `reply_note` also spend the participant and
+IP posting budgets that HTTP spends (gallery/limits.py), under the same keys. The bucket lives
+in the connection's process, as the connection does.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app, session
+from flask_socketio import SocketIO
+
+from .. import limits
+from ..errors import error_body
+
+# Socket.IO events that create content: they spend the posting budgets as well.
+POSTING_EVENTS = frozenset({"post_note", "reply_note"})
+# Connection lifecycle events are never refused: a disconnect must always run.
+UNGUARDED_EVENTS = frozenset({"connect", "disconnect"})
+
+clock = time.monotonic  # the token buckets' clock; tests replace it
+
+
+@dataclass
+class TokenBucket:
+    """`capacity` events at once, refilled at `rate` per second."""
+
+    rate: float
+    capacity: float
+    tokens: float
+    stamp: float
+
+    @classmethod
+    def full(cls, rate: float, capacity: float, now: float) -> TokenBucket:
+        return cls(rate, capacity, capacity, now)
+
+    def take(self, now: float, cost: float = 1.0) -> float:
+        """Spend `cost` tokens: 0.0 when allowed, else the seconds until it would be."""
+        elapsed = max(0.0, now - self.stamp)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self.stamp = now
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return 0.0
+        return (cost - self.tokens) / self.rate if self.rate > 0 else math.inf
+
+
+BUCKET = "_events"  # per connection, in the Socket.IO session (which dies with the connection)
+_bucket_lock = threading.Lock()  # threading mode handles one connection's events in parallel
+
+
+def _spend_connection_budget() -> None:
+    config = current_app.config
+    with _bucket_lock:
+        bucket = session.get(BUCKET)
+        now = clock()
+        if bucket is None:
+            bucket = TokenBucket.full(
+                config["SOCKET_EVENT_RATE"], config["SOCKET_EVENT_BURST"], now
+            )
+            session[BUCKET] = bucket
+        wait = bucket.take(now)
+    if wait:
+        raise limits.Refusal(wait)
+
+
+def check_event(event: str) -> dict | None:
+    """None when the event may run, else the refusal to send back as its ack."""
+    if not current_app.config["RATE_LIMITS"]:
+        return None
+    try:
+        _spend_connection_budget()
+        if event in POSTING_EVENTS:
+            limits.spend_posting_budget()
+    except limits.Refusal as refusal:
+        return limits.refusal_body(refusal.retry_after)
+    except Exception:  # the counters' storage failed: a note is worth more than a limit
+        current_app.logger.exception("rate limit storage failed; %s let through", event)
+    return None
+
+
+def _arity(handler) -> tuple[int, float]:
+    """How many positional arguments the handler takes, at least and at most (counted once:
+    binding its signature on every event cost more than the check)."""
+    params = inspect.signature(handler).parameters.values()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    least = sum(1 for p in positional if p.default is p.empty)
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+    return least, math.inf if varargs else len(positional)
+
+
+def guard(event: str, handler):
+    """The handler behind the limits; a call with the wrong number of arguments (a client
+    may emit anything) is answered with `invalid_payload` instead of killing the handler."""
+
+    least, most = _arity(handler)
+
+    @functools.wraps(handler)
+    def guarded(*args):
+        refusal = check_event(event)
+        if refusal is not None:
+            return refusal
+        if not least <= len(args) <= most:
+            return error_body("invalid_payload")
+        return handler(*args)
+
+    return guarded
+
+
+class GuardedSocketIO(SocketIO):
+    """SocketIO whose client event handlers pass `guard()` first, however they are registered
+    (`@socketio.on`, `@socketio.event` and `on_event` all come through `on`)."""
+
+    def on(self, message, namespace=None):
+        register = super().on(message, namespace)
+        if message in UNGUARDED_EVENTS:
+            return register
+
+        def decorator(handler):
+            register(guard(message, handler))
+            return handler
+
+        return decorator
+
+
+socketio = GuardedSocketIO()

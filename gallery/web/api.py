@@ -1,0 +1,50 @@
+"""The participant HTTP API: read a station, post a note (docs/protocol.md, "HTTP API")."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from stations.notes import NoteError
+
+from .. import limits
+from ..actions.access import participant_id
+from ..actions.notes import submit_note
+from ..actions.state import station_state
+from ..errors import ApiError, Refused
+from ..store.models import Station
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _api_station(token: str) -> Station:
+    station = Station.by_token(token)
+    if station is None:
+        raise ApiError("station_not_found", 404)
+    g.workshop = station.workshop
+    return station
+
+
+@api.get("/stations/<token>")
+def api_station(token: str):
+    return jsonify({"ok": True, **station_state(_api_station(token))})
+
+
+@api.post("/stations/<token>/notes")
+@limits.posting
+def api_post_note(token: str):
+    station = _api_station(token)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the decoder goes (silent= covers ValueError)
+        payload = None
+    if payload is None:
+        raise ApiError("invalid_payload", 400)
+    try:
+        done = submit_note(station, payload, participant_id())
+    except NoteError as err:
+        raise ApiError(
+            err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params
+        ) from None
+    except Refused as err:
+        raise ApiError(err.code, 409) from None
+    return jsonify({"ok": True, "note": done.wire}), 201 if done.created else 200
