@@ -67,8 +67,7 @@ def _setting(key: str):
 class SweptMemoryStorage(Storage, SlidingWindowCounterSupport):
     """`memory://` of our own: counters in this process, expired ones swept once a second
     by one timer at a time. Every answer reads the expiry itself; the sweep only frees memory
-    (upstream's memory storage starts a sweep 10 ms out after each hit whose timer is not
-    alive, and under gevent that was every hit: each walked every key on the loop)."""
+    (under gevent, upstream's memory storage started a sweep of every key after each hit)."""
 
     STORAGE_SCHEME = ["gallery-memory"]
     SWEEP_SECONDS = 1.0

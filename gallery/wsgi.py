@@ -14,14 +14,13 @@ gevent.config.track_greenlet_tree = False
 
 app = create_app()
 
-# Everything loaded so far (Flask, the translations, numpy, the clustering engine: ~150,000
-# objects) lives as long as the process. Kept out of the cyclic garbage collector, a full
-# collection no longer walks them all while every phone waits: measured at 300 phones, the
-# longest pause went from 136 ms to 34 ms (bench/README.md, Latency).
+# Everything loaded so far (Flask, the translations, numpy, the clustering engine) lives as
+# long as the process. Kept out of the cyclic garbage collector, a full collection no longer
+# walks it all while every phone waits.
 gc.freeze()
 
-# What stays is the phones' connections (~150 objects each): a full collection walked them for
-# 20-45 ms on the loop, every 2-10 s while a room posted (it follows every 10th collection of
-# the middle generation). One in 100 keeps cyclic garbage a little longer and the loop free.
+# What stays is the phones' connections: a full collection walked them on the loop every few
+# seconds while a room posted (it follows every 10th collection of the middle generation).
+# One in 100 keeps cyclic garbage a little longer and the loop free.
 youngest, middle, _ = gc.get_threshold()
 gc.set_threshold(youngest, middle, 100)

@@ -159,7 +159,7 @@ def _stem_lower(word: str, lang: Lang) -> str:
 
 def stem(word: str, lang: Lang) -> str:
     """Snowball stem of one word; German umlauts and ß fold (Förderung -> forder).
-    Cached: the pure-Python stemmer takes ~0.2 ms a word and walls repeat their words."""
+    Cached: the stemmer is pure Python and walls repeat their words."""
     return _stem_lower(word.lower(), lang)
 
 

@@ -3,7 +3,7 @@ and server process every GALLERY_PHONE_BATCH seconds.
 
 A room posting at once makes the fan-out O(phones x notes): 300 phones at four stations, a
 note every 5 s each, are 60 notes a second, each sent to the 75 phones at its station, and
-those sends are most of the event loop's work (bench/README.md, Latency, session 7). The
+those sends are most of the event loop's work. The
 wall gets every note at once (its own `note_posted`: it is what the room watches, and a few
 clients). A participant reading the station's notes on a phone cannot tell now from a
 quarter second later, so the first note after a quiet moment goes to the phones at once,

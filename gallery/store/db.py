@@ -1,8 +1,8 @@
 """The database: which one, its pragmas, connection lifetime, schema creation and migration.
 
-Connection strategy (measured; see docs/deploy.md): Socket.IO handlers get no Flask
-`teardown_request`, and opening an SQLite connection per event was 4-6x slower than a
-long-lived one. So the process keeps ONE long-lived connection:
+Connection strategy (docs/deploy.md): Socket.IO handlers get no Flask `teardown_request`,
+and opening an SQLite connection per event costs several times a long-lived one's query.
+So the process keeps ONE long-lived connection:
 
 * gevent (serving): every greenlet shares the connection (`thread_safe=False`). Greenlets only
   switch on network I/O and never inside our short transactions, so they cannot interleave.
@@ -100,10 +100,10 @@ def open_database(url: str, *, shared_connection: bool) -> peewee.Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith(("postgres://", "postgresql://")):
         # Like SQLite's synchronous=NORMAL: a commit returns before its WAL is flushed to disk
-        # (0.04 ms here instead of 4 ms, which blocked the event loop at every commit). A crash
-        # of this process loses nothing committed; a crash of PostgreSQL or the machine may lose
-        # the last ~0.6 s (3 x wal_writer_delay), and never corrupts the database. The URL may
-        # say otherwise: ?options=-c%20synchronous_commit%3Don
+        # (the flush blocked the event loop at every commit). A crash of this process loses
+        # nothing committed; a crash of PostgreSQL or the machine may lose the last moment
+        # (3 x wal_writer_delay), and never corrupts the database. The URL may say otherwise:
+        # ?options=-c%20synchronous_commit%3Don
         kwargs["options"] = "-c synchronous_commit=off"
         db = PostgresDatabase(**{**kwargs, **parse_url(url)})
     else:
@@ -126,8 +126,8 @@ CHECKPOINT_SECONDS = 1.0
 def start_checkpointer(interval: float = CHECKPOINT_SECONDS):
     """Serving SQLite under gevent: copy the write-ahead log into the database file once a
     second in a native thread, instead of in whichever commit crosses SQLite's 1,000-page
-    mark. That commit ran on the event loop and held every phone for the copy and its fsync
-    (bench/README.md, Latency). A PASSIVE checkpoint waits for no reader or writer, and
+    mark. That commit ran on the event loop and held every phone for the copy and its fsync.
+    A PASSIVE checkpoint waits for no reader or writer, and
     sqlite3 lets go of the GIL while it works. Returns the greenlet."""
     import sqlite3
 
@@ -193,9 +193,9 @@ def _immediate_when_free():
 
 def _when_free(attempt):
     """`attempt()`, which takes SQLite's write lock, without blocking the loop: while the lock
-    is taken, try again after a pause (0.5, 1, then 2 ms) in which other greenlets run (the
-    worker's transactions take 0.3-3 ms; longer pauses only added to a note's way to the
-    walls). Other greenlets see the usual busy timeout, restored before each pause."""
+    is taken, try again after a short, growing pause in which other greenlets run (as short
+    as the worker's transactions: longer ones only delay a note's way to the walls). Other
+    greenlets see the usual busy timeout, restored before each pause."""
     import gevent
 
     connection = database.connection()

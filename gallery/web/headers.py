@@ -3,7 +3,7 @@
 The policy allows no third-party origin and no inline code or style, except the few blocks a
 page carries inline on purpose: the phone's station page brings its stylesheet and its note
 form (static/js/outbox.js) inside its HTML, so that a note can be written, kept and sent as
-soon as the HTML has arrived, one slow round trip before any file could (bench/page_weight.py).
+soon as the HTML has arrived, one slow round trip before any file could.
 Each such block is read from static/ once per process and allowed by its hash (CSP3
 'sha256-...'), only in the responses that carry it. Never 'unsafe-inline': a script or style
 that anyone manages to inject still does not run.
@@ -37,8 +37,8 @@ YEAR = 365 * 24 * 3600
 # The station page's part of gallery.css ends at the line that starts so (see its head).
 STATION_CSS_END = "/* == end of the station page"
 
-# gzip costs ~1.5 ms for the 47 KB Socket.IO client; browsers then keep static files for a
-# year (versioned URLs), so an in-memory cache of compressed files is not worth its risk.
+# Compressing on each request is cheap next to the round trips it saves, and browsers keep
+# static files for a year (versioned URLs): no cache of compressed files to go stale.
 compress = Compress()
 
 

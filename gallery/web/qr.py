@@ -1,4 +1,4 @@
-"""Station URL -> QR code as SVG (no Pillow): qrcode's path image, ~5 ms and ~7 KB."""
+"""Station URL -> QR code as SVG: qrcode's path image, small and sharp at any size, no Pillow."""
 
 from __future__ import annotations
 
