@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "PLACE_DELAY": 0.15,
     "PLACE_MAX_WAIT": 0.5,
     "PLACE_MIN_INTERVAL": 1.0,
-    # New notes reach a station's phones at most this often, together (gallery/fanout.py);
+    # New notes reach a station's phones at most this often, together (gallery/live/fanout.py);
     # the wall gets each at once. 0: every note at once (tests).
     "PHONE_BATCH": 0.25,
     # Set by `gallery serve` when it binds 0.0.0.0: http://<this machine's LAN address>:<port>.

@@ -421,7 +421,7 @@ class Event:
     why: str = ""
 
 
-# Known bug (reported; the fix belongs in gallery/realtime.py): plus_one, reply_note,
+# Known bug (reported; the fix belongs in gallery/live/): plus_one, reply_note,
 # vote_note and unvote_note take any note id from any connection, which never has to join
 # the note's station. Ids are sequential, and plus_one's ack carries the note's text and
 # replies: every workshop's notes can be read (and +1'd, replied to, voted on) by counting.
@@ -603,7 +603,7 @@ def test_keys_and_the_admin_password_are_compared_in_constant_time(
         calls.append((a, b))
         return real(a, b)
 
-    # gallery.models and gallery.access both reach it as `hmac.compare_digest`
+    # gallery.store.models and gallery.actions.access both reach it as `hmac.compare_digest`
     monkeypatch.setattr(gallery.store.models.hmac, "compare_digest", recording)
     wrong = "not-the-key-at-all"
     hashed = hashlib.sha256(wrong.encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""New notes reach a station's phones in batches (gallery/fanout.py), the wall each at once."""
+"""New notes reach a station's phones in batches (gallery/live/fanout.py), the wall each at once."""
 
 from __future__ import annotations
 

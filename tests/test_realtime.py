@@ -135,7 +135,7 @@ def test_station_edits_are_broadcast(sio, workshop, client):
 
 def test_events_of_a_connection_share_its_context(sio, workshop, client):
     """Every event of a connection gets the connection's session and URL binding, built once
-    (gallery/event_context.py), and sees what earlier events wrote to the session; another
+    (gallery/adapters.py), and sees what earlier events wrote to the session; another
     connection of the same browser has its own."""
     import flask
     from flask.globals import request_ctx

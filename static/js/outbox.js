@@ -5,7 +5,7 @@
  * a reconnect) can never store it twice: the server answers a resend with the stored note.
  * Transport: the Socket.IO connection when it is up, plain HTTP POST otherwise.
  *
- * The station page carries this file inline, after its form (gallery/headers.py allows it by
+ * The station page carries this file inline, after its form (gallery/web/headers.py allows it by
  * its hash): a note can be written, kept and sent as soon as the page's HTML has arrived.
  * station.js comes later and builds on the same outbox (GalleryOutbox.page): it gives it the
  * socket, says whether the page is connected, and draws saved notes into the list.
