@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from stations import export
+
 from .web.public_url import lan_address
 
 
@@ -241,7 +243,7 @@ def cluster(lang: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["xlsx", "csv", "json", "md", "html"]),
+    type=click.Choice([*export.FORMATS, "html"]),
     default="xlsx",
     show_default=True,
 )
@@ -263,8 +265,9 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
     """Export a workshop's results (any time, also during the session)."""
     from flask import g
 
+    from .actions.results import collect
     from .store.models import Workshop
-    from .web.staff import export_bytes, report_html
+    from .web.staff import report_html
 
     app = _app(db)
     with app.app_context():
@@ -276,7 +279,7 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
                 g.workshop = workshop  # the report in the workshop's language
                 body = report_html(workshop).encode()
         else:
-            body = export_bytes(workshop, fmt, sep)
+            body = export.build(collect(workshop), fmt, delimiter=sep)  # the download's bytes
     if output in (None, "-"):
         sys.stdout.buffer.write(body)
     else:
@@ -292,13 +295,11 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
 @click.option("--json", "as_json", is_flag=True)
 def import_command(file, public_url, db, as_json) -> None:
     """Recreate a workshop from its JSON export (with a new facilitator key)."""
-    from stations.export import ExportError, from_json
-
     from .actions.results import restore
 
     try:
-        data = from_json(json.load(file))
-    except (ValueError, ExportError) as err:
+        data = export.from_json(json.load(file))
+    except (ValueError, export.ExportError) as err:
         raise click.ClickException(f"not a Gallery Walk export: {err}") from None
     app = _app(db, public_url)
     with app.app_context():

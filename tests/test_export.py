@@ -1,7 +1,9 @@
 """stations.export: golden files, XLSX read back, formula injection, JSON round trip.
 
-The golden files in tests/golden/ are compared byte for byte. After an intended change to
-an export format, rewrite them and review the diff before committing:
+The golden files in tests/golden/ are compared byte for byte with `build`, the one switch
+whose bytes the download and `gallery export` deliver (tests/test_results.py checks that a
+download is exactly `build`'s output). After an intended change to an export format, rewrite
+them and review the diff before committing:
 
     GALLERY_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_export.py
 
@@ -24,11 +26,14 @@ import pytest
 
 from stations.export import (
     COLUMNS,
+    FORMATS,
+    MIMETYPES,
     ExportCluster,
     ExportError,
     ExportNote,
     ExportStation,
     ExportWorkshop,
+    build,
     escape_markdown,
     from_json,
     headers,
@@ -163,26 +168,34 @@ def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
 
 
 def test_csv_golden(workshop: ExportWorkshop) -> None:
-    check_golden("export.csv", to_csv(workshop))
+    check_golden("export.csv", build(workshop, "csv"))
 
 
 def test_csv_comma_golden(workshop: ExportWorkshop) -> None:
-    check_golden("export-comma.csv", to_csv(workshop, delimiter=","))
+    check_golden("export-comma.csv", build(workshop, "csv", delimiter=","))
 
 
 def test_markdown_golden(workshop: ExportWorkshop) -> None:
-    check_golden("export.md", to_markdown(workshop).encode("utf-8"))
+    check_golden("export.md", build(workshop, "md"))
 
 
 def test_json_golden(workshop: ExportWorkshop) -> None:
-    check_golden("export.json", to_json_bytes(workshop))
+    check_golden("export.json", build(workshop, "json"))
 
 
 def test_every_builder_is_deterministic(workshop: ExportWorkshop) -> None:
-    assert to_csv(workshop) == to_csv(make_workshop())
-    assert to_markdown(workshop) == to_markdown(make_workshop())
-    assert to_json_bytes(workshop) == to_json_bytes(make_workshop())
-    assert to_xlsx(workshop) == to_xlsx(make_workshop())
+    for fmt in FORMATS:
+        assert build(workshop, fmt) == build(make_workshop(), fmt), fmt
+
+
+def test_build_is_the_one_switch(workshop: ExportWorkshop) -> None:
+    assert set(FORMATS) == set(MIMETYPES) == {"xlsx", "csv", "json", "md"}
+    # XLSX has no golden file (zip bytes): its switch case is the builder the tests read back.
+    assert build(workshop, "xlsx") == to_xlsx(workshop)
+    assert build(workshop, "json") == to_json_bytes(workshop)
+    assert build(workshop, "json").endswith(b"}\n")
+    with pytest.raises(ValueError):
+        build(workshop, "pdf")
 
 
 # --------------------------------------------------------------------------- rows and CSV

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +12,9 @@ from gallery.actions import results
 from gallery.cli import main
 from gallery.store.models import Note, Station, Workshop
 from gallery.store.retention import expired
+from stations import export
+
+GOLDEN = Path(__file__).parent / "golden"
 
 TEXTS = [
     "Rufbus per App",
@@ -73,6 +77,38 @@ def test_every_format_downloads(client, filled):
     notes = [n for s in data["stations"] for n in s["notes"]]
     assert len(notes) == 4 and sum(n["hidden"] for n in notes) == 1
     assert client.get(f"/w/{ws.code}/export.pdf").status_code == 404
+
+
+@pytest.fixture
+def golden(app, client):
+    """The golden files' workshop (tests/test_export.py) imported as `gallery import` does:
+    topics, votes, replies, a hidden note, umlauts, emoji, formulas. Logged in as its staff."""
+    data = export.from_json(json.loads((GOLDEN / "export.json").read_bytes()))
+    with app.app_context():
+        ws, key = results.restore(data)
+    client.get(f"/w/{ws.code}?key={key}")
+    return ws
+
+
+@pytest.mark.parametrize("source", ["filled", "golden"])
+def test_downloads_are_the_bytes_the_golden_tests_check(app, client, request, source):
+    """Each download is `export.build` of the workshop, byte for byte: the function that
+    tests/test_export.py compares with the golden files (the JSON with its final newline)."""
+    if source == "filled":
+        ws, key, *_ = request.getfixturevalue("filled")
+        client.get(f"/w/{ws.code}?key={key}")
+    else:
+        ws = request.getfixturevalue("golden")
+    with app.app_context():
+        data = results.collect(Workshop.get_by_id(ws.id))
+    for fmt in export.FORMATS:
+        r = client.get(f"/w/{ws.code}/export.{fmt}")
+        assert r.status_code == 200 and r.mimetype == export.MIMETYPES[fmt].split(";")[0], fmt
+        assert r.data == export.build(data, fmt), fmt
+    comma = client.get(f"/w/{ws.code}/export.csv?sep=comma").data
+    assert comma == export.build(data, "csv", delimiter=",")
+    downloaded = client.get(f"/w/{ws.code}/export.json").data
+    assert downloaded.endswith(b"}\n") and export.from_json(json.loads(downloaded)) == data
 
 
 def test_report_is_escaped_and_complete(client, filled):

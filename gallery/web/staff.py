@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import (
     Blueprint,
     Response,
@@ -232,13 +230,6 @@ def posters(code: str):
 
 # --- results: exports, the printable report, deleting a workshop ---------------------------
 
-EXPORTS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "md": "text/markdown; charset=utf-8",
-}
-
 
 def _results_access(code: str) -> Workshop:
     """Exports need the workshop's key (facilitator) or, when one is set, the admin password."""
@@ -248,27 +239,16 @@ def _results_access(code: str) -> Workshop:
     return g.workshop
 
 
-def export_bytes(workshop: Workshop, fmt: str, delimiter: str = ";") -> bytes:
-    """The workshop in one of EXPORTS' formats (shared by the downloads and the CLI)."""
-    data = results.collect(workshop)
-    if fmt == "csv":
-        return export.to_csv(data, delimiter=delimiter)
-    if fmt == "xlsx":
-        return export.to_xlsx(data)
-    if fmt == "json":
-        return json.dumps(export.to_json(data), ensure_ascii=False, indent=2).encode()
-    return export.to_markdown(data).encode()
-
-
 @bp.get("/w/<code>/export.<fmt>")
 def download(code: str, fmt: str):
     workshop = _results_access(code)
-    if fmt not in EXPORTS:
+    if fmt not in export.FORMATS:
         abort(404)
     delimiter = "," if request.args.get("sep") == "comma" else ";"
-    body = export_bytes(workshop, fmt, delimiter)
+    # export.build, as `gallery export` and the golden tests: no serialising of our own here.
+    body = export.build(results.collect(workshop), fmt, delimiter=delimiter)
     name = f"gallery-walk-{workshop.code}-{utcnow():%Y-%m-%d}.{fmt}"
-    response = Response(body, mimetype=EXPORTS[fmt])
+    response = Response(body, mimetype=export.MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"  # taken during the session: always fresh
     return response

@@ -1,0 +1,106 @@
+"""The Markdown export: a readable record of the wall, with every piece of user text escaped
+so that it renders as exactly that text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from .model import ExportNote, ExportStation, ExportWorkshop, utc_naive
+from .table import WORDS, language_of, one_line, sections
+
+# Escaped anywhere: these make emphasis, code, links, images, autolinks, raw HTML, tables
+# (GFM), strikethrough (GFM) and headings' closing sequences.
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]<>#|~])")
+# An entity such as &lt; or &#60; would render as the character; "&" alone stays readable.
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# At a line start these open a list, a quote, a heading or (=, -) underline a setext heading.
+_MD_LINE_START = re.compile(r"^([-+=>])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """One line of user text as Markdown that renders as exactly this text, nothing more."""
+    text = _MD_ANYWHERE.sub(r"\\\1", text)
+    text = _MD_ENTITY.sub(r"\\&", text)
+    text = _MD_LINE_START.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", text)
+
+
+def _md_lines(text: str) -> list[str]:
+    """Non-empty, stripped, escaped lines: a blank line or indentation would end or
+    restructure the surrounding list item."""
+    return [escape_markdown(line.strip()) for line in text.splitlines() if line.strip()]
+
+
+def _md_block(text: str, indent: str) -> str:
+    # A backslash at the end of a line is a CommonMark hard break: the note keeps its lines.
+    return ("\\\n" + indent).join(_md_lines(text))
+
+
+def _md_note(note: ExportNote, words: Mapping[str, str]) -> list[str]:
+    line = "- " + (_md_block(note.text, "  ") or "…")
+    if note.author and note.author.strip():
+        line += f" — *{escape_markdown(one_line(note.author))}*"
+    counts = []
+    if note.plus_ones > 0:
+        counts.append(f"+1: {note.plus_ones}")
+    if note.votes > 0:
+        counts.append(f"{words['votes']}: {note.votes}")
+    if counts:
+        line += f" ({', '.join(counts)})"
+    lines = [line]
+    for reply in note.replies:
+        block = _md_block(reply, "    ")
+        if block:
+            lines.append("  - " + block)
+    return lines
+
+
+def _md_date(value: datetime, language: str) -> str:
+    value = utc_naive(value)
+    return value.strftime("%d.%m.%Y") if language == "de" else value.strftime("%Y-%m-%d")
+
+
+def _md_station(station: ExportStation, words: Mapping[str, str]) -> list[str]:
+    out = [f"## {station.number}. {escape_markdown(one_line(station.title))}", ""]
+    prompt = _md_lines(station.prompt)
+    if prompt:
+        out += ["> " + line for line in prompt] + [""]
+    listed = 0
+    for section in sections(station):
+        visible = [note for note in section.notes if not note.hidden]
+        if not visible:
+            continue
+        label = section.label if section.label is not None else words["singles"]
+        out += [f"### {escape_markdown(one_line(label)) or '…'}", ""]
+        for note in visible:
+            out += _md_note(note, words)
+        out.append("")
+        listed += len(visible)
+    if listed == 0:
+        out += [words["no_notes"], ""]
+    hidden = sum(note.hidden for note in station.notes)
+    if hidden:
+        text = words["hidden_one"] if hidden == 1 else words["hidden_many"].format(n=hidden)
+        out += [f"*{text}*", ""]
+    return out
+
+
+def to_markdown(workshop: ExportWorkshop) -> str:
+    """A readable record of the wall; hidden notes are left out (and counted)."""
+    language = language_of(workshop)
+    words = WORDS[language]
+    out = [
+        f"# {escape_markdown(one_line(workshop.title))}",
+        "",
+        f"{words['date']}: {_md_date(workshop.created_at, language)} · "
+        f"{words['code']}: {escape_markdown(workshop.code)} · "
+        f"{words['participants']}: {workshop.participants}",
+        "",
+    ]
+    for station in workshop.stations:
+        out += _md_station(station, words)
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,202 @@
+"""The XLSX export: a summary sheet and one sheet per station, byte-identical for the same
+workshop (no build time anywhere in the file).
+
+openpyxl is imported inside the functions that need it: importing this package (CSV, JSON and
+Markdown) must not pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from copy import copy
+from datetime import datetime
+from typing import Any
+
+from .model import ExportStation, ExportWorkshop, utc_naive
+from .spreadsheet import CONTROL, cell_text, spreadsheet_row
+from .table import COLUMNS, WORDS, headers, language_of, one_line, sections, station_rows
+
+# Sheet names: at most 31 characters, none of these, not starting/ending with an apostrophe,
+# unique without regard to case (Excel refuses the file otherwise).
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_SHEET_MAX = 31
+
+
+def sheet_name(wanted: str, taken: set[str]) -> str:
+    """A valid Excel sheet name close to `wanted`, not in `taken` (compared casefolded).
+
+    Adds the chosen name to `taken`.
+    """
+    base = one_line(_SHEET_FORBIDDEN.sub(" ", wanted)).strip("' ")[:_SHEET_MAX].strip("' ")
+    base = base or "Sheet"
+    name, counter = base, 1
+    while name.casefold() in taken or name.casefold() == "history":  # Excel reserves it
+        counter += 1
+        suffix = f" ({counter})"
+        name = base[: _SHEET_MAX - len(suffix)].rstrip("' ") + suffix
+    taken.add(name.casefold())
+    return name
+
+
+_WIDTH_CAP = {"note": 60, "replies": 50, "cluster": 30, "station": 30}
+_WIDTH_DEFAULT_CAP = 24
+_WRAPPED = ("note", "replies")
+
+
+def _column_width(column: str, header: str, values: Sequence[Any]) -> float:
+    """Longest line (header included) plus padding, capped so a long note cannot make a
+    column wider than the screen; wrapped columns show the rest on more lines."""
+    longest = len(header)
+    for value in values:
+        if isinstance(value, str):
+            longest = max(longest, max(map(len, value.split("\n"))))
+        elif isinstance(value, datetime):
+            longest = max(longest, 16)
+        elif value is not None:
+            longest = max(longest, len(str(value)))
+    return float(min(longest + 2, _WIDTH_CAP.get(column, _WIDTH_DEFAULT_CAP)))
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile whose entries all carry one timestamp and fixed attributes.
+
+    openpyxl stamps each entry with the current time (writestr) or the temporary file's
+    mtime (write); either would make two exports of the same workshop differ.
+    """
+
+    def __init__(self, file: io.BytesIO, stamp: datetime) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        stamp = max(utc_naive(stamp), datetime(1980, 1, 1))  # zip dates start in 1980
+        self._stamp = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+
+    def writestr(  # type: ignore[override]
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: bytes | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        name = (
+            zinfo_or_arcname.filename
+            if isinstance(zinfo_or_arcname, zipfile.ZipInfo)
+            else zinfo_or_arcname
+        )
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3  # the default depends on the OS that builds the file
+        info.external_attr = 0o600 << 16
+        super().writestr(info, data, compress_type, compresslevel)
+
+    def write(  # type: ignore[override]
+        self,
+        filename: str,
+        arcname: str | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        with open(filename, "rb") as source:
+            data = source.read()
+        self.writestr(arcname or filename, data, compress_type, compresslevel)
+
+
+def _xlsx_summary(sheet: Any, workshop: ExportWorkshop, language: str) -> None:
+    from openpyxl.styles import Font
+
+    words = WORDS[language]
+    sheet.append([cell_text(one_line(workshop.title))])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([words["code"], cell_text(workshop.code)])
+    sheet.append([words["date"], utc_naive(workshop.created_at).date()])
+    sheet["B3"].number_format = "yyyy-mm-dd"
+    sheet.append([words["participants"], workshop.participants])
+    sheet.append([])
+    table_header = [words["number"], "Station", words["notes"], words["hidden_count"]]
+    sheet.append([*table_header, words["topics"]])
+    for cell in sheet[6]:
+        cell.font = Font(bold=True)
+    for station in workshop.stations:
+        topics = sum(section.label is not None for section in sections(station))
+        hidden = sum(note.hidden for note in station.notes)
+        title = cell_text(one_line(station.title))
+        sheet.append([station.number, title, len(station.notes), hidden, topics])
+    sheet.column_dimensions["A"].width = max(len(words["participants"]) + 2, 8)
+    sheet.column_dimensions["B"].width = _column_width(
+        "station", "Station", [one_line(s.title) for s in workshop.stations]
+    )
+
+
+def _column_styles(sheet: Any) -> list[Any]:
+    """One finished style per column: wrapped text for notes and replies, dates as dates,
+    everything aligned to the top so a long note's row stays readable."""
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles import Alignment
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    styles = []
+    for column in COLUMNS:
+        template = Cell(sheet)  # bound to the workbook's style tables, not placed in the sheet
+        template.alignment = wrap if column in _WRAPPED else top
+        if column == "created":
+            template.number_format = "yyyy-mm-dd hh:mm"
+        styles.append(copy(template._style))
+    return styles
+
+
+def _xlsx_station(sheet: Any, station: ExportStation, language: str) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    header = headers(language)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    table = station_rows(station, language)
+    styles = _column_styles(sheet)
+    for number, row in enumerate(table, start=2):
+        for index, value in enumerate(spreadsheet_row(row), start=1):
+            cell = sheet.cell(row=number, column=index, value=value if value != "" else None)
+            if isinstance(value, str):
+                cell.data_type = "s"  # belt and braces: never a formula, whatever the text
+            # Copying a finished style array skips openpyxl's per-assignment style
+            # interning, which dominates for tens of thousands of cells.
+            cell._style = copy(styles[index - 1])
+    for index, (column, title) in enumerate(zip(COLUMNS, header, strict=True), start=1):
+        values = [cell_text(r[column]) if isinstance(r[column], str) else r[column] for r in table]
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = _column_width(column, title, values)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+
+
+def to_xlsx(workshop: ExportWorkshop) -> bytes:
+    """A summary sheet and one sheet per station with the `rows()` columns.
+
+    Needs openpyxl >= 3.1. Byte-identical for the same workshop: the document properties
+    and every zip entry carry the workshop's `created_at`, never the build time.
+    """
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    language = language_of(workshop)
+    book = Workbook()
+    taken: set[str] = set()
+    summary = book.active
+    summary.title = sheet_name(WORDS[language]["summary"], taken)
+    _xlsx_summary(summary, workshop, language)
+    for station in workshop.stations:
+        name = sheet_name(f"{station.number} {station.title}", taken)
+        _xlsx_station(book.create_sheet(name), station, language)
+    created = utc_naive(workshop.created_at)
+    book.properties.created = created
+    book.properties.modified = created
+    book.properties.creator = "Gallery Walk"
+    book.properties.title = CONTROL.sub("", one_line(workshop.title))  # XML cannot carry them
+    buffer = io.BytesIO()
+    # Not book.save(): save_workbook() stamps properties.modified with the current time.
+    archive = _FixedTimeZip(buffer, created)
+    ExcelWriter(book, archive).save()
+    return buffer.getvalue()
