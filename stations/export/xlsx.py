@@ -11,7 +11,6 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
-from copy import copy
 from datetime import datetime
 from typing import Any
 
@@ -128,22 +127,29 @@ def _xlsx_summary(sheet: Any, workshop: ExportWorkshop, language: str) -> None:
     )
 
 
-def _column_styles(sheet: Any) -> list[Any]:
-    """One finished style per column: wrapped text for notes and replies, dates as dates,
-    everything aligned to the top so a long note's row stays readable."""
-    from openpyxl.cell.cell import Cell
-    from openpyxl.styles import Alignment
+def _column_styles(book: Any) -> list[str]:
+    """One named style per column: wrapped text for notes and replies, dates as dates,
+    everything aligned to the top so a long note's row stays readable. A cell takes its
+    column's finished style by name, which is far cheaper than setting alignment and number
+    format cell by cell (openpyxl interns each assignment)."""
+    from openpyxl.styles import Alignment, NamedStyle
 
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    styles = []
-    for column in COLUMNS:
-        template = Cell(sheet)  # bound to the workbook's style tables, not placed in the sheet
-        template.alignment = wrap if column in _WRAPPED else top
-        if column == "created":
-            template.number_format = "yyyy-mm-dd hh:mm"
-        styles.append(copy(template._style))
-    return styles
+    kinds = {
+        "Gallery Walk Text": dict(alignment=wrap),
+        "Gallery Walk": dict(alignment=top),
+        "Gallery Walk Datum": dict(alignment=top, number_format="yyyy-mm-dd hh:mm"),
+    }
+    for name, style in kinds.items():
+        if name not in book.named_styles:
+            book.add_named_style(NamedStyle(name=name, **style))
+    return [
+        "Gallery Walk Datum" if column == "created"
+        else "Gallery Walk Text" if column in _WRAPPED
+        else "Gallery Walk"
+        for column in COLUMNS
+    ]  # fmt: skip
 
 
 def _xlsx_station(sheet: Any, station: ExportStation, language: str) -> None:
@@ -155,15 +161,13 @@ def _xlsx_station(sheet: Any, station: ExportStation, language: str) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     table = station_rows(station, language)
-    styles = _column_styles(sheet)
+    styles = _column_styles(sheet.parent)
     for number, row in enumerate(table, start=2):
         for index, value in enumerate(spreadsheet_row(row), start=1):
             cell = sheet.cell(row=number, column=index, value=value if value != "" else None)
             if isinstance(value, str):
                 cell.data_type = "s"  # belt and braces: never a formula, whatever the text
-            # Copying a finished style array skips openpyxl's per-assignment style
-            # interning, which dominates for tens of thousands of cells.
-            cell._style = copy(styles[index - 1])
+            cell.style = styles[index - 1]
     for index, (column, title) in enumerate(zip(COLUMNS, header, strict=True), start=1):
         values = [cell_text(r[column]) if isinstance(r[column], str) else r[column] for r in table]
         letter = get_column_letter(index)
