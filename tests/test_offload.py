@@ -6,7 +6,7 @@ import pytest
 
 from gallery.clustering.worker import Offloader, WorkerError
 from stations import clustering as engine
-from stations import topic_jobs as jobs
+from stations.clustering import jobs
 
 
 @pytest.fixture

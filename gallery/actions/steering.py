@@ -9,7 +9,7 @@ from typing import Any
 
 from stations import clustering as engine
 from stations import steering
-from stations import topic_jobs as engine_jobs
+from stations.clustering import jobs as engine_jobs
 from stations.steering import SteeringError
 
 from ..clustering.scheduler import changed

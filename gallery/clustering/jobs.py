@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 
-from stations import topic_jobs as jobs
+from stations.clustering import jobs
 
 from ..facts import facts
 from ..store import db, queries

