@@ -18,7 +18,8 @@ from stations.clustering.jobs import KeyCounter
 
 from ..store import queries
 from ..store.db import write_transaction
-from ..store.models import Cluster, Note, Station, lock_stations
+from ..store.models import Cluster, Note, Station
+from ..store.queries import lock_stations
 
 EMBEDDING_ID = engine.EMBEDDING_ID
 

@@ -16,6 +16,7 @@ from stations.notes import NoteIn
 from ..adapters import attach, model_from_row
 from . import queries
 from .db import database, is_sqlite, utcnow, write_statement, write_transaction
+from .queries import lock_stations
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
 CODE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
@@ -79,21 +80,6 @@ def store_once(model, find, fields: dict):
     return created, True
 
 
-def lock_stations(station_ids: list[int], strength: str = "UPDATE") -> None:
-    """PostgreSQL, inside a write transaction: lock these stations' rows (in id order) until it
-    ends. SQLite needs none: a write transaction holds the file's one write lock. Clustering
-    jobs and steering take them `NO KEY UPDATE` (topics), which phones' posts pass; a delete
-    takes them `UPDATE` before its notes, the order a job goes in (a recursive delete goes notes
-    first, and met a job going the other way in a deadlock)."""
-    if is_sqlite() or not station_ids:
-        return
-    marks = ", ".join([database.param] * len(station_ids))
-    database.execute_sql(
-        f'SELECT "id" FROM "station" WHERE "id" IN ({marks}) ORDER BY "id" FOR {strength}',
-        sorted(station_ids),
-    )
-
-
 class SchemaVersion(BaseModel):
     version = pw.IntegerField()
 
@@ -107,7 +93,7 @@ class Workshop(BaseModel):
     # Participants of an imported workshop (`gallery import`): the export counts them, the
     # notes no longer say who wrote what.
     imported_participants = pw.IntegerField(default=0)
-    # The walk (gallery/walk.py): its phase, each participant's dots in the vote phase, and
+    # The walk (gallery/actions/walk.py): its phase, each participant's dots in the vote phase, and
     # the rotation (groups, minutes, timer) as JSON, owned by the server's clock.
     phase = pw.CharField(max_length=16, default="collect")
     dots = pw.IntegerField(default=5)

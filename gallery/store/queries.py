@@ -131,3 +131,18 @@ def execute_many(name: str, params: Iterable[Sequence]) -> None:
     from psycopg2.extras import execute_batch  # only installed with the `scale` extra
 
     execute_batch(cursor, sql(name), list(params), page_size=500)
+
+
+def lock_stations(station_ids: list[int], strength: str = "UPDATE") -> None:
+    """PostgreSQL, inside a write transaction: lock these stations' rows (in id order) until it
+    ends. SQLite needs none: a write transaction holds the file's one write lock. Clustering
+    jobs and steering take them `NO KEY UPDATE` (topics), which phones' posts pass; a delete
+    takes them `UPDATE` before its notes, the order a job goes in (a recursive delete goes notes
+    first, and met a job going the other way in a deadlock)."""
+    if is_sqlite() or not station_ids:
+        return
+    marks = ", ".join([database.param] * len(station_ids))
+    database.execute_sql(
+        f'SELECT "id" FROM "station" WHERE "id" IN ({marks}) ORDER BY "id" FOR {strength}',
+        sorted(station_ids),
+    )
