@@ -1,15 +1,24 @@
 """The facilitator's steering of a station's groups: what each request means, as pure rules.
 
-The web app loads the station, asks these functions what a request means, and stores the
-answer; every refusal is a `SteeringError` with a stable code the web app translates.
+A station's groups are a `Board`: its clusters in wall order and the notes the facilitator
+placed by hand. Each steering function takes a board and returns the board after the change,
+touching exactly what the facilitator asked for; the web app loads the board, calls one of
+them and stores the difference. A hand-placed note stays where it was put through every
+later re-clustering (the engine gets `moves`). Every refusal is a `SteeringError` with a
+stable code the web app translates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .clustering import GRANULARITY_RANGE  # the wall's "fewer / more groups"; 0: the engine's
+from .clustering import (
+    GRANULARITY_RANGE,  # the wall's "fewer / more groups"; 0: the engine's
+    Cluster,
+    NoteId,
+)
 
 MAX_LABEL = 60  # characters: a group label is read from the back of a room
 NEW_CLUSTER = "new"  # the move target that makes a group of its own
@@ -39,6 +48,17 @@ def fit_label(label: str) -> str:
     return label[:MAX_LABEL]
 
 
+def note_label(text: str) -> str:
+    """A group of one moved note is labelled with its text's start, cut between words."""
+    text = " ".join(text.split())
+    if len(text) <= NEW_LABEL_CHARS:
+        return text
+    head = text[: NEW_LABEL_CHARS - 1]  # room for the "…"
+    if " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-") + "…"
+
+
 def parse_granularity(value: Any) -> int:
     """A number of steps towards fewer (-) or more (+) groups, clamped to the range."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -63,3 +83,126 @@ def split_parts(notes: Sequence[T], parts: Sequence[Sequence[T]]) -> list[list[T
         return [list(p) for p in parts]
     half = len(notes) // 2
     return [list(notes[:half]), list(notes[half:])]
+
+
+# --- the board and the changes on it --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    """A station's groups: `clusters` in wall order (visible notes only), `moves`, the notes
+    the facilitator placed by hand (note id -> cluster id), and `loose`, the notes no
+    clustering has placed yet."""
+
+    clusters: tuple[Cluster, ...]
+    moves: Mapping[NoteId, str] = field(default_factory=dict)
+    loose: tuple[NoteId, ...] = ()
+
+    def cluster(self, key: Any) -> Cluster:
+        if isinstance(key, str):
+            for c in self.clusters:
+                if c.id == key:
+                    return c
+        raise SteeringError("cluster_not_found")
+
+    def holding(self, note_id: Any) -> Cluster | None:
+        """The cluster the note is in; None while it is loose."""
+        if isinstance(note_id, int | str) and not isinstance(note_id, bool):
+            for c in self.clusters:
+                if note_id in c.note_ids:
+                    return c
+            if note_id in self.loose:
+                return None
+        raise SteeringError("note_not_found")
+
+    def _with(self, clusters: Sequence[Cluster], placed: Mapping[NoteId, str]) -> Board:
+        return Board(
+            tuple(c for c in clusters if c.note_ids or c.pinned),
+            {**self.moves, **placed},
+            tuple(n for n in self.loose if n not in placed),
+        )
+
+
+def move(
+    board: Board, note_id: Any, target: Any, new_key: Callable[[], str], text: str = ""
+) -> Board:
+    """The note goes into `target` (NEW_CLUSTER: a group of its own at the end, labelled with
+    the start of its `text`); every other note stays where it is. A group left empty goes,
+    unless it is pinned."""
+    source = board.holding(note_id)
+    if target == NEW_CLUSTER:
+        goal = Cluster(new_key(), [], note_label(text))
+        clusters = [*board.clusters, goal]
+    else:
+        goal = board.cluster(target)
+        clusters = list(board.clusters)
+    if source is not None and goal.id == source.id:
+        return board._with(clusters, {note_id: goal.id})
+    changed = []
+    for c in clusters:
+        if source is not None and c.id == source.id:
+            c = replace(c, note_ids=[n for n in c.note_ids if n != note_id])
+        elif c.id == goal.id:
+            c = replace(c, note_ids=[*c.note_ids, note_id])
+        changed.append(c)
+    return board._with(changed, {note_id: goal.id})
+
+
+def rename(board: Board, key: Any, label: Any) -> Board:
+    """The group's label, kept from now on (the engine no longer relabels it)."""
+    label = parse_label(label)
+    target = board.cluster(key)
+    return board._with(
+        [
+            replace(c, label=label, label_locked=True) if c.id == target.id else c
+            for c in board.clusters
+        ],
+        {},
+    )
+
+
+def pin(board: Board, key: Any, pinned: Any) -> Board:
+    """A pinned group keeps exactly its notes and label through every re-clustering."""
+    target = board.cluster(key)
+    return board._with(
+        [replace(c, pinned=bool(pinned)) if c.id == target.id else c for c in board.clusters], {}
+    )
+
+
+def merge(board: Board, keys: Any) -> Board:
+    """The groups become the first one, in the first one's place; their notes then stay
+    together by hand."""
+    keys = parse_merge(keys)
+    groups = [board.cluster(k) for k in keys]
+    target, others = groups[0], {c.id for c in groups[1:]}
+    notes = [n for c in groups for n in c.note_ids]
+    clusters = [
+        replace(c, note_ids=notes) if c.id == target.id else c
+        for c in board.clusters
+        if c.id not in others
+    ]
+    return board._with(clusters, dict.fromkeys(notes, target.id))
+
+
+def split(
+    board: Board, key: Any, parts: Sequence[Sequence[NoteId]], labels: Sequence[str],
+    new_key: Callable[[], str],
+) -> Board:  # fmt: skip
+    """The group into `parts` (see `split_parts`): the first part keeps the group's id and
+    place, each other part becomes a new group right after it, labelled from `labels` when
+    there is one per part. Notes that left the group meanwhile are not taken along; notes
+    that joined it meanwhile stay with the first part. The group is no longer pinned, and
+    its notes stay where the split put them."""
+    group = board.cluster(key)
+    members = set(group.note_ids)
+    chunks = [[n for n in part if n in members] for part in parts]
+    taken = {n for chunk in chunks[1:] for n in chunk}
+    first = [n for n in group.note_ids if n not in taken]
+    named = len(labels) == len(parts)
+    new = [Cluster(new_key(), chunk, fit_label(labels[i]) if named else "")
+           for i, chunk in enumerate(chunks[1:], start=1) if chunk]  # fmt: skip
+    at = board.clusters.index(group)
+    kept = replace(group, note_ids=first, pinned=False)
+    clusters = [*board.clusters[:at], kept, *new, *board.clusters[at + 1 :]]
+    placed = {n: kept.id for n in first} | {n: c.id for c in new for n in c.note_ids}
+    return board._with(clusters, placed)

@@ -1,7 +1,7 @@
 """The facilitator steers a station's groups: move a note, rename, pin, merge, split, fewer or
-more groups. What a request means is decided by `stations.steering`; this module stores it
-(manual decisions are authoritative: a later re-clustering never undoes them) and tells the
-walls at once, then asks for a re-clustering."""
+more groups. Each loads the station's board, applies the pure change from `stations.steering`
+and stores what it changed (manual decisions are authoritative: a later re-clustering never
+undoes them), tells the walls at once, then asks for a re-clustering."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from stations.steering import SteeringError
 
 from ..clustering.scheduler import changed
 from ..clustering.store import (
+    board,
     keep_vectors,
+    save_board,
     save_keys,
     station_write,
     stored_keys,
@@ -22,25 +24,7 @@ from ..clustering.store import (
 )
 from ..clustering.worker import off_loop
 from ..errors import Refused
-from ..store.models import Cluster, Note, Station
-
-
-def _cluster(station: Station, key: Any) -> Cluster:
-    row = None
-    if isinstance(key, str):
-        row = Cluster.get_or_none((Cluster.station == station) & (Cluster.key == key))
-    if row is None:
-        raise Refused("cluster_not_found")
-    return row
-
-
-def _note(station: Station, note_id: Any) -> Note:
-    row = None
-    if isinstance(note_id, int) and not isinstance(note_id, bool):
-        row = Note.get_or_none((Note.id == note_id) & (Note.station == station))
-    if row is None:
-        raise Refused("note_not_found")
-    return row
+from ..store.models import Note, Station
 
 
 def _refusing(rule, *args):
@@ -50,90 +34,61 @@ def _refusing(rule, *args):
         raise Refused(err.code) from None
 
 
-def _new_cluster(station: Station, label: str = "") -> Cluster:
-    """Inside a write transaction."""
-    last = station.clusters.order_by(Cluster.position.desc()).first()
-    keys = stored_keys(station)
-    key = keys()
-    save_keys(station, keys)
-    return Cluster.create(
-        station=station,
-        key=key,
-        label=steering.fit_label(label),
-        position=(last.position + 1) if last else 0,
-    )
+def _steer(station: Station, change) -> None:
+    """Load the station's board, apply one pure change (`stations.steering`), store what it
+    changed, tell the walls at once and ask for a re-clustering."""
+    with station_write(station.id):
+        before = board(station)
+        keys = stored_keys(station)
+        after = _refusing(change, before, keys)
+        save_board(station, before, after)
+        save_keys(station, keys)
+    changed(station)
+
+
+def _text(station: Station, note_id: Any) -> str:
+    """The note's text, to label a group made of it ("" for no such note: the move refuses)."""
+    if not isinstance(note_id, int):
+        return ""
+    note = Note.get_or_none((Note.id == note_id) & (Note.station == station))
+    return note.text if note else ""
 
 
 def move_note(station: Station, note_id: Any, target: Any) -> None:
     """Put a note into another cluster ("new": a cluster of its own) for good."""
-    with station_write(station.id):
-        note = _note(station, note_id)
-        if target == steering.NEW_CLUSTER:
-            row = _new_cluster(station, note.text[: steering.NEW_LABEL_CHARS])
-        else:
-            row = _cluster(station, target)
-        note.cluster = row
-        note.cluster_manual = True
-        note.save()
-    changed(station)
+    text = _text(station, note_id) if target == steering.NEW_CLUSTER else ""
+    _steer(station, lambda b, keys: steering.move(b, note_id, target, keys, text))
 
 
 def rename_cluster(station: Station, key: Any, label: Any) -> None:
-    label = _refusing(steering.parse_label, label)
-    with station_write(station.id):
-        row = _cluster(station, key)
-        row.label, row.label_manual = label, True
-        row.save()
-    changed(station)
+    _steer(station, lambda b, _keys: steering.rename(b, key, label))
 
 
 def pin_cluster(station: Station, key: Any, pinned: Any) -> None:
-    with station_write(station.id):
-        row = _cluster(station, key)
-        row.pinned = bool(pinned)
-        row.save()
-    changed(station)
+    _steer(station, lambda b, _keys: steering.pin(b, key, pinned))
 
 
 def merge_clusters(station: Station, keys: Any) -> None:
     """Merge into the first cluster; all its notes then stay together by hand."""
-    keys = _refusing(steering.parse_merge, keys)
-    with station_write(station.id):
-        rows = [_cluster(station, k) for k in keys]
-        target, others = rows[0], rows[1:]
-        Note.update(cluster=target, cluster_manual=True).where(
-            Note.cluster << [target.id, *[o.id for o in others]]
-        ).execute()
-        Cluster.delete().where(Cluster.id << [o.id for o in others]).execute()
-    changed(station)
+    _steer(station, lambda b, _keys: steering.merge(b, keys))
 
 
 def split_cluster(station: Station, key: Any) -> None:
     """Split one cluster into finer topics (the engine at its finest granularity)."""
     with station_write(station.id):
-        row = _cluster(station, key)
-    notes = [
-        engine.Note(n.id, n.text, vector_of(n.vector, n.vector_kind))
-        for n in list(row.notes.where(Note.hidden == False).order_by(Note.id))  # noqa: E712
-    ]
+        group = _refusing(board(station).cluster, key)
+        rows = list(Note.select().where(Note.id << group.note_ids).order_by(Note.id))
+    notes = [engine.Note(n.id, n.text, vector_of(n.vector, n.vector_kind)) for n in rows]
     _refusing(steering.split_parts, notes, [])  # fewer than two notes: nothing to split
     fresh, found, _ = off_loop(
         engine_jobs.cluster, notes, station.workshop.language,
         granularity=engine.GRANULARITY_RANGE[1], prompt=station.prompt,
     )  # fmt: skip
-    by_id = {n.id: n for n in notes}
-    labels = [c.label for c in found.clusters]
-    parts = steering.split_parts(notes, [[by_id[i] for i in c.note_ids] for c in found.clusters])
-    engine_parts = len(parts) == len(found.clusters)
+    parts = steering.split_parts([n.id for n in notes], [list(c.note_ids) for c in found.clusters])
+    labels = [c.label for c in found.clusters] if len(parts) == len(found.clusters) else []
     with station_write(station.id):
         keep_vectors(fresh, notes)
-        Note.update(cluster_manual=True).where(Note.cluster == row).execute()
-        for index, part in enumerate(parts[1:], start=1):
-            new = _new_cluster(station, labels[index] if engine_parts else "")
-            Note.update(cluster=new).where(Note.id << [n.id for n in part]).execute()
-        row.pinned = False
-        row.save()
-    changed(station)
+    _steer(station, lambda b, keys: steering.split(b, key, parts, labels, keys))
 
 
 def set_granularity(station: Station, value: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stations import clustering as engine
+from stations import steering
 from stations.clustering.jobs import KeyCounter
 
 from ..store import queries
@@ -162,7 +163,7 @@ def save(station: Station, clusters: list[engine.Cluster], only: set[int] | None
             position,
         )
         if changed:
-            row.label = cluster.label[:80]
+            row.label = steering.fit_label(cluster.label)
             row.pinned = cluster.pinned
             row.label_manual = cluster.label_locked
             row.position = position
@@ -180,6 +181,24 @@ def save(station: Station, clusters: list[engine.Cluster], only: set[int] | None
         Cluster.delete().where(Cluster.id << orphans).execute()
         if stranded:  # arrived while the engine ran and sat in a cluster that is gone now
             Note.update(cluster=None).where(Note.id << stranded).execute()
+
+
+def board(station: Station) -> steering.Board:
+    """The station's groups as the facilitator steers them (inside `station_write`)."""
+    data = load(station, vectors=False, with_fingerprint=False)
+    placed = {n for c in data["previous"] for n in c.note_ids}
+    loose = tuple(n.id for n in data["notes"] if n.id not in placed)
+    return steering.Board(tuple(data["previous"]), data["moves"], loose)
+
+
+def save_board(station: Station, before: steering.Board, after: steering.Board) -> None:
+    """Store a steered board (inside `station_write`): its clusters as `save` does, and the
+    notes the facilitator placed marked so, which no re-clustering moves again."""
+    seen = {n for c in before.clusters for n in c.note_ids} | set(before.loose)
+    save(station, list(after.clusters), only=seen)
+    placed = [n for n, key in after.moves.items() if before.moves.get(n) != key]
+    if placed:
+        Note.update(cluster_manual=True).where(Note.id << placed).execute()
 
 
 @contextlib.contextmanager
