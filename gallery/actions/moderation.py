@@ -35,14 +35,14 @@ def station_note(workshop: Workshop, note_id: Any) -> Note:
 
 
 def hide(note: Note) -> None:
-    if _set_hidden(note, True):
+    if note.set(hidden=True):
         facts().note_hidden(note)
         changed(note.station)
         facts().votes_changed(note.station)
 
 
 def restore(note: Note) -> None:
-    if _set_hidden(note, False):
+    if note.set(hidden=False):
         facts().note_updated(note)
         changed(note.station)
         facts().votes_changed(note.station)
@@ -66,16 +66,6 @@ def lock(station: Station, locked: Any) -> None:
         Station.update(locked=locked).where(Station.id == station.id).execute()
     station.locked = locked
     facts().station_changed(station)
-
-
-def _set_hidden(note: Note, hidden: bool) -> bool:
-    """Hide or restore; False when it already was so."""
-    if note.hidden == hidden:
-        return False
-    with write_transaction():
-        Note.update(hidden=hidden).where(Note.id == note.id).execute()
-    note.hidden = hidden
-    return True
 
 
 def _edit_text(note: Note, text: Any) -> bool:

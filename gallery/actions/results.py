@@ -10,6 +10,7 @@ from __future__ import annotations
 from peewee import fn
 
 from stations.export import ExportCluster, ExportNote, ExportStation, ExportWorkshop
+from stations.results import Score, rank_station
 
 from ..clustering.store import clusters_state
 from ..store.db import write_transaction
@@ -123,33 +124,26 @@ def collect(workshop: Workshop) -> ExportWorkshop:
 
 
 def station_results(station: Station, participant: str = "") -> dict:
-    """A station's results for its phone page after the walk: topic groups ranked by their
-    dots, each group's notes ranked by dots and +1s, the top notes, and which notes this
-    participant posted (highlighted)."""
+    """A station's results for its phone page after the walk, ranked by `stations.results`:
+    topic groups by their dots, each group's notes by dots and +1s, the top notes, and which
+    notes this participant posted (highlighted)."""
     notes = {n.id: n for n in station.visible_notes()}
     extras = note_extras(list(notes), stations=[station.id])
-
-    def item(note_id: int) -> dict:
-        note = notes[note_id]
-        return {"note": note, **extras[note_id],
-                "mine": bool(participant) and note.participant == participant}  # fmt: skip
-
-    def ranked(ids) -> list[dict]:
-        items = [item(i) for i in ids if i in notes]
-        return sorted(items, key=lambda x: (-x["votes"], -x["plus_ones"], x["note"].id))
-
+    scores = {i: Score(extras[i]["votes"], extras[i]["plus_ones"]) for i in notes}
     state = clusters_state(station)
-    groups, singles = [], []
-    for cluster in state["clusters"]:
-        members = ranked(cluster["note_ids"])
-        if cluster["single"]:
-            singles.extend(members)
-        elif members:
-            groups.append({"label": cluster["label"], "notes": members,
-                           "votes": sum(m["votes"] for m in members)})  # fmt: skip
-    leftovers = ranked(state["unclustered"])
-    groups.sort(key=lambda g: -g["votes"])
-    singles = sorted(singles + leftovers, key=lambda x: (-x["votes"], -x["plus_ones"]))
-    top = [x for x in ranked(notes) if x["votes"] > 0][:5]
+    ranking = rank_station(
+        [(c["label"], c["note_ids"], c["single"]) for c in state["clusters"]],
+        state["unclustered"],
+        scores,
+    )
+
+    def items(ids) -> list[dict]:
+        return [{"note": notes[i], **extras[i],
+                 "mine": bool(participant) and notes[i].participant == participant}
+                for i in ids]  # fmt: skip
+
+    groups = [{"label": g.label, "notes": items(g.note_ids), "votes": g.votes}
+              for g in ranking.groups]  # fmt: skip
     mine = sum(1 for n in notes.values() if participant and n.participant == participant)
-    return {"groups": groups, "singles": singles, "top": top, "count": len(notes), "mine": mine}
+    return {"groups": groups, "singles": items(ranking.singles), "top": items(ranking.top),
+            "count": len(notes), "mine": mine}  # fmt: skip

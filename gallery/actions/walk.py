@@ -60,12 +60,7 @@ def _set_phase(workshop: Workshop, phase: Any) -> bool:
         phase = parse_phase(phase)
     except PhaseError as err:
         raise Refused(err.code) from None
-    if workshop.phase == phase:
-        return False
-    with write_transaction():
-        Workshop.update(phase=phase).where(Workshop.id == workshop.id).execute()
-    workshop.phase = phase
-    return True
+    return workshop.set(phase=phase)
 
 
 def _set_dots(workshop: Workshop, dots: Any) -> None:
@@ -73,9 +68,7 @@ def _set_dots(workshop: Workshop, dots: Any) -> None:
         dots = parse_dots(dots)
     except PhaseError as err:
         raise Refused(err.code) from None
-    with write_transaction():
-        Workshop.update(dots=dots).where(Workshop.id == workshop.id).execute()
-    workshop.dots = dots
+    workshop.set(dots=dots)
 
 
 def ensure_open(station, action: Action) -> None:

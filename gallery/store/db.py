@@ -218,3 +218,25 @@ def close() -> None:
     with contextlib.suppress(Exception):
         if not database.is_closed():
             database.close()
+
+
+def store_once(model, find, fields: dict):
+    """Insert `fields` unless `find()` (a lookup on a unique key) finds the row already;
+    returns (row, created). Replies are stored this way (notes, the hot path, by one
+    statement: `Note.store`), so a client may always resend."""
+    with write_transaction():
+        existing = find()
+        if existing is not None:
+            return existing, False
+        if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
+            return model.create(**fields), True
+        try:
+            with database.atomic():  # savepoint: a lost race leaves the outer tx usable
+                created = model.create(**fields)
+        except peewee.IntegrityError:
+            # Another process stored the same client_id first (PostgreSQL, many workers).
+            existing = find()
+            if existing is None:  # some other constraint failed: not a race we can answer
+                raise
+            return existing, False
+    return created, True

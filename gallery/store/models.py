@@ -15,7 +15,7 @@ from stations.notes import NoteIn
 
 from ..adapters import attach, model_from_row
 from . import queries
-from .db import database, is_sqlite, utcnow, write_statement, write_transaction
+from .db import database, store_once, utcnow, write_statement, write_transaction
 from .queries import lock_stations
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, no vowels (no words).
@@ -45,6 +45,18 @@ class BaseModel(pw.Model):
     class Meta:
         database = database
 
+    def set(self, **values) -> bool:
+        """Store these fields in one UPDATE of this row, and on this object; False (nothing
+        written) when each already had its value."""
+        if all(getattr(self, name) == value for name, value in values.items()):
+            return False
+        model = type(self)
+        with write_transaction():
+            model.update(**values).where(model.id == self.id).execute()
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
 
 @functools.cache
 def _fields(model, columns: tuple[str, ...]) -> list[pw.Field]:
@@ -56,28 +68,6 @@ def _fields(model, columns: tuple[str, ...]) -> list[pw.Field]:
 def _models(model, columns, query: str, *params) -> list:
     fields = _fields(model, columns)
     return [model_from_row(model, fields, row) for row in queries.rows(query, *params)]
-
-
-def store_once(model, find, fields: dict):
-    """Insert `fields` unless `find()` (a lookup on a unique key) finds the row already;
-    returns (row, created). Replies are stored this way (notes, the hot path, by one
-    statement: `Note.store`), so a client may always resend."""
-    with write_transaction():
-        existing = find()
-        if existing is not None:
-            return existing, False
-        if is_sqlite():  # BEGIN IMMEDIATE: no one else can insert until we commit
-            return model.create(**fields), True
-        try:
-            with database.atomic():  # savepoint: a lost race leaves the outer tx usable
-                created = model.create(**fields)
-        except pw.IntegrityError:
-            # Another process stored the same client_id first (PostgreSQL, many workers).
-            existing = find()
-            if existing is None:  # some other constraint failed: not a race we can answer
-                raise
-            return existing, False
-    return created, True
 
 
 class SchemaVersion(BaseModel):
