@@ -162,6 +162,20 @@ def command(timer: Timer, action: str, schedule: Schedule, now: float) -> Timer:
     return timer.stop()
 
 
+# Phases in which nobody should be sent on to another station: the results are read where
+# people stand (the phones stop saying "please go to station ...").
+PAUSING_PHASES = frozenset({"results"})
+
+
+def on_phase(timer: Timer, phase: str, schedule: Schedule, now: float) -> Timer:
+    """The timer once the facilitator switched the workshop to `phase`: entering the results
+    pauses a running walk, as the "pause" command would; every other timer (and phase) stays
+    as it is. Leaving the results does not resume it: the facilitator starts it again."""
+    if phase not in PAUSING_PHASES:
+        return timer
+    return command(timer, "pause", schedule, now)
+
+
 def smallest_group(sizes: dict[int, int], groups: int) -> int:
     """The group a newcomer without a choice joins: the smallest, the first of equals."""
     counts = {g: sizes.get(g, 0) for g in range(groups)}

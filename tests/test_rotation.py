@@ -2,7 +2,7 @@
 
 import pytest
 
-from stations.rotation import RotationError, Schedule, Timer, group_names
+from stations.rotation import RotationError, Schedule, Timer, group_names, on_phase
 
 
 def test_group_names():
@@ -77,3 +77,15 @@ def test_next_and_stop():
     assert paused.state == "paused" and paused.round == 1 and paused.remaining(s, 999) == 300
     assert Timer().start(0).stop().state == "finished"
     assert Timer().start(0).stop().start(50).round == 0  # start again from the beginning
+
+
+def test_entering_the_results_pauses_a_running_walk():
+    s = Schedule(groups=2, stations=3, minutes=10)
+    running = Timer().start(0)
+    paused = on_phase(running, "results", s, 60)
+    assert paused.state == "paused" and paused.remaining(s, 9999) == 540  # as "pause" would
+    for phase in ("collect", "review", "vote"):
+        assert on_phase(running, phase, s, 60) is running
+    for timer in (Timer(), running.pause(30), running.stop()):  # nothing running: unchanged
+        assert on_phase(timer, "results", s, 60) == timer
+    assert on_phase(paused, "collect", s, 120) is paused  # leaving the results resumes nothing

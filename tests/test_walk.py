@@ -318,6 +318,43 @@ def test_rotation_commands_and_state(room, monkeypatch):
     assert free["rotation"]["mode"] == "free"
 
 
+def test_switching_to_results_pauses_a_running_rotation(room, monkeypatch):
+    ws, _, _, _, wall, phone, _ = room
+    clock = [1000.0]
+    monkeypatch.setattr(walk, "now", lambda: clock[0])
+    facilitate(wall, "rotation_command", workshop=ws.code, action="start", groups=2, minutes=5)
+    clock[0] += 100
+    wall.get_received(), phone.get_received()
+
+    assert facilitate(wall, "set_phase", workshop=ws.code, phase="results")["ok"]
+    for client in (wall, phone):  # everyone hears both, as after a pause
+        heard = [(e["name"], e["args"][0]) for e in client.get_received()]
+        assert [name for name, _ in heard] == ["phase_changed", "rotation_updated"]
+        assert heard[0][1]["phase"] == "results"
+        assert heard[1][1]["state"] == "paused" and heard[1][1]["remaining"] == 200
+    clock[0] += 1000  # time stands still in the results
+    state = phone.emit("get_rotation", {"workshop": ws.code}, callback=True)["rotation"]
+    assert state["state"] == "paused" and state["remaining"] == 200 and state["round"] == 1
+
+    # back to collecting resumes nothing; the facilitator starts the walk again
+    facilitate(wall, "set_phase", workshop=ws.code, phase="collect")
+    assert walk.rotation_state(Workshop.get_by_id(ws.id))["state"] == "paused"
+    resumed = facilitate(wall, "rotation_command", workshop=ws.code, action="start")["rotation"]
+    assert resumed["state"] == "running" and resumed["remaining"] == 200
+
+
+def test_results_without_a_running_rotation_announce_only_the_phase(room):
+    ws, _, _, _, wall, phone, _ = room
+    assert facilitate(wall, "set_phase", workshop=ws.code, phase="results")["ok"]  # free walk
+    assert [e["name"] for e in phone.get_received()] == ["phase_changed"]
+    facilitate(wall, "set_phase", workshop=ws.code, phase="collect")
+    facilitate(wall, "rotation_command", workshop=ws.code, action="pause", groups=2)  # idle
+    wall.get_received(), phone.get_received()
+    assert facilitate(wall, "set_phase", workshop=ws.code, phase="results")["ok"]
+    assert [e["name"] for e in phone.get_received()] == ["phase_changed"]
+    assert walk.rotation_state(Workshop.get_by_id(ws.id))["state"] == "idle"
+
+
 def test_rotation_survives_a_restart(room, monkeypatch, tmp_path):
     ws, _, _, _, wall, _, _ = room
     monkeypatch.setattr(walk, "now", lambda: 5000.0)

@@ -24,6 +24,7 @@ from stations.rotation import (
     Timer,
     command,
     group_names,
+    on_phase,
     smallest_group,
 )
 
@@ -42,15 +43,20 @@ def now() -> float:
 
 def change_phase(workshop: Workshop, phase: Any = None, dots: Any = None) -> bool:
     """The facilitator sets the phase and/or the dots per station (neither: the phase, which
-    is then refused as invalid); everyone hears of it once. False when nothing changed."""
-    changed = False
+    is then refused as invalid); everyone hears of it once. Entering the results pauses a
+    running rotation (`stations.rotation.on_phase`), and everyone hears that too, as after
+    a pause. False when nothing changed."""
+    changed = rotation_moved = False
     if dots is not None:
         _set_dots(workshop, dots)
         changed = True
-    if phase is not None or not changed:
-        changed = _set_phase(workshop, phase) or changed
+    if (phase is not None or not changed) and _set_phase(workshop, phase):
+        changed = True
+        rotation_moved = _rotation_follows_phase(workshop)
     if changed:
         facts().phase_changed(workshop)
+    if rotation_moved:
+        facts().rotation_changed(workshop, rotation_state(workshop))
     return changed
 
 
@@ -61,6 +67,23 @@ def _set_phase(workshop: Workshop, phase: Any) -> bool:
     except PhaseError as err:
         raise Refused(err.code) from None
     return workshop.set(phase=phase)
+
+
+def _rotation_follows_phase(workshop: Workshop) -> bool:
+    """Store the timer as the new phase wants it; True when that changed it."""
+    at = now()
+    with write_transaction():
+        data = Workshop.get_by_id(workshop.id).rotation_data
+        schedule = _schedule(data, len(workshop.ordered_stations()))
+        if schedule is None:
+            return False  # a free walk has no timer
+        timer = _timer(data)
+        after = on_phase(timer, workshop.phase, schedule, at)
+        if after == timer:
+            return False
+        data["timer"] = asdict(after)
+        _store_rotation(workshop, data)
+    return True
 
 
 def _set_dots(workshop: Workshop, dots: Any) -> None:

@@ -272,7 +272,9 @@
   function stationByIndex(i) { return rotation.stations[i]; }
 
   function renderWalk(left) {
-    if (!rotation || rotation.mode !== "groups") { walk.hidden = true; return; }
+    // In the results everyone reads where they stand: no "please go to station …" (the
+    // server pauses the rotation when the results begin).
+    if (!rotation || rotation.mode !== "groups" || phase === "results") { walk.hidden = true; return; }
     walk.hidden = false;
     var picker = document.getElementById("group-picker");
     var go = document.getElementById("walk-go");
