@@ -5,9 +5,12 @@ The README's settings table lists the same keys; `test_config` in `create_app` w
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 VERSION = "0.1.0"
 
@@ -31,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": "",
     # Send Secure cookies (set when serving behind https).
     "SECURE_COOKIES": False,
+    # The workshops' time zone, an IANA name such as Europe/Berlin: the printed report and the
+    # exports show times in it (JSON keeps UTC). Empty: this server's own zone.
+    "TIMEZONE": "",
     # Days after its last note (or its creation) that `gallery purge` deletes a workshop.
     # 0: keep everything.
     "RETENTION_DAYS": 0,
@@ -93,3 +99,39 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
     if overrides:
         settings.update(overrides)
     return settings
+
+
+def _local_zone_name() -> str:
+    """This machine's IANA zone name (TZ, the /etc/localtime link, /etc/timezone), else UTC:
+    a fixed offset such as datetime.astimezone() gives would be wrong half the year."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    link = Path("/etc/localtime")
+    if link.is_symlink():
+        target = str(link.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    for name in candidates:
+        if name and _is_zone(name):
+            return name
+    return "UTC"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone(setting: str) -> str:
+    """The zone name the exports use: `setting`, or this server's zone when it is empty.
+    An unknown name stops the start (a report in the wrong hours is worse than none)."""
+    name = setting.strip()
+    if not name:
+        return _local_zone_name()
+    if not _is_zone(name):
+        raise ValueError(f"GALLERY_TIMEZONE: unknown time zone {name!r} (e.g. Europe/Berlin)")
+    return name

@@ -29,6 +29,7 @@ def app_config(folder: Path, database: str = "test.db", **overrides) -> dict:
         "PUBLIC_URL": "http://gallery.test",
         "CLUSTER_DELAY": 0,
         "PHONE_BATCH": 0,  # phones hear each note at once, as its own notes_posted
+        "TIMEZONE": "UTC",  # reports and exports alike on every machine
         **overrides,
     }
 

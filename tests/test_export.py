@@ -73,7 +73,9 @@ def t(day: int, hour: int, minute: int = 0) -> datetime:
 
 def make_workshop() -> ExportWorkshop:
     """German, two stations: a topic, a single, a note without cluster, a hidden note, an
-    author, replies, votes, umlauts, emoji, a multi-line note and HTML/Markdown-like text."""
+    author, replies, votes, umlauts, emoji, a multi-line note and HTML/Markdown-like text.
+    "Mobilfunk" comes after "Glasfaser-Ausbau" on the wall but has more dots (4 to 2), so
+    every format must put it first; inside it, the later note has more dots and leads."""
     breitband = ExportStation(
         number=1,
         title="Breitband & Glasfaser",
@@ -106,10 +108,13 @@ def make_workshop() -> ExportWorkshop:
             ),
             ExportNote(4, "# Keine Überschrift\n- keine Liste\n1. keine Nummer", None, t(3, 9, 9)),
             ExportNote(5, "Beleidigender Text", None, t(3, 9, 10), hidden=True, cluster="c1"),
+            ExportNote(6, "Funklöcher an der B27", None, t(3, 9, 11), cluster="c3", votes=1),
+            ExportNote(7, "5G für Landwirte", "Bauer Max", t(3, 9, 12), cluster="c3", votes=3),
         ),
         clusters=(
             ExportCluster("c1", "Glasfaser-Ausbau", (2, 1, 5)),
             ExportCluster("c2", "Einzelne Notiz", (3,)),
+            ExportCluster("c3", "Mobilfunk", (6, 7)),
         ),
     )
     verwaltung = ExportStation(
@@ -201,25 +206,87 @@ def test_build_is_the_one_switch(workshop: ExportWorkshop) -> None:
 # --------------------------------------------------------------------------- rows and CSV
 
 
-def test_rows_follow_the_wall(workshop: ExportWorkshop) -> None:
+def test_rows_rank_topics_and_notes_by_dots(workshop: ExportWorkshop) -> None:
     table = rows(workshop)
-    assert len(table) == 8  # every note, hidden included
+    assert len(table) == 10  # every note, hidden included
     assert all(list(row) == list(COLUMNS) for row in table)
-    first = [(r["note"][:12], r["cluster"]) for r in table[:5]]
+    first = [(r["note"][:12], r["cluster"], r["votes"], r["plus_ones"]) for r in table[:7]]
     assert first == [
-        ("Förderung fü", "Glasfaser-Ausbau"),  # wall order from note_ids
-        ("Glasfaser bi", "Glasfaser-Ausbau"),
-        ("Beleidigende", "Glasfaser-Ausbau"),
-        ("<script>aler", "Einzelne Ideen"),  # alone in its cluster
-        ("# Keine Über", "Einzelne Ideen"),  # no cluster
+        ("5G für Landw", "Mobilfunk", 3, 0),  # 4 dots: first, though second on the wall
+        ("Funklöcher a", "Mobilfunk", 1, 0),
+        ("Glasfaser bi", "Glasfaser-Ausbau", 2, 3),  # 2 dots; the wall had it second
+        ("Förderung fü", "Glasfaser-Ausbau", 0, 1),
+        ("Beleidigende", "Glasfaser-Ausbau", 0, 0),  # hidden: after its topic's visible notes
+        ("<script>aler", "Einzelne Ideen", 0, 0),  # alone in its cluster; then by time
+        ("# Keine Über", "Einzelne Ideen", 0, 0),  # no cluster
     ]
-    jurgen = table[1]
+    jurgen = table[2]
     assert jurgen["station"] == "1. Breitband & Glasfaser"
     assert jurgen["author"] == "Jürgen"
-    assert (jurgen["plus_ones"], jurgen["votes"]) == (3, 2)
     assert jurgen["replies"] == "Ja, unbedingt! | Und die Kosten?"
-    assert jurgen["hidden"] == "nein" and table[2]["hidden"] == "ja"
+    assert jurgen["hidden"] == "nein" and table[4]["hidden"] == "ja"
     assert jurgen["created"] == "2024-05-03 09:05"
+
+
+def test_rows_tie_on_dots_goes_to_plus_ones_then_time() -> None:
+    notes = (
+        ExportNote(1, "alt", None, t(4, 9, 1), votes=1),
+        ExportNote(2, "mehr +1", None, t(4, 9, 2), votes=1, plus_ones=2),
+        ExportNote(3, "neu", None, t(4, 9, 3), votes=1),
+    )
+    w = ExportWorkshop("X", "T", "de", t(4, 8), (ExportStation(1, "S", "", notes, ()),), 1)
+    assert [r["note"] for r in rows(w)] == ["mehr +1", "alt", "neu"]
+
+
+def test_times_are_shown_in_the_workshops_zone(workshop: ExportWorkshop) -> None:
+    # 09:05 UTC on 3 May is 11:05 in Berlin (summer time); JSON keeps UTC for the import.
+    table = read_csv(to_csv(workshop, zone="Europe/Berlin"))
+    assert table[0][-1] == "Erstellt (Europe/Berlin)"
+    jurgen = next(r for r in table if r[2].startswith("Glasfaser bis"))
+    assert jurgen[-1] == "2024-05-03 11:05"
+    assert rows(workshop, zone="America/New_York")[2]["created"] == "2024-05-03 05:05"
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(workshop, zone="Europe/Berlin")))
+    station = sheet["1 Breitband & Glasfaser"]
+    assert station["I1"].value == "Erstellt (Europe/Berlin)"
+    assert station["I4"].value == datetime(2024, 5, 3, 11, 5)
+    late = replace(workshop, created_at=datetime(2024, 5, 3, 23, 30))  # already the 4th there
+    assert "Datum: 04.05.2024" in to_markdown(late, zone="Europe/Berlin")
+    assert build(workshop, "json", zone="Europe/Berlin") == build(workshop, "json")
+    assert '"created_at": "2024-05-03T09:05:00Z"' in build(workshop, "json").decode()
+
+
+def test_markdown_and_xlsx_put_the_top_results_first(workshop: ExportWorkshop) -> None:
+    markdown = to_markdown(workshop)
+    top = markdown[markdown.index("## Top-Ergebnisse") : markdown.index("\n## 1. Breitband")]
+    assert top.index("1. Mobilfunk (Punkte: 4)") < top.index(
+        "2. Glasfaser-Ausbau (Punkte: 2, +1: 4)"
+    )
+    assert "1. 5G für Landwirte (Punkte: 3)" in top
+    assert "1. Bürgerdienste (Punkte: 4)" in top
+    assert "Beleidigender" not in top and "\\=1+1" not in top  # no hidden, no dotless notes
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(workshop)))
+    sheet = book["Top"]
+    assert [c.value for c in sheet[1]] == [
+        "Station",
+        "Art",
+        "Platz",
+        "Text",
+        "Punkte",
+        "Zustimmung (+1)",
+    ]
+    table = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert table[:3] == [
+        ["1. Breitband & Glasfaser", "Thema", 1, "Mobilfunk", 4, 0],
+        ["1. Breitband & Glasfaser", "Thema", 2, "Glasfaser-Ausbau", 2, 4],
+        ["1. Breitband & Glasfaser", "Notiz", 1, "5G für Landwirte", 3, 0],
+    ]
+    assert ["2. Verwaltung: digital?", "Notiz", 1, "Ummeldung online", 4, 0] in table
+
+
+def test_a_station_without_dots_says_so() -> None:
+    note = ExportNote(1, "Idee", None, t(4, 9))
+    w = ExportWorkshop("X", "T", "en", t(4, 8), (ExportStation(1, "S", "", (note,), ()),), 1)
+    assert "### 1. S\n\nNo dots given." in to_markdown(w)
 
 
 def test_csv_shape(workshop: ExportWorkshop) -> None:
@@ -229,7 +296,7 @@ def test_csv_shape(workshop: ExportWorkshop) -> None:
     table = read_csv(data)
     assert table[0] == headers("de")
     assert table[0][-1] == "Erstellt (UTC)"
-    assert len(table) == 1 + 8
+    assert len(table) == 1 + 10
     multi = next(r for r in table if r[2].startswith("Förderung"))
     assert multi[2] == "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern"
     comma = read_csv(to_csv(workshop, delimiter=","), delimiter=",")
@@ -248,7 +315,7 @@ def test_english_headers_and_words(english: ExportWorkshop) -> None:
         "Note",
         "Author",
         "Plus ones (+1)",
-        "Votes",
+        "Dots",
         "Replies",
         "Hidden",
         "Created (UTC)",
@@ -325,7 +392,7 @@ def test_control_characters_cannot_hide_a_trigger() -> None:
     station = ExportStation(1, "S", "P", (note,), ())
     w = ExportWorkshop("X", "T", "de", t(4, 8), (station,), 1)
     assert read_csv(to_csv(w))[1][2] == "'=1+1"
-    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(w))).worksheets[1]
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(w)))["1 S"]
     assert sheet["C2"].value == "'=1+1"
 
 
@@ -334,21 +401,26 @@ def test_control_characters_cannot_hide_a_trigger() -> None:
 
 def test_xlsx_structure(workshop: ExportWorkshop) -> None:
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(workshop)))
-    assert book.sheetnames == ["Übersicht", "1 Breitband & Glasfaser", "2 Verwaltung digital"]
+    assert book.sheetnames == [
+        "Übersicht",
+        "Top",
+        "1 Breitband & Glasfaser",
+        "2 Verwaltung digital",
+    ]
     summary = book["Übersicht"]
     assert summary["A1"].value == "Digital-Gipfel 2024"
     assert summary["B2"].value == "DG24"
     assert summary["B3"].value.date() == t(3, 0).date()
     assert summary["B4"].value == 27
-    assert [c.value for c in summary[7]] == [1, "Breitband & Glasfaser", 5, 1, 1]
+    assert [c.value for c in summary[7]] == [1, "Breitband & Glasfaser", 7, 1, 2]
     assert [c.value for c in summary[8]] == [2, "Verwaltung: digital?", 3, 0, 1]
 
     sheet = book["1 Breitband & Glasfaser"]
     assert [c.value for c in sheet[1]] == headers("de")
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:I6"
-    assert sheet.max_row == 6
-    jurgen = [c.value for c in sheet[3]]
+    assert sheet.auto_filter.ref == "A1:I8"
+    assert sheet.max_row == 8
+    jurgen = [c.value for c in sheet[4]]  # Mobilfunk's two notes first: more dots
     assert jurgen == [
         "1. Breitband & Glasfaser",
         "Glasfaser-Ausbau",
@@ -360,9 +432,9 @@ def test_xlsx_structure(workshop: ExportWorkshop) -> None:
         "nein",
         t(3, 9, 5),
     ]
-    assert sheet["C2"].value == "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern"
-    assert sheet["C2"].alignment.wrap_text
-    assert sheet["D2"].value is None  # no author: an empty cell, not ""
+    assert sheet["C5"].value == "Förderung für Gemeinden\nmit weniger als 5.000 Einwohnern"
+    assert sheet["C5"].alignment.wrap_text
+    assert sheet["D5"].value is None  # no author: an empty cell, not ""
     for letter in "ABCDEFGHI":
         assert 4 <= sheet.column_dimensions[letter].width <= 60
 
@@ -403,7 +475,7 @@ def test_xlsx_with_duplicate_station_titles() -> None:
     stations = tuple(ExportStation(1, "[Gleich]" * 8, "", (), ()) for _ in range(3))
     w = ExportWorkshop("X", "T", "en", t(4, 8), stations, 0)
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(w)))
-    assert len(set(book.sheetnames)) == 4
+    assert len(set(book.sheetnames)) == 5  # summary, top and three stations
     assert all(len(name) <= 31 for name in book.sheetnames)
 
 
@@ -421,7 +493,7 @@ def test_json_is_complete(workshop: ExportWorkshop) -> None:
     data = to_json(workshop)
     assert (data["schema"], data["version"]) == ("gallery-walk/export", 1)
     notes = [n for s in data["stations"] for n in s["notes"]]
-    assert len(notes) == 8 and any(n["hidden"] for n in notes)
+    assert len(notes) == 10 and any(n["hidden"] for n in notes)
     assert data["stations"][0]["clusters"][0] == {
         "id": "c1",
         "label": "Glasfaser-Ausbau",
@@ -503,7 +575,7 @@ def test_markdown_leaves_hidden_notes_out(workshop: ExportWorkshop) -> None:
     assert markdown.count("ausgeblendete") == 1  # station 2 has none
     assert "### Einzelne Ideen" in markdown
     assert "> Was kommt nach dem Ausbau?\n> Wer profitiert?" in markdown
-    assert "- Glasfaser bis in jedes Dorf 🚀 — *Jürgen* (+1: 3, Stimmen: 2)" in markdown
+    assert "- Glasfaser bis in jedes Dorf 🚀 — *Jürgen* (Punkte: 2, +1: 3)" in markdown
     assert "  - Ja, unbedingt!\n  - Und die Kosten?" in markdown
 
 

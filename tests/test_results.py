@@ -104,7 +104,7 @@ def test_downloads_are_the_bytes_the_golden_tests_check(app, client, request, so
     for fmt in export.FORMATS:
         r = client.get(f"/w/{ws.code}/export.{fmt}")
         assert r.status_code == 200 and r.mimetype == export.MIMETYPES[fmt].split(";")[0], fmt
-        assert r.data == export.build(data, fmt), fmt
+        assert r.data == export.build(data, fmt, zone=app.config["TIMEZONE"]), fmt
     comma = client.get(f"/w/{ws.code}/export.csv?sep=comma").data
     assert comma == export.build(data, "csv", delimiter=",")
     downloaded = client.get(f"/w/{ws.code}/export.json").data
@@ -223,4 +223,4 @@ def test_xlsx_opens(client, filled):
     ws, key, *_ = filled
     client.get(f"/w/{ws.code}?key={key}")
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/w/{ws.code}/export.xlsx").data))
-    assert len(book.sheetnames) == 3  # summary + 2 stations
+    assert len(book.sheetnames) == 4  # summary, top + 2 stations

@@ -10,6 +10,7 @@ from __future__ import annotations
 from peewee import fn
 
 from stations.export import ExportCluster, ExportNote, ExportStation, ExportWorkshop
+from stations.phases import PHASES
 from stations.results import Score, rank_station
 
 from ..clustering.store import clusters_state
@@ -121,6 +122,45 @@ def collect(workshop: Workshop) -> ExportWorkshop:
         stations=tuple(_station(s) for s in workshop.ordered_stations()),
         participants=participants(workshop),
     )
+
+
+def protocol(workshop: Workshop) -> dict:
+    """What the printed results protocol says beyond the export data: how the workshop was
+    run (phases, rotation, dots per person) and who took part (phones, paper notes)."""
+    data = collect(workshop)
+    visible = [n for s in data.stations for n in s.notes if not n.hidden]
+    used = set(PHASES[: PHASES.index(workshop.phase) + 1] if workshop.phase in PHASES else ())
+    # The phase only moves forward in practice, but a facilitator may step back: what was
+    # given in a phase also shows it was used.
+    used |= {"collect"} if visible else set()
+    used |= {"review"} if any(n.replies or n.plus_ones for n in visible) else set()
+    used |= {"vote"} if any(n.votes for n in visible) else set()
+    rotation = workshop.rotation_data
+    groups = rotation.get("groups") or 0
+    paper = (
+        Note.select()
+        .join(Station)
+        .where((Station.workshop == workshop) & (Note.source == "paper") & ~Note.hidden)
+        .count()
+    )
+    return {
+        "data": data,
+        "phases": [p for p in PHASES if p in used],
+        "dots": workshop.dots,
+        "rotation": {
+            "groups": groups,
+            "rounds": len(data.stations),
+            "minutes": rotation.get("minutes") or 0,
+        }
+        if groups
+        else None,  # fmt: skip
+        "notes": len(visible),
+        "hidden": sum(1 for s in data.stations for n in s.notes if n.hidden),
+        "paper": paper,
+        "replies": sum(len(n.replies) for n in visible),
+        "plus_ones": sum(n.plus_ones for n in visible),
+        "votes": sum(n.votes for n in visible),
+    }
 
 
 def station_results(station: Station, participant: str = "") -> dict:

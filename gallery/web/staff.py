@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -246,7 +247,8 @@ def download(code: str, fmt: str):
         abort(404)
     delimiter = "," if request.args.get("sep") == "comma" else ";"
     # export.build, as `gallery export` and the golden tests: no serialising of our own here.
-    body = export.build(results.collect(workshop), fmt, delimiter=delimiter)
+    zone = current_app.config["TIMEZONE"]
+    body = export.build(results.collect(workshop), fmt, delimiter=delimiter, zone=zone)
     name = f"gallery-walk-{workshop.code}-{utcnow():%Y-%m-%d}.{fmt}"
     response = Response(body, mimetype=export.MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -255,16 +257,18 @@ def download(code: str, fmt: str):
 
 
 def report_html(workshop: Workshop) -> str:
-    """The printable "Fotoprotokoll" (the view and `gallery export --format html`)."""
-    data = results.collect(workshop)
-    visible_total = sum(1 for s in data.stations for n in s.notes if not n.hidden)
+    """The printable results protocol, "Ergebnisprotokoll" (the view and `gallery export
+    --format html`): ranked as every other format, times in the workshop's zone."""
+    zone = current_app.config["TIMEZONE"]
     return render_template(
         "staff/report.html",
         workshop=workshop,
-        data=data,
-        now=utcnow(),
-        visible_total=visible_total,
-        sections=export.sections,  # the same topics and single ideas as every other format
+        **results.protocol(workshop),
+        zone=zone,
+        now=export.local_time(utcnow(), zone),
+        local_time=lambda value: export.local_time(value, zone),
+        ranked_sections=export.ranked_sections,  # the topics and their notes by dots
+        top=export.top,
     )
 
 

@@ -7,13 +7,15 @@ is tested against golden files (tests/golden/) in milliseconds.
 Every builder is deterministic: the same workshop gives byte-identical output, on any day.
 No builder reads the clock, so an export can be diffed, cached and checked into a golden file.
 
-model.py holds the data classes, table.py the rows and topic grouping all formats share,
-spreadsheet.py the formula-safe cells and CSV, xlsx.py, json_format.py (with `from_json`) and
-markdown.py one format each.
+model.py holds the data classes (and `local_time` for the workshop's time zone), grouping.py
+the topics in wall and in result order, table.py the rows all formats share, spreadsheet.py the
+formula-safe cells and CSV, xlsx.py, json_format.py (with `from_json`) and markdown.py one
+format each.
 """
 
 from __future__ import annotations
 
+from .grouping import RankedSection, Section, Top, ranked_sections, sections, top
 from .json_format import SCHEMA, VERSION, from_json, to_json, to_json_bytes
 from .markdown import escape_markdown, to_markdown
 from .model import (
@@ -24,9 +26,10 @@ from .model import (
     ExportStation,
     ExportWorkshop,
     Language,
+    local_time,
 )
 from .spreadsheet import FORMULA_TRIGGERS, inert, to_csv
-from .table import COLUMNS, REPLY_SEPARATOR, Section, headers, rows, sections
+from .table import COLUMNS, REPLY_SEPARATOR, WORDS, headers, rows
 from .xlsx import sheet_name, to_xlsx
 
 __all__ = [
@@ -44,12 +47,17 @@ __all__ = [
     "ExportStation",
     "ExportWorkshop",
     "Language",
+    "RankedSection",
     "Section",
+    "Top",
+    "WORDS",
     "build",
     "escape_markdown",
     "from_json",
     "headers",
     "inert",
+    "local_time",
+    "ranked_sections",
     "rows",
     "sections",
     "sheet_name",
@@ -58,6 +66,7 @@ __all__ = [
     "to_json_bytes",
     "to_markdown",
     "to_xlsx",
+    "top",
 ]
 
 # Every downloadable format: its name is the file suffix (and the URL's, export.<fmt>).
@@ -70,18 +79,20 @@ MIMETYPES: dict[str, str] = {
 FORMATS: tuple[str, ...] = tuple(MIMETYPES)
 
 
-def build(data: ExportWorkshop, fmt: str, *, delimiter: str = ";") -> bytes:
+def build(data: ExportWorkshop, fmt: str, *, delimiter: str = ";", zone: str = "UTC") -> bytes:
     """The export in one of `FORMATS`, byte for byte what the download and `gallery export`
     deliver; the golden tests check these bytes, so no caller may serialise on its own.
 
     `delimiter` is the CSV's (";" for German Excel, "," or a tab); other formats ignore it.
+    `zone` (an IANA name) is the workshop's time zone: CSV, XLSX and Markdown show times in
+    it and say so; JSON keeps UTC, so that an import reads the same moment anywhere.
     """
     if fmt == "csv":
-        return to_csv(data, delimiter=delimiter)
+        return to_csv(data, delimiter=delimiter, zone=zone)
     if fmt == "xlsx":
-        return to_xlsx(data)
+        return to_xlsx(data, zone=zone)
     if fmt == "json":
         return to_json_bytes(data)
     if fmt == "md":
-        return to_markdown(data).encode("utf-8")
+        return to_markdown(data, zone=zone).encode("utf-8")
     raise ValueError(f"unknown export format {fmt!r}")

@@ -8,8 +8,9 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from .model import ExportNote, ExportStation, ExportWorkshop, utc_naive
-from .table import WORDS, language_of, one_line, sections
+from .grouping import ranked_sections, top
+from .model import ExportNote, ExportStation, ExportWorkshop, local_time
+from .table import WORDS, language_of, one_line
 
 # Escaped anywhere: these make emphasis, code, links, images, autolinks, raw HTML, tables
 # (GFM), strikethrough (GFM) and headings' closing sequences.
@@ -40,17 +41,19 @@ def _md_block(text: str, indent: str) -> str:
     return ("\\\n" + indent).join(_md_lines(text))
 
 
+def _md_counts(votes: int, plus_ones: int, words: Mapping[str, str]) -> str:
+    """ " (Punkte: 2, +1: 3)": dots first, as they rank; nothing when there are none."""
+    counts = [f"{words['votes']}: {votes}"] if votes else []
+    if plus_ones:
+        counts.append(f"+1: {plus_ones}")
+    return f" ({', '.join(counts)})" if counts else ""
+
+
 def _md_note(note: ExportNote, words: Mapping[str, str]) -> list[str]:
     line = "- " + (_md_block(note.text, "  ") or "…")
     if note.author and note.author.strip():
         line += f" — *{escape_markdown(one_line(note.author))}*"
-    counts = []
-    if note.plus_ones > 0:
-        counts.append(f"+1: {note.plus_ones}")
-    if note.votes > 0:
-        counts.append(f"{words['votes']}: {note.votes}")
-    if counts:
-        line += f" ({', '.join(counts)})"
+    line += _md_counts(note.votes, note.plus_ones, words)
     lines = [line]
     for reply in note.replies:
         block = _md_block(reply, "    ")
@@ -59,8 +62,8 @@ def _md_note(note: ExportNote, words: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def _md_date(value: datetime, language: str) -> str:
-    value = utc_naive(value)
+def _md_date(value: datetime, language: str, zone: str) -> str:
+    value = local_time(value, zone)
     return value.strftime("%d.%m.%Y") if language == "de" else value.strftime("%Y-%m-%d")
 
 
@@ -70,12 +73,15 @@ def _md_station(station: ExportStation, words: Mapping[str, str]) -> list[str]:
     if prompt:
         out += ["> " + line for line in prompt] + [""]
     listed = 0
-    for section in sections(station):
+    for section in ranked_sections(station):
         visible = [note for note in section.notes if not note.hidden]
         if not visible:
             continue
         label = section.label if section.label is not None else words["singles"]
-        out += [f"### {escape_markdown(one_line(label)) or '…'}", ""]
+        heading = f"### {escape_markdown(one_line(label)) or '…'}"
+        if section.label is not None:
+            heading += _md_counts(section.votes, section.plus_ones, words)
+        out += [heading, ""]
         for note in visible:
             out += _md_note(note, words)
         out.append("")
@@ -89,18 +95,43 @@ def _md_station(station: ExportStation, words: Mapping[str, str]) -> list[str]:
     return out
 
 
-def to_markdown(workshop: ExportWorkshop) -> str:
-    """A readable record of the wall; hidden notes are left out (and counted)."""
+def _md_top(station: ExportStation, words: Mapping[str, str]) -> list[str]:
+    """One station's best topics and notes by dots, one line each."""
+    best = top(station)
+    out = [f"### {station.number}. {escape_markdown(one_line(station.title))}", ""]
+    if not best.notes:
+        return out + [words["no_dots"], ""]
+    if best.groups:
+        out += [f"{words['top_groups']}:", ""]
+        for rank, group in enumerate(best.groups, start=1):
+            label = escape_markdown(one_line(group.label or "")) or "…"
+            out.append(f"{rank}. {label}{_md_counts(group.votes, group.plus_ones, words)}")
+        out.append("")
+    out += [f"{words['top_notes']}:", ""]
+    for rank, note in enumerate(best.notes, start=1):
+        text = escape_markdown(one_line(note.text)) or "…"
+        out.append(f"{rank}. {text}{_md_counts(note.votes, note.plus_ones, words)}")
+    return out + [""]
+
+
+def to_markdown(workshop: ExportWorkshop, zone: str = "UTC") -> str:
+    """A readable record of the wall: first each station's top results, then every station's
+    topics by dots with their notes by dots; hidden notes are left out (and counted).
+    The date is the one in `zone`."""
     language = language_of(workshop)
     words = WORDS[language]
     out = [
         f"# {escape_markdown(one_line(workshop.title))}",
         "",
-        f"{words['date']}: {_md_date(workshop.created_at, language)} · "
+        f"{words['date']}: {_md_date(workshop.created_at, language, zone)} · "
         f"{words['code']}: {escape_markdown(workshop.code)} · "
         f"{words['participants']}: {workshop.participants}",
         "",
+        f"## {words['top']}",
+        "",
     ]
+    for station in workshop.stations:
+        out += _md_top(station, words)
     for station in workshop.stations:
         out += _md_station(station, words)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 Language = Literal["de", "en"]
 LANGUAGES: tuple[str, ...] = ("de", "en")
@@ -68,3 +70,15 @@ def utc_naive(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(value: datetime, zone: str) -> datetime:
+    """A stored (UTC) time as the wall clock in `zone` showed it, naive: spreadsheets
+    and printed pages have no time zones, so the zone goes into the label instead."""
+    moment = utc_naive(value).replace(tzinfo=UTC).astimezone(_zone(zone))
+    return moment.replace(tzinfo=None)

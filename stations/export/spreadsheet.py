@@ -43,8 +43,9 @@ def spreadsheet_row(row: Mapping[str, Any]) -> list[Any]:
     return [cell_text(v) if isinstance(v, str) else v for v in (row[c] for c in COLUMNS)]
 
 
-def to_csv(workshop: ExportWorkshop, delimiter: str = ";") -> bytes:
-    """UTF-8 with BOM (Excel then reads umlauts right), CRLF, one row per note.
+def to_csv(workshop: ExportWorkshop, delimiter: str = ";", zone: str = "UTC") -> bytes:
+    """UTF-8 with BOM (Excel then reads umlauts right), CRLF, one row per note, times in
+    `zone` (named in the header).
 
     `;` is the default because German Excel splits on it; `,` for everyone else.
     """
@@ -52,7 +53,7 @@ def to_csv(workshop: ExportWorkshop, delimiter: str = ";") -> bytes:
         raise ValueError(f"unsupported CSV delimiter {delimiter!r}")
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter)  # lineterminator "\r\n"
-    writer.writerow([cell_text(h) for h in headers(language_of(workshop))])
-    for row in rows(workshop):
+    writer.writerow([cell_text(h) for h in headers(language_of(workshop), zone)])
+    for row in rows(workshop, zone):
         writer.writerow(spreadsheet_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,19 +1,14 @@
-"""The table every format shares: column ids and headers, the words of both languages, the
-grouping of a station's notes into topics and single ideas, and one row per note.
-
-Grouping follows the wall: a cluster is a topic when at least two *visible* notes are in it
-(the wall never shows hidden notes); every other note is listed under "Einzelne Ideen" /
-"Other ideas". Membership is `ExportNote.cluster`; `ExportCluster.note_ids` only gives the
-order of the notes inside a topic, as arranged on the wall.
+"""The table every format shares: column ids and headers, the words of both languages, and
+one row per note, in result order (grouping.py: topics by dots, notes by dots and +1s).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .model import LANGUAGES, ExportNote, ExportStation, ExportWorkshop, utc_naive
+from .grouping import ranked_sections
+from .model import LANGUAGES, ExportStation, ExportWorkshop, local_time
 
 # Stable column ids (keys of `rows()`); the headers people see come from `headers()`.
 COLUMNS: tuple[str, ...] = (
@@ -37,10 +32,10 @@ _HEADERS: dict[str, dict[str, str]] = {
         "note": "Notiz",
         "author": "Autor/in",
         "plus_ones": "Zustimmung (+1)",
-        "votes": "Stimmen",
+        "votes": "Punkte",
         "replies": "Antworten",
         "hidden": "Ausgeblendet",
-        "created": "Erstellt (UTC)",
+        "created": "Erstellt ({zone})",
     },
     "en": {
         "station": "Station",
@@ -48,10 +43,10 @@ _HEADERS: dict[str, dict[str, str]] = {
         "note": "Note",
         "author": "Author",
         "plus_ones": "Plus ones (+1)",
-        "votes": "Votes",
+        "votes": "Dots",
         "replies": "Replies",
         "hidden": "Hidden",
-        "created": "Created (UTC)",
+        "created": "Created ({zone})",
     },
 }
 
@@ -69,10 +64,20 @@ WORDS: dict[str, dict[str, str]] = {
         "hidden_count": "Ausgeblendet",
         "topics": "Themen",
         "number": "Nr.",
-        "votes": "Stimmen",
+        "votes": "Punkte",
         "no_notes": "Keine Notizen.",
         "hidden_one": "1 ausgeblendete Notiz nicht aufgeführt",
         "hidden_many": "{n} ausgeblendete Notizen nicht aufgeführt",
+        "top": "Top-Ergebnisse",
+        "top_sheet": "Top",
+        "top_groups": "Themen mit den meisten Punkten",
+        "top_notes": "Notizen mit den meisten Punkten",
+        "no_dots": "Keine Punkte vergeben.",
+        "kind": "Art",
+        "rank": "Platz",
+        "topic": "Thema",
+        "note": "Notiz",
+        "text": "Text",
     },
     "en": {
         "singles": "Other ideas",
@@ -87,10 +92,20 @@ WORDS: dict[str, dict[str, str]] = {
         "hidden_count": "Hidden",
         "topics": "Topics",
         "number": "No.",
-        "votes": "votes",
+        "votes": "dots",
         "no_notes": "No notes.",
         "hidden_one": "1 hidden note not listed",
         "hidden_many": "{n} hidden notes not listed",
+        "top": "Top results",
+        "top_sheet": "Top",
+        "top_groups": "Topics with the most dots",
+        "top_notes": "Notes with the most dots",
+        "no_dots": "No dots given.",
+        "kind": "Kind",
+        "rank": "Rank",
+        "topic": "Topic",
+        "note": "Note",
+        "text": "Text",
     },
 }
 
@@ -102,51 +117,15 @@ def language_of(workshop: ExportWorkshop) -> str:
     return workshop.language if workshop.language in LANGUAGES else "en"
 
 
-def headers(language: str) -> list[str]:
-    """The column headers, in `COLUMNS` order, for "de" or "en" (anything else: English)."""
+def headers(language: str, zone: str = "UTC") -> list[str]:
+    """The column headers, in `COLUMNS` order, for "de" or "en" (anything else: English);
+    the time column names the zone its times are in."""
     table = _HEADERS.get(language, _HEADERS["en"])
-    return [table[column] for column in COLUMNS]
-
-
-@dataclass(frozen=True)
-class Section:
-    """A topic (label) or the single ideas (label None) of one station, in wall order."""
-
-    label: str | None
-    notes: tuple[ExportNote, ...]
-
-
-def _by_time(note: ExportNote) -> tuple[datetime, int]:
-    return (note.created_at, note.id)
-
-
-def sections(station: ExportStation) -> list[Section]:
-    """Topics in the station's cluster order, then one section of single ideas."""
-    members: dict[str, list[ExportNote]] = {}
-    for note in sorted(station.notes, key=_by_time):
-        if note.cluster is not None:
-            members.setdefault(note.cluster, []).append(note)
-    sections: list[Section] = []
-    placed: set[int] = set()
-    seen_clusters: set[str] = set()
-    for cluster in station.clusters:
-        notes = members.get(cluster.id, [])
-        if cluster.id in seen_clusters or sum(not n.hidden for n in notes) < 2:
-            continue
-        seen_clusters.add(cluster.id)
-        # Wall order first (note_ids), then members the wall order does not mention.
-        rank = {note_id: i for i, note_id in enumerate(cluster.note_ids)}
-        ordered = sorted(notes, key=lambda n: (rank.get(n.id, len(rank)), *_by_time(n)))
-        sections.append(Section(cluster.label, tuple(ordered)))
-        placed.update(n.id for n in ordered)
-    singles = tuple(n for n in sorted(station.notes, key=_by_time) if n.id not in placed)
-    if singles:
-        sections.append(Section(None, singles))
-    return sections
+    return [table[column].format(zone=zone) for column in COLUMNS]
 
 
 def _minute(value: datetime) -> str:
-    return utc_naive(value).strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def _station_label(station: ExportStation) -> str:
@@ -157,11 +136,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def station_rows(station: ExportStation, language: str) -> list[dict[str, Any]]:
-    """Rows of one station; `created` is still a datetime (XLSX keeps it a real date)."""
+def station_rows(station: ExportStation, language: str, zone: str = "UTC") -> list[dict[str, Any]]:
+    """Rows of one station, topics by dots; `created` is still a datetime, naive in `zone`
+    (XLSX keeps it a real date)."""
     words = WORDS[language]
     result: list[dict[str, Any]] = []
-    for section in sections(station):
+    for section in ranked_sections(station):
         label = section.label if section.label is not None else words["singles"]
         for note in section.notes:
             result.append(
@@ -174,21 +154,23 @@ def station_rows(station: ExportStation, language: str) -> list[dict[str, Any]]:
                     "votes": note.votes,
                     "replies": REPLY_SEPARATOR.join(note.replies),
                     "hidden": words["yes"] if note.hidden else words["no"],
-                    "created": utc_naive(note.created_at),
+                    "created": local_time(note.created_at, zone),
                 }
             )
     return result
 
 
-def rows(workshop: ExportWorkshop) -> list[dict[str, str | int]]:
-    """One row per note (hidden ones included), keyed by `COLUMNS`, in wall order.
+def rows(workshop: ExportWorkshop, zone: str = "UTC") -> list[dict[str, str | int]]:
+    """One row per note (hidden ones included), keyed by `COLUMNS`: per station the topics
+    by dots, then the single ideas; inside each, notes by dots, +1s, then time. Times are
+    in `zone` (an IANA name such as "Europe/Berlin").
 
     The values are the readable text; spreadsheet writers pass them through `inert()`.
     """
     language = language_of(workshop)
     result: list[dict[str, str | int]] = []
     for station in workshop.stations:
-        for row in station_rows(station, language):
+        for row in station_rows(station, language, zone):
             row["created"] = _minute(row["created"])
             result.append(row)
     return result

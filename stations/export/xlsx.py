@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .model import ExportStation, ExportWorkshop, utc_naive
+from .grouping import sections, top
+from .model import ExportStation, ExportWorkshop, local_time, utc_naive
 from .spreadsheet import CONTROL, cell_text, spreadsheet_row
-from .table import COLUMNS, WORDS, headers, language_of, one_line, sections, station_rows
+from .table import COLUMNS, WORDS, headers, language_of, one_line, station_rows
 
 # Sheet names: at most 31 characters, none of these, not starting/ending with an apostrophe,
 # unique without regard to case (Excel refuses the file otherwise).
@@ -101,14 +102,14 @@ class _FixedTimeZip(zipfile.ZipFile):
         self.writestr(arcname or filename, data, compress_type, compresslevel)
 
 
-def _xlsx_summary(sheet: Any, workshop: ExportWorkshop, language: str) -> None:
+def _xlsx_summary(sheet: Any, workshop: ExportWorkshop, language: str, zone: str) -> None:
     from openpyxl.styles import Font
 
     words = WORDS[language]
     sheet.append([cell_text(one_line(workshop.title))])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([words["code"], cell_text(workshop.code)])
-    sheet.append([words["date"], utc_naive(workshop.created_at).date()])
+    sheet.append([words["date"], local_time(workshop.created_at, zone).date()])
     sheet["B3"].number_format = "yyyy-mm-dd"
     sheet.append([words["participants"], workshop.participants])
     sheet.append([])
@@ -152,15 +153,50 @@ def _column_styles(book: Any) -> list[str]:
     ]  # fmt: skip
 
 
-def _xlsx_station(sheet: Any, station: ExportStation, language: str) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+def _xlsx_top(sheet: Any, workshop: ExportWorkshop, language: str) -> None:
+    """Per station its best topics and notes by dots (grouping.top), one row each, in a
+    table that filters by station or kind."""
+    from openpyxl.styles import Alignment, Font
 
-    header = headers(language)
+    words = WORDS[language]
+    named = dict(zip(COLUMNS, headers(language), strict=True))  # the station sheets' words
+    header = ["Station", words["kind"], words["rank"], words["text"],
+              named["votes"], named["plus_ones"]]  # fmt: skip
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    table = station_rows(station, language)
+    texts = []
+    for station in workshop.stations:
+        best = top(station)
+        name = cell_text(f"{station.number}. {one_line(station.title)}")
+        lines = [(words["topic"], g.label or "", g.votes, g.plus_ones) for g in best.groups]
+        lines += [(words["note"], n.text, n.votes, n.plus_ones) for n in best.notes]
+        ranks = [*range(1, len(best.groups) + 1), *range(1, len(best.notes) + 1)]
+        for rank, (kind, text, votes, plus_ones) in zip(ranks, lines, strict=True):
+            sheet.append([name, kind, rank, cell_text(text), votes, plus_ones])
+            cell = sheet.cell(row=sheet.max_row, column=4)
+            cell.data_type = "s"  # never a formula, whatever the text
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            texts.append(text)
+    widths = {"A": _column_width("station", "Station",
+                                 [f"{s.number}. {one_line(s.title)}" for s in workshop.stations]),
+              "B": 10.0, "C": 8.0, "D": _column_width("note", header[3], texts),
+              "E": 10.0, "F": 16.0}  # fmt: skip
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:F{sheet.max_row}"
+
+
+def _xlsx_station(sheet: Any, station: ExportStation, language: str, zone: str) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    header = headers(language, zone)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    table = station_rows(station, language, zone)
     styles = _column_styles(sheet.parent)
     for number, row in enumerate(table, start=2):
         for index, value in enumerate(spreadsheet_row(row), start=1):
@@ -176,8 +212,9 @@ def _xlsx_station(sheet: Any, station: ExportStation, language: str) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
 
 
-def to_xlsx(workshop: ExportWorkshop) -> bytes:
-    """A summary sheet and one sheet per station with the `rows()` columns.
+def to_xlsx(workshop: ExportWorkshop, zone: str = "UTC") -> bytes:
+    """A summary sheet, a "Top" sheet (each station's best topics and notes by dots) and one
+    sheet per station with the `rows()` columns, times in `zone`.
 
     Needs openpyxl >= 3.1. Byte-identical for the same workshop: the document properties
     and every zip entry carry the workshop's `created_at`, never the build time.
@@ -190,10 +227,13 @@ def to_xlsx(workshop: ExportWorkshop) -> bytes:
     taken: set[str] = set()
     summary = book.active
     summary.title = sheet_name(WORDS[language]["summary"], taken)
-    _xlsx_summary(summary, workshop, language)
+    _xlsx_summary(summary, workshop, language, zone)
+    _xlsx_top(
+        book.create_sheet(sheet_name(WORDS[language]["top_sheet"], taken)), workshop, language
+    )
     for station in workshop.stations:
         name = sheet_name(f"{station.number} {station.title}", taken)
-        _xlsx_station(book.create_sheet(name), station, language)
+        _xlsx_station(book.create_sheet(name), station, language, zone)
     created = utc_naive(workshop.created_at)
     book.properties.created = created
     book.properties.modified = created

@@ -1,0 +1,128 @@
+"""A station's notes in topics: in the wall's order (`sections`), and in result order
+(`ranked_sections`, `top`), ranked by `stations.results` so that the exports, the printed
+report, the phones and the wall put the same things first.
+
+Grouping follows the wall: a cluster is a topic when at least two *visible* notes are in it
+(the wall never shows hidden notes); every other note is listed under "Einzelne Ideen" /
+"Other ideas". Membership is `ExportNote.cluster`; `ExportCluster.note_ids` only gives the
+order of the notes inside a topic, as arranged on the wall.
+
+`stations.results` ranks the visible notes only; hidden notes (which the spreadsheets and
+JSON keep) follow the visible ones of their topic, oldest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from stations.results import Score, rank_station
+
+from .model import ExportNote, ExportStation
+
+TOP_GROUPS = 3  # the topics with the most dots in a station's "Top" list
+
+
+@dataclass(frozen=True)
+class Section:
+    """A topic (label) or the single ideas (label None) of one station, in wall order."""
+
+    label: str | None
+    notes: tuple[ExportNote, ...]
+
+
+def _by_time(note: ExportNote) -> tuple[datetime, int]:
+    return (note.created_at, note.id)
+
+
+def sections(station: ExportStation) -> list[Section]:
+    """Topics in the station's cluster order, then one section of single ideas."""
+    members: dict[str, list[ExportNote]] = {}
+    for note in sorted(station.notes, key=_by_time):
+        if note.cluster is not None:
+            members.setdefault(note.cluster, []).append(note)
+    sections: list[Section] = []
+    placed: set[int] = set()
+    seen_clusters: set[str] = set()
+    for cluster in station.clusters:
+        notes = members.get(cluster.id, [])
+        if cluster.id in seen_clusters or sum(not n.hidden for n in notes) < 2:
+            continue
+        seen_clusters.add(cluster.id)
+        # Wall order first (note_ids), then members the wall order does not mention.
+        rank = {note_id: i for i, note_id in enumerate(cluster.note_ids)}
+        ordered = sorted(notes, key=lambda n: (rank.get(n.id, len(rank)), *_by_time(n)))
+        sections.append(Section(cluster.label, tuple(ordered)))
+        placed.update(n.id for n in ordered)
+    singles = tuple(n for n in sorted(station.notes, key=_by_time) if n.id not in placed)
+    if singles:
+        sections.append(Section(None, singles))
+    return sections
+
+
+@dataclass(frozen=True)
+class RankedSection:
+    """A topic (label) or the single ideas (label None), its notes best first."""
+
+    label: str | None
+    notes: tuple[ExportNote, ...]
+    votes: int  # the dots of its visible notes
+    plus_ones: int
+
+
+@dataclass(frozen=True)
+class Top:
+    """A station's best: topics and notes with at least one dot, most dots first."""
+
+    groups: tuple[RankedSection, ...]
+    notes: tuple[ExportNote, ...]
+
+
+def _scores(station: ExportStation) -> dict[int, Score]:
+    return {n.id: Score(n.votes, n.plus_ones) for n in station.notes if not n.hidden}
+
+
+def _section(label: str | None, ranked: tuple[int, ...], notes: dict[int, ExportNote],
+             hidden: list[ExportNote]) -> RankedSection:  # fmt: skip
+    visible = [notes[i] for i in ranked]
+    return RankedSection(
+        label,
+        tuple(visible + hidden),
+        sum(n.votes for n in visible),
+        sum(n.plus_ones for n in visible),
+    )
+
+
+def ranked_sections(station: ExportStation) -> list[RankedSection]:
+    """Topics by their dots (a tie keeps the wall's order), then the single ideas; inside
+    each, notes by dots, then +1s, then the older first."""
+    scores = _scores(station)
+    notes = {n.id: n for n in station.notes}
+    wall = sections(station)
+    hidden_of = [[n for n in s.notes if n.hidden] for s in wall]
+    clusters = [
+        (s.label or "", [n.id for n in s.notes], False) for s in wall if s.label is not None
+    ]
+    loose = [n.id for s in wall if s.label is None for n in s.notes]
+    ranking = rank_station(clusters, loose, scores)
+    # A topic is found again by its first note: labels need not be unique, notes are.
+    index_of = {n.id: i for i, s in enumerate(wall) for n in s.notes}
+    result = []
+    for group in ranking.groups:
+        i = index_of[group.note_ids[0]]
+        result.append(_section(wall[i].label, group.note_ids, notes, hidden_of[i]))
+    # `sections` makes a topic only of two or more visible notes, so every topic is ranked.
+    hidden_singles = [n for i, s in enumerate(wall) if s.label is None for n in hidden_of[i]]
+    if ranking.singles or hidden_singles:
+        result.append(_section(None, ranking.singles, notes, hidden_singles))
+    return result
+
+
+def top(station: ExportStation) -> Top:
+    """The topics with the most dots (at most `TOP_GROUPS`) and the notes with the most
+    (as many as `stations.results` puts on top), none without a dot."""
+    scores = _scores(station)
+    groups = [s for s in ranked_sections(station) if s.label is not None and s.votes > 0]
+    notes = {n.id: n for n in station.notes}
+    best = rank_station([], list(scores), scores).top
+    return Top(tuple(groups[:TOP_GROUPS]), tuple(notes[i] for i in best))
