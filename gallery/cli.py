@@ -279,7 +279,8 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
                 g.workshop = workshop  # the report in the workshop's language
                 body = report_html(workshop).encode()
         else:
-            body = export.build(collect(workshop), fmt, delimiter=sep)  # the download's bytes
+            zone = app.config["TIMEZONE"]
+            body = export.build(collect(workshop), fmt, delimiter=sep, zone=zone)  # as downloaded
     if output in (None, "-"):
         sys.stdout.buffer.write(body)
     else:
