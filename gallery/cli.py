@@ -174,13 +174,19 @@ def serve(host, port, public_url, db, workers, async_mode) -> None:
     help="The port `gallery serve` will use (for the printed links).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
-def demo(public_url: str | None, db: str | None, port: int, as_json: bool) -> None:
+@click.option(
+    "--notes",
+    default=0,
+    type=click.IntRange(0, 1000),
+    help="A rehearsal wall: this many notes with +1s, replies and dots, in the vote phase.",
+)
+def demo(public_url: str | None, db: str | None, port: int, as_json: bool, notes: int) -> None:
     """Create the German demo workshop ("Digital-Gipfel") and print its links."""
     from .demo import create_demo
 
     app = _app(db, public_url)
     with app.app_context():
-        workshop, key = create_demo()
+        workshop, key = create_demo(notes)
         _print_links(_links(app, workshop, key, _guess_base(public_url, port)), as_json)
     if not as_json:
         click.echo("Start the server with: gallery serve", err=True)
