@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gallery import create_app
 from gallery.actions import results
 from gallery.cli import main
 from gallery.store.models import Note, Station, Workshop
 from gallery.store.retention import expired
 from stations import export
+from tests.support import app_config
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -119,6 +121,52 @@ def test_report_is_escaped_and_complete(client, filled):
     assert "Rufbus per App" in html and "Carsharing" not in html  # hidden notes stay out
     assert s1.title in html and s2.title in html and s1.prompt in html
     assert "Teilnehmende" in html  # in the workshop's language
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+def test_report_ranks_groups_by_dots_with_dots_plus_ones_and_replies(client, golden):
+    html = client.get(f"/w/{golden.code}/report").get_data(True)
+    assert "Ergebnisprotokoll" in html and "Top-Ergebnisse" in html
+    station = _between(html, 'class="protocol__station"', "Station 2:")
+    # Mobilfunk (4 dots) before Glasfaser-Ausbau (2), though the wall has it second.
+    assert station.index("1. Mobilfunk") < station.index("2. Glasfaser-Ausbau")
+    assert station.index("5G für Landwirte") < station.index("Funklöcher an der B27")
+    jurgen = _between(station, "Glasfaser bis in jedes Dorf", "</li>\n          \n")
+    assert "2 Punkte" in jurgen and "+1: 3" in jurgen and "Jürgen" in jurgen
+    replies = _between(station, "Glasfaser bis in jedes Dorf", "Förderung für Gemeinden")
+    assert replies.index("Ja, unbedingt!") < replies.index("Und die Kosten?")  # under the note
+    assert "Beleidigender" not in html  # hidden: left out, as in the Markdown
+    assert "1 ausgeblendete Notiz nicht aufgeführt" in station
+    top = _between(html, "Top-Ergebnisse", 'class="protocol__station"')
+    assert top.index("Mobilfunk") < top.index("Glasfaser-Ausbau")
+    assert "Bürgerdienste" in top and "Ummeldung online" in top
+    annex = html[html.index("Anhang: alle Notizen im Wortlaut") :]
+    # The annex keeps the order of writing: the 09:05 note before the 09:07 one.
+    assert annex.index("Glasfaser bis in jedes Dorf") < annex.index("Förderung für Gemeinden")
+    assert "Uhrzeit (UTC)" in annex and "09:05" in annex
+
+
+def test_report_and_downloads_use_the_workshops_time_zone(tmp_path):
+    app = create_app(app_config(tmp_path, TIMEZONE="Europe/Berlin"))
+    data = export.from_json(json.loads((GOLDEN / "export.json").read_bytes()))
+    with app.app_context():
+        ws, key = results.restore(data)
+    client = app.test_client()
+    client.get(f"/w/{ws.code}?key={key}")
+    html = client.get(f"/w/{ws.code}/report").get_data(True)
+    # 09:05 UTC on 3 May 2024 is 11:05 in Berlin (summer time).
+    assert "Uhrzeit (Europe/Berlin)" in html and "11:05" in html and "09:05" not in html
+    csv = client.get(f"/w/{ws.code}/export.csv").data.decode("utf-8-sig")
+    assert "Erstellt (Europe/Berlin)" in csv and "2024-05-03 11:05" in csv
+    assert b'"2024-05-03T09:05:00Z"' in client.get(f"/w/{ws.code}/export.json").data
+
+
+def test_an_unknown_time_zone_stops_the_start(tmp_path):
+    with pytest.raises(ValueError, match="GALLERY_TIMEZONE"):
+        create_app(app_config(tmp_path, TIMEZONE="Mars/Olympus"))
 
 
 def test_export_import_round_trip(app, tmp_path, filled):

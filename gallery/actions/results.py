@@ -145,6 +145,8 @@ def protocol(workshop: Workshop) -> dict:
     )
     return {
         "data": data,
+        # The day of the workshop: a workshop is often set up days before its first note.
+        "held": min((n.created_at for n in visible), default=data.created_at),
         "phases": [p for p in PHASES if p in used],
         "dots": workshop.dots,
         "rotation": {
