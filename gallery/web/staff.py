@@ -260,11 +260,15 @@ def report_html(workshop: Workshop) -> str:
     """The printable results protocol, "Ergebnisprotokoll" (the view and `gallery export
     --format html`): ranked as every other format, times in the workshop's zone."""
     zone = current_app.config["TIMEZONE"]
+    facts = results.protocol(workshop)
+    days = {export.local_time(n.created_at, zone).date()
+            for s in facts["data"].stations for n in s.notes if not n.hidden}  # fmt: skip
     return render_template(
         "staff/report.html",
         workshop=workshop,
-        **results.protocol(workshop),
+        **facts,
         zone=zone,
+        clock="%H:%M" if len(days) < 2 else "%d.%m. %H:%M",  # a workshop over several days
         now=export.local_time(utcnow(), zone),
         local_time=lambda value: export.local_time(value, zone),
         ranked_sections=export.ranked_sections,  # the topics and their notes by dots
