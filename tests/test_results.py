@@ -130,7 +130,7 @@ def _between(html: str, start: str, end: str) -> str:
 def test_report_ranks_groups_by_dots_with_dots_plus_ones_and_replies(client, golden):
     html = client.get(f"/w/{golden.code}/report").get_data(True)
     assert "Ergebnisprotokoll" in html and "Top-Ergebnisse" in html
-    station = _between(html, 'class="protocol__station"', "Station 2:")
+    station = _between(html, 'class="protocol__station', "Station 2:")
     # Mobilfunk (4 dots) before Glasfaser-Ausbau (2), though the wall has it second.
     assert station.index("1. Mobilfunk") < station.index("2. Glasfaser-Ausbau")
     assert station.index("5G für Landwirte") < station.index("Funklöcher an der B27")
@@ -140,7 +140,7 @@ def test_report_ranks_groups_by_dots_with_dots_plus_ones_and_replies(client, gol
     assert replies.index("Ja, unbedingt!") < replies.index("Und die Kosten?")  # under the note
     assert "Beleidigender" not in html  # hidden: left out, as in the Markdown
     assert "1 ausgeblendete Notiz nicht aufgeführt" in station
-    top = _between(html, "Top-Ergebnisse", 'class="protocol__station"')
+    top = _between(html, "Top-Ergebnisse", 'class="protocol__station')
     assert top.index("Mobilfunk") < top.index("Glasfaser-Ausbau")
     assert "Bürgerdienste" in top and "Ummeldung online" in top
     annex = html[html.index("Anhang: alle Notizen im Wortlaut") :]
