@@ -293,6 +293,7 @@ HTTP: dict[tuple[str, str], Http] = {
     ("participant.home", "GET"): Http(PUBLIC, _get("/"), why="the start page"),
     ("participant.join", "POST"): Http(PUBLIC, _post("/join", code="{w.code}-1"), why=BY_CODE),
     ("participant.workshop", "GET"): Http(PUBLIC, _get("/j/{w.code}"), why=BY_CODE),
+    ("participant.workshop_qr", "GET"): Http(PUBLIC, _get("/j/{w.code}/qr.svg"), why=BY_CODE),
     ("participant.station", "GET"): Http(PUBLIC, _get("/s/{w.s1}"), why=CAPABILITY),
     ("participant.post_form", "POST"): Http(
         PUBLIC,

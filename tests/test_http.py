@@ -170,6 +170,19 @@ def test_display_page_and_qr(client, workshop):
     assert b"<svg" in svg.data and b"<path" in svg.data
 
 
+def test_the_wall_shows_how_to_join(client, workshop):
+    """The room joins from the projected wall: the short address of the station list and its
+    QR code, which encodes the same address."""
+    ws, key, _ = workshop
+    html = client.get(f"/w/{ws.code}/wall?key={key}", follow_redirects=True).get_data(True)
+    assert f"gallery.test/j/{ws.code}</strong>" in html
+    assert f'src="/j/{ws.code}/qr.svg"' in html
+    assert 'id="wall-phase" data-phase="collect">Sammeln<' in html
+    svg = client.get(f"/j/{ws.code}/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
+    assert client.get("/j/ZZZZZ/qr.svg").status_code == 404
+
+
 def test_qr_never_points_at_localhost(app, client, workshop):
     from gallery.web import qr
 

@@ -131,6 +131,18 @@ def display(token: str):
     )
 
 
+def workshop_url(workshop) -> str:
+    return public_url.absolute(url_for("participant.workshop", code=workshop.code))
+
+
+@bp.get("/j/<code>/qr.svg")
+def workshop_qr(code: str):
+    """The QR code a wall shows: the workshop's station list, where each phone picks one."""
+    response = Response(qr.svg(workshop_url(workshop_or_404(code))), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-cache"  # the public URL can change between runs
+    return response
+
+
 @bp.get("/qr/<token>.svg")
 def qr_svg(token: str):
     station = station_or_404(token)

@@ -14,6 +14,8 @@ from ..actions.access import require_facilitator, station_or_404, workshop_or_40
 from ..actions.notes import add_paper_note
 from ..errors import Refused, message
 from ..store.models import Note, Station
+from . import public_url
+from .participant import workshop_url
 
 bp = Blueprint("wall", __name__, url_prefix="/w/<code>")
 
@@ -29,9 +31,7 @@ def _strip_key():
 def wall(code: str):
     g.workshop = workshop_or_404(code)
     key = require_facilitator(g.workshop)
-    return _strip_key() or render_template(
-        "wall/wall.html", workshop=g.workshop, key=key, focus=None
-    )
+    return _strip_key() or _wall_page(key, focus=None)
 
 
 @bp.get("/wall/<token>")
@@ -41,8 +41,14 @@ def station_wall(code: str, token: str):
     station = station_or_404(token)
     if station.workshop_id != g.workshop.id:
         abort(404)
-    return _strip_key() or render_template(
-        "wall/wall.html", workshop=g.workshop, key=key, focus=station
+    return _strip_key() or _wall_page(key, focus=station)
+
+
+def _wall_page(key: str, focus: Station | None):
+    """The room joins from the wall: the short address and a QR code of the station list."""
+    join_url = public_url.short(workshop_url(g.workshop))
+    return render_template(
+        "wall/wall.html", workshop=g.workshop, key=key, focus=focus, join_url=join_url
     )
 
 

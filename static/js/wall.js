@@ -457,6 +457,25 @@
       b.setAttribute("aria-pressed", String(b.dataset.phase === phase));
     });
     root.dataset.phase = phase;
+    var banner = document.getElementById("wall-phase");
+    var name = d["msgPhase" + phase.charAt(0).toUpperCase() + phase.slice(1)];
+    if (banner && name) { banner.dataset.phase = phase; banner.textContent = name; }
+  }
+
+  // The join block (address and QR code) can be hidden, e.g. once everyone is in.
+  var joinButton = document.getElementById("toggle-join");
+  function applyJoin() {
+    var hidden = prefs.join === false;
+    document.getElementById("wall-join").hidden = hidden;
+    joinButton.textContent = hidden ? d.msgShowJoin : d.msgHideJoin;
+  }
+  if (joinButton) {
+    applyJoin();
+    joinButton.addEventListener("click", function () {
+      prefs.join = prefs.join === false;
+      savePrefs();
+      applyJoin();
+    });
   }
 
   document.querySelectorAll("#phase-buttons [data-phase]").forEach(function (b) {
@@ -541,29 +560,116 @@
     });
   }
 
-  // One station on the projector: when its groups do not fit the screen, the notes get
-  // smaller (never below FIT_MIN_PX, still readable from the back of the room) until the
-  // room sees every topic at once; beyond that the column scrolls as before.
-  var FIT_MIN_PX = 24;
+  // The room sees one calm picture, never a scrollbar. When a column's notes do not fit:
+  // first the type gets smaller down to COMFORT_PX; then the fullest groups show fewer cards,
+  // down to two each, and say how many they hold back ("+7"); then the type goes down to
+  // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
+  // into a strip of labels and counts. Room left over goes back to cards. A card is whole or
+  // not drawn; a note that just arrived stays in sight. Edit mode keeps every card (the
+  // facilitator drags them) and scrolls.
+  var COMFORT_PX = 24;
+  var FIT_MIN_PX = 18;
 
-  function fitFocus() {
-    if (!d.focus) return;
-    var body = columns.querySelector(".column__body");
-    if (!body) return;
-    body.style.fontSize = "";
-    var fits = function () { return body.scrollHeight <= body.clientHeight; };
-    var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = FIT_MIN_PX;
-    if (fits() || !(hi > lo)) return;
+  function overflowing(body) { return body.scrollHeight > body.clientHeight + 1; }
+
+  function shrink(body, floor) {
+    var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
+    if (!overflowing(body) || !(hi > lo)) return;
     body.style.fontSize = lo + "px";
-    if (!fits()) return; // too many notes for one screen even at the floor: it scrolls
+    if (overflowing(body)) return;
     for (var i = 0; i < 6; i++) { // halve the gap between fitting and too big
       var mid = (lo + hi) / 2;
       body.style.fontSize = mid + "px";
-      if (fits()) lo = mid; else hi = mid;
+      if (overflowing(body)) hi = mid; else lo = mid;
     }
     body.style.fontSize = lo + "px";
   }
-  window.addEventListener("resize", function () { window.requestAnimationFrame(fitFocus); });
+
+  function holdBack(group) {
+    var hidden = group.querySelectorAll(".sticky[hidden]").length;
+    var more = group.querySelector(".group__more");
+    if (!more) {
+      more = el("span", "group__more");
+      group.querySelector(".group__head").appendChild(more);
+    }
+    more.textContent = "+" + hidden;
+    more.title = d.msgMore.replace("{n}", hidden);
+    more.hidden = hidden === 0;
+  }
+
+  function shown(group) { return group.querySelectorAll(".sticky:not([hidden])"); }
+
+  function openGroups(body) {
+    return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop)"));
+  }
+
+  function thin(body) {
+    var groups = openGroups(body);
+    var guard = 0;
+    while (overflowing(body) && guard++ < 1000) {
+      var fullest = null, most = 3;
+      groups.forEach(function (g) {
+        var n = shown(g).length;
+        if (n >= most) { fullest = g; most = n; }
+      });
+      if (!fullest) break;
+      var cards = shown(fullest);
+      var out = cards[cards.length - 1];
+      for (var i = cards.length - 1; i >= 0; i--) {
+        if (!cards[i].classList.contains("sticky--new")) { out = cards[i]; break; }
+      }
+      out.hidden = true;
+      holdBack(fullest);
+    }
+  }
+
+  // Groups fold from the bottom up; the strip's last chips give way to "+N" when even it is
+  // too long.
+  function fold(body) {
+    var groups = openGroups(body);
+    var strip = null;
+    for (var k = groups.length - 1; k > 0 && overflowing(body); k--) {
+      if (!strip) {
+        strip = el("div", "column__folded");
+        body.appendChild(strip);
+      }
+      groups[k].classList.add("group--folded");
+      strip.insertBefore(groups[k], strip.firstChild);
+    }
+    var chips = strip ? Array.prototype.slice.call(strip.children) : [];
+    var more = null;
+    while (chips.length && overflowing(body)) {
+      chips.pop().hidden = true;
+      if (!more) more = strip.appendChild(el("span", "group__more"));
+      more.textContent = "+" + (strip.querySelectorAll(".group[hidden]").length);
+    }
+  }
+
+  // Room left after folding goes back to the open groups' cards, top group first.
+  function refill(groups, body) {
+    groups.forEach(function (g) {
+      var hidden = g.querySelectorAll(".sticky[hidden]");
+      for (var i = 0; i < hidden.length; i++) {
+        hidden[i].hidden = false;
+        if (overflowing(body)) { hidden[i].hidden = true; break; }
+      }
+      if (g.querySelector(".group__more")) holdBack(g);
+    });
+  }
+
+  function fit(scope) {
+    (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
+      body.style.fontSize = "";
+      if (editing()) return;
+      shrink(body, COMFORT_PX);
+      if (!overflowing(body)) return;
+      thin(body);
+      if (overflowing(body)) shrink(body, FIT_MIN_PX);
+      if (overflowing(body)) fold(body);
+      refill(openGroups(body).filter(function (g) { return !g.classList.contains("group--folded"); }), body);
+    });
+  }
+  window.addEventListener("resize", function () { window.requestAnimationFrame(function () { fit(); }); });
 
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }
@@ -574,7 +680,7 @@
     var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
-    fitFocus();
+    fit(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
     glide(fresh_, before);
     updateTotal();
@@ -588,7 +694,7 @@
     columns.replaceChildren(fragment);
     columns.style.setProperty("--columns", Math.max(1, visibleStations().length));
     root.classList.toggle("wall--edit", editing());
-    fitFocus();
+    fit();
     if (viewButton) {
       viewButton.textContent = clustered() ? d.msgFlat : d.msgClustered;
       viewButton.setAttribute("aria-pressed", String(!clustered()));

@@ -1,0 +1,70 @@
+"""The projected overview fits the screen (issue 18): at 1920×1080 nothing scrolls and
+nothing is cut; a note card is whole on screen or not drawn, and every group that holds
+cards back says how many ("+7"); labels and counts are in view; note text stays ≥ 18 px."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_accessibility import post_from_phones
+from tests.browser.test_journeys import open_wall
+
+TOPICS = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt",
+          "Pflege", "Handwerk"]  # fmt: skip
+
+FIT = """() => {
+  const out = {scrolls: [], cut: [], labels: 0, labelsSeen: 0, held: 0, counted: 0, px: 99,
+               drawn: 0};
+  const within = (r, b) => r.top >= b.top - 1 && r.bottom <= b.bottom + 1
+                          && r.left >= b.left - 1 && r.right <= b.right + 1;
+  const screen = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
+  if (document.documentElement.scrollHeight > innerHeight + 1) out.scrolls.push('page');
+  document.querySelectorAll('#columns .column__body').forEach(body => {
+    if (body.scrollHeight > body.clientHeight + 1) out.scrolls.push(body.closest('.column').id);
+    const b = body.getBoundingClientRect();
+    body.querySelectorAll('.sticky').forEach(card => {
+      const r = card.getBoundingClientRect();
+      if (!r.width) { out.held++; return; }  // not drawn
+      out.drawn++;
+      if (!within(r, b) || !within(r, screen)) out.cut.push(card.dataset.id);
+      const px = parseFloat(getComputedStyle(card.querySelector('.sticky__text')).fontSize);
+      out.px = Math.min(out.px, px);
+    });
+    body.querySelectorAll('.group').forEach(group => {
+      const label = group.querySelector('.group__label');
+      if (!label || group.hidden) return;
+      out.labels++;
+      if (within(label.getBoundingClientRect(), b)) out.labelsSeen++;
+      const more = group.querySelector('.group__more:not([hidden])');
+      const folded = group.classList.contains('group--folded');
+      if (folded) out.counted += group.querySelectorAll('.sticky').length;
+      else if (more) out.counted += parseInt(more.textContent.slice(1), 10);
+    });
+    body.querySelectorAll('.column__folded > .group[hidden]').forEach(group => {
+      out.counted += group.querySelectorAll('.sticky').length;
+    });
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("stations", "per_station"), [(4, 50), (2, 120), (8, 20)])
+def test_the_overview_fits_the_projector(people, server, stations, per_station):
+    links = server.seed("workshop", "new", "Digital-Gipfel", *[
+        arg for n in range(stations) for arg in ("--station", f"Station {n + 1}: Was fehlt?")
+    ])  # fmt: skip
+    for s, station in enumerate(links["stations"]):
+        ideas = [f"S{s} Idee {n + 1}: mehr {TOPICS[n % 10]} für {TOPICS[(n * 3 + s) % 10]}"
+                 for n in range(per_station)]  # fmt: skip
+        post_from_phones(server, station["token"], ideas)
+    wall = open_wall(people, links)
+    expect(wall.locator("#columns li.sticky")).to_have_count(stations * per_station, timeout=30_000)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=30_000)  # clustering done
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
+    state = wall.evaluate(FIT)
+    people.shot(wall, f"wall-fit-{stations}x{per_station}")
+    assert state["scrolls"] == [] and state["cut"] == [], state
+    assert state["labels"] and state["labelsSeen"] == state["labels"], state
+    assert state["drawn"] > 0 and state["px"] >= 18, state
+    assert state["held"] == state["counted"], state  # every card held back is counted
