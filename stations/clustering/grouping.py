@@ -100,9 +100,16 @@ def _group_free_notes(
     if sticky is not None:
         held = _agglomerate(sticky, threshold, method, granularity, tuning)
         allowed = max(tuning.sticky_min_notes, tuning.sticky_max_share * len(ids))
-        if _differing_notes(groups, held, len(ids)) <= allowed:
+        # off the default, the held grouping must show as many groups: a step of the
+        # facilitator's control never goes the wrong way
+        same_count = not granularity or _group_count(held) == _group_count(groups)
+        if same_count and _differing_notes(groups, held, len(ids)) <= allowed:
             groups = held
     return [[ids[i] for i in group] for group in groups]
+
+
+def _group_count(groups: Sequence[Sequence[int]]) -> int:
+    return sum(len(g) > 1 for g in groups)
 
 
 def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:

@@ -23,14 +23,71 @@ def _threshold(n: int, keyword_only: bool, tuning: Tuning, e5: bool = False) -> 
     return tuning.threshold * n**tuning.threshold_exponent
 
 
-def _cluster_count(default: int, n: int, granularity: float, tuning: Tuning) -> int:
-    """How many clusters a granularity asks for, from the count of the default cut."""
+def _group_counts(tree: np.ndarray, n: int) -> list[int]:
+    """counts[k]: how many groups (clusters of two notes or more, the wall's topics) the cut
+    of `tree` into k clusters has, for k = 1..n (counts[0] unused). Each merge of two single
+    notes makes a group, of a single note and a group keeps the count, of two groups loses one."""
+    counts = [0] * (n + 1)
+    sizes = [1] * n + [int(row[3]) for row in tree]
+    for m, (a, b, _h, _s) in enumerate(tree, start=1):
+        sa, sb = sizes[int(a)], sizes[int(b)]
+        counts[n - m] = counts[n - m + 1] + (1 if sa == sb == 1 else -1 if sa > 1 and sb > 1 else 0)
+    return counts
+
+
+def _step_cut(
+    counts: Sequence[int], default_cut: int, default_groups: int, granularity: float,
+    tuning: Tuning,
+) -> int:  # fmt: skip
+    """The number of clusters to cut the tree into for a granularity, stepping out from the
+    default cut (`default_cut` clusters, `default_groups` groups). A step is a number of
+    groups: each finer step asks for about `granularity_ratio` times as many groups (at least
+    one more), each coarser one for as many fewer (at least one fewer, never none), so the
+    groups on the wall never go the wrong way. A finer step takes the cut nearest the
+    previous one with the wanted count (on a wall of mostly single notes, pairing them up);
+    a coarser one only merges (the nearest coarser cut). A step that cannot move stays."""
     lo, hi = GRANULARITY_RANGE
     g = min(max(float(granularity), lo), hi)
-    wanted = default * tuning.granularity_ratio**g
-    step = math.ceil(abs(g))
-    wanted = max(wanted, default + step) if g > 0 else min(wanted, default - step)
-    return int(min(max(round(wanted), 1), n))
+    sign = 1 if g > 0 else -1
+    cut, groups = default_cut, default_groups
+    n = len(counts) - 1
+    for step in range(1, math.ceil(abs(g)) + 1):
+        wanted = default_groups * tuning.granularity_ratio ** (sign * min(step, abs(g)))
+        if sign > 0:
+            target = max(round(wanted), default_groups + step)
+            options = [
+                (abs(counts[k] - target), abs(k - cut), -k, k)
+                for k in range(1, n + 1)
+                if counts[k] > groups
+            ]
+        else:
+            target = max(min(round(wanted), default_groups - step), 1)
+            options = [
+                (abs(counts[k] - target), cut - k, 0, k)
+                for k in range(1, cut)
+                if 1 <= counts[k] < groups
+            ]
+        if options:
+            cut = min(options)[-1]
+            groups = counts[cut]
+    return cut
+
+
+def _cut(tree: np.ndarray, n: int, clusters: int) -> np.ndarray:
+    """Labels 1.. of the cut into `clusters` clusters: the tree's first n - clusters merges
+    (ties in height broken as the tree lists them, unlike fcluster's maxclust)."""
+    parent = list(range(2 * n - 1))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for m, (a, b, _h, _s) in enumerate(tree[: n - clusters]):
+        parent[int(a)] = parent[int(b)] = n + m
+    roots: dict[int, int] = {}
+    return np.array([roots.setdefault(root(i), len(roots) + 1) for i in range(n)])
 
 
 def _agglomerate(
@@ -42,7 +99,8 @@ def _agglomerate(
 ) -> list[list[int]]:
     """Agglomerative groups of row indices, in order of their first member. The tree is
     cut at `threshold`; a non-zero granularity then asks for proportionally more or fewer
-    clusters, so each step of the facilitator's control visibly changes the wall."""
+    groups (`_step_cut`), so each step of the facilitator's control visibly changes the
+    wall, and the right way."""
     n = len(dist)
     if n == 0:
         return []
@@ -54,8 +112,12 @@ def _agglomerate(
     tree = linkage(condensed, method=method)
     labels = fcluster(tree, t=threshold, criterion="distance")
     if granularity:
-        wanted = _cluster_count(int(labels.max()), n, granularity, tuning)
-        labels = fcluster(tree, t=wanted, criterion="maxclust")
+        sizes = np.bincount(labels)
+        cut = _step_cut(
+            _group_counts(tree, n), int(labels.max()), int((sizes > 1).sum()), granularity, tuning
+        )
+        if cut != labels.max():
+            labels = _cut(tree, n, cut)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
