@@ -37,6 +37,7 @@ MESSAGES = {
     "invalid_clusters": lazy_gettext("Choose at least two different groups to merge."),
     "cannot_split": lazy_gettext("A group needs at least two notes to be split."),
     "invalid_granularity": lazy_gettext("The number of groups must be between -3 and 3."),
+    "invalid_discard": lazy_gettext("Say with true or false whether to discard your changes."),
     "server_error": lazy_gettext("Something went wrong on the server. Please try again."),
     # the walk: phases, voting, rotation, moderation
     "notes_closed": lazy_gettext("This station is not taking new notes right now."),

@@ -206,3 +206,29 @@ def split(
     clusters = [*board.clusters[:at], kept, *new, *board.clusters[at + 1 :]]
     placed = {n: kept.id for n in first} | {n: c.id for c in new for n in c.note_ids}
     return board._with(clusters, placed)
+
+
+# --- back to the suggestion -----------------------------------------------------------------
+
+
+def parse_discard(value: Any) -> bool:
+    """Whether "back to the suggestion" discards the facilitator's own changes too: only an
+    explicit true does (absent or null: keep them)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise SteeringError("invalid_discard")
+
+
+def discard_changes(board: Board) -> Board:
+    """The board without the facilitator's changes: no group is pinned or keeps a label given
+    by hand, and the notes placed by hand (moved, merged, split) go loose, so the engine
+    places them afresh rather than holding them where the facilitator put them; a group left
+    empty goes. The other notes stay where they are until the engine regroups them."""
+    placed = set(board.moves)
+    clusters = tuple(
+        replace(c, note_ids=kept, pinned=False, label_locked=False)
+        for c in board.clusters
+        if (kept := [n for n in c.note_ids if n not in placed])
+    )
+    loose = (*board.loose, *(n for c in board.clusters for n in c.note_ids if n in placed))
+    return Board(clusters, {}, loose)

@@ -486,6 +486,9 @@ SOCKET: dict[str, Event] = {
     "set_granularity": Event(
         FACILITATORS, lambda w: {"station": w.s1, "granularity": 2}, writes=True
     ),
+    "back_to_suggestion": Event(  # nothing steered yet: nothing to undo
+        FACILITATORS, lambda w: {"station": w.s1, "discard": True}, writes=None
+    ),
     "set_phase": Event(
         FACILITATORS, lambda w: {"workshop": w.code, "phase": "review"}, writes=True
     ),

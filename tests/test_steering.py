@@ -12,9 +12,11 @@ from stations.steering import (
     NEW_CLUSTER,
     Board,
     SteeringError,
+    discard_changes,
     merge,
     move,
     note_label,
+    parse_discard,
     parse_granularity,
     parse_label,
     pin,
@@ -164,3 +166,29 @@ def test_label_and_granularity_parsing():
     for bad in (True, "1", None):
         with pytest.raises(SteeringError):
             parse_granularity(bad)
+
+
+def test_back_to_the_suggestion_discards_only_when_asked():
+    assert parse_discard(True) is True
+    assert parse_discard(False) is False and parse_discard(None) is False
+    for bad in ("ja", 1, [], {}):
+        with pytest.raises(SteeringError, match="invalid_discard"):
+            parse_discard(bad)
+
+
+def test_discarding_drops_moves_pins_and_labels_given_by_hand():
+    steered = pin(pin(rename(board(), "b", "Mobilfunk"), "b", True), "c", True)
+    steered = move(move(steered, 4, "a", keys()), 5, "d", keys())  # b: pinned and empty
+    assert groups(steered)["b"] == []
+    after = discard_changes(steered)
+    assert after.moves == {}
+    assert not any(c.pinned or c.label_locked for c in after.clusters)
+    assert "b" not in groups(after)  # the emptied pinned group goes
+    # notes put by hand go loose for the engine to place afresh; the others stay put
+    assert groups(after) == {"a": [1, 2, 3], "c": [6, 7, 8, 9], "d": [10]}
+    assert set(after.loose) == {4, 5}
+    assert after.cluster("a").label == "Radwege"
+
+
+def test_discarding_an_unsteered_board_changes_nothing():
+    assert discard_changes(board()) == board()

@@ -507,3 +507,69 @@ def test_a_failed_run_is_tried_again_a_few_times(app, workshop):
         assert len(runs) == 7
     finally:
         app.logger.disabled = False
+
+
+def groups_on_the_wall(ack) -> int:
+    return sum(not c["single"] for c in ack["clusters"])
+
+
+def test_coarser_and_finer_move_the_groups_the_way_they_say(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    post_all(client, s1)
+    seen = []
+    for g in range(-3, 4):
+        ack = wall.emit("set_granularity", {"station": s1.token, "granularity": g}, callback=True)
+        assert ack["ok"] and ack["granularity"] == g
+        seen.append(groups_on_the_wall(ack))
+    assert all(a <= b for a, b in zip(seen, seen[1:], strict=False)), seen
+    assert seen[0] < seen[-1], seen
+
+
+def test_back_to_the_suggestion_keeps_the_facilitators_changes(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    suggestion = members(s1)
+    solar = ids[-1]
+    target = next(k for k, m in suggestion.items() if ids[0] in m)
+    wall.emit(
+        "move_note", {"station": s1.token, "note_id": solar, "cluster": target}, callback=True
+    )
+    wall.emit("rename_cluster", {"station": s1.token, "cluster": target, "label": "Mobil"},
+              callback=True)  # fmt: skip
+    wall.emit("set_granularity", {"station": s1.token, "granularity": 3}, callback=True)
+    wall.get_received()
+    ack = wall.emit("back_to_suggestion", {"station": s1.token}, callback=True)
+    assert ack["ok"] and ack["granularity"] == 0
+    assert Station.get_by_id(s1.id).granularity == 0
+    assert received(wall, "clusters_updated")
+    assert solar in members(s1)[target]
+    assert Cluster.get(Cluster.key == target).label == "Mobil"
+    assert Note.get_by_id(solar).cluster_manual
+    bad = wall.emit("back_to_suggestion", {"station": s1.token, "discard": "ja"}, callback=True)
+    assert bad["error"]["code"] == "invalid_discard"
+
+
+def test_back_to_the_suggestion_can_discard_the_facilitators_changes(client, workshop, wall):
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    suggestion = members(s1)
+    solar = ids[-1]
+    target = next(k for k, m in suggestion.items() if ids[0] in m)
+    other = next(k for k in suggestion if k != target)
+    wall.emit(
+        "move_note", {"station": s1.token, "note_id": solar, "cluster": target}, callback=True
+    )
+    wall.emit("rename_cluster", {"station": s1.token, "cluster": target, "label": "Mobil"},
+              callback=True)  # fmt: skip
+    wall.emit("pin_cluster", {"station": s1.token, "cluster": other, "pinned": True},
+              callback=True)  # fmt: skip
+    wall.emit("set_granularity", {"station": s1.token, "granularity": -2}, callback=True)
+    ack = wall.emit("back_to_suggestion", {"station": s1.token, "discard": True}, callback=True)
+    assert ack["ok"] and ack["granularity"] == 0
+    assert not Note.select().where((Note.station == s1.id) & Note.cluster_manual).count()
+    steered = Cluster.select().where(
+        (Cluster.station == s1.id) & (Cluster.pinned | Cluster.label_manual)
+    )
+    assert not steered.count()
+    assert not any(c["manual"] for c in state(s1)["clusters"])
+    assert members(s1) == suggestion  # the engine's own grouping again

@@ -1,7 +1,8 @@
 """The facilitator steers a station's groups: move a note, rename, pin, merge, split, fewer or
-more groups. Each loads the station's board, applies the pure change from `stations.steering`
-and stores what it changed (manual decisions are authoritative: a later re-clustering never
-undoes them), tells the walls at once, then asks for a re-clustering."""
+more groups, back to the suggestion. Each loads the station's board, applies the pure change
+from `stations.steering` and stores what it changed (manual decisions are authoritative: a
+later re-clustering never undoes them), tells the walls at once, then asks for a
+re-clustering."""
 
 from __future__ import annotations
 
@@ -96,4 +97,24 @@ def set_granularity(station: Station, value: Any) -> None:
     with station_write(station.id):
         Station.update(granularity=value).where(Station.id == station.id).execute()
     station.granularity = value
+    changed(station)
+
+
+def back_to_suggestion(station: Station, discard: Any = False) -> None:
+    """Back to the suggestion: the default granularity, and the engine regroups the notes
+    the facilitator left to it. With `discard`, the facilitator's own changes go too: pins,
+    labels given by hand, and where notes were put by hand; those notes are placed afresh
+    (`stations.steering.discard_changes`)."""
+    discard = _refusing(steering.parse_discard, discard)
+    with station_write(station.id):
+        Station.update(granularity=0).where(Station.id == station.id).execute()
+        if discard:
+            before = board(station)
+            after = steering.discard_changes(before)
+            Note.update(cluster=None).where(Note.id << list(after.loose)).execute()
+            Note.update(cluster_manual=False).where(
+                (Note.station == station) & Note.cluster_manual
+            ).execute()
+            save_board(station, before, after)
+    station.granularity = 0
     changed(station)

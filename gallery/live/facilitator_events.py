@@ -109,6 +109,13 @@ def set_granularity(data: Any) -> dict:
     return _steer(data, lambda s: steering.set_granularity(s, data.get("granularity")))
 
 
+@socketio.on("back_to_suggestion")
+def back_to_suggestion(data: Any) -> dict:
+    """Facilitator: `{"station", "discard"?: bool}`: granularity 0, the engine regroups the
+    notes left to it; `discard: true` also drops the manual moves, pins and labels."""
+    return _steer(data, lambda s: steering.back_to_suggestion(s, data.get("discard")))
+
+
 # --- the walk ----------------------------------------------------------------------------
 
 
