@@ -349,21 +349,45 @@
 
   // --- columns -------------------------------------------------------------------------
 
+  // The grouping controls (edit mode): "coarser" / "finer" step the station's granularity
+  // (the engine never lets a step go the wrong way) and the count between them is the groups
+  // the column shows, counted as clusteredBody counts them. "Back to the suggestion" resets
+  // the granularity; ticking "discard my changes too" also drops moves, pins and names.
   function granularityTools(station) {
-    var data = state.clusters[station.token] || { granularity: 0 };
+    var data = state.clusters[station.token] || { granularity: 0, clusters: [] };
     var g = data.granularity || 0;
-    var tools = el("p", "column__tools");
-    var fewer = button("−", "", function () {
+    var clusters = data.clusters || [];
+    var count = clusters.filter(function (c) {
+      var ids = c.note_ids.filter(function (id) { return state.byId[id]; });
+      return c.pinned || (ids.length > 1) || (ids.length === 1 && c.manual);
+    }).length;
+    var manual = clusters.some(function (c) { return c.manual || c.pinned; });
+    var tools = el("p", "column__tools granularity");
+    var coarser = button(d.msgCoarser, "granularity__step", function () {
       steer("set_granularity", station.token, { granularity: g - 1 });
-    }, d.msgFewer);
-    var more = button("+", "", function () {
+    }, d.msgCoarserTitle);
+    var finer = button(d.msgFiner, "granularity__step", function () {
       steer("set_granularity", station.token, { granularity: g + 1 });
-    }, d.msgMore);
-    fewer.disabled = g <= -3;
-    more.disabled = g >= 3;
-    tools.appendChild(fewer);
-    tools.appendChild(el("span", "column__granularity", d.msgGroups + " " + (g > 0 ? "+" + g : g)));
-    tools.appendChild(more);
+    }, d.msgFinerTitle);
+    coarser.disabled = g <= -3;
+    finer.disabled = g >= 3;
+    tools.appendChild(coarser);
+    var counted = count === 1 ? d.msgOneGroup : d.msgGroupCount.replace("{n}", count);
+    tools.appendChild(el("span", "granularity__count", counted));
+    tools.appendChild(finer);
+    if (g === 0 && !manual) return tools;
+    var discard = null;
+    tools.appendChild(button(d.msgSuggestion, "granularity__reset", function () {
+      steer("back_to_suggestion", station.token, { discard: !!(discard && discard.checked) });
+    }, d.msgSuggestionTitle));
+    if (manual) {
+      var label = el("label", "granularity__discard");
+      discard = el("input");
+      discard.type = "checkbox";
+      label.appendChild(discard);
+      label.appendChild(document.createTextNode(" " + d.msgDiscard));
+      tools.appendChild(label);
+    }
     return tools;
   }
 
