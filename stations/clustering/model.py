@@ -129,8 +129,8 @@ class Tuning:
     threshold: float = 0.9625
     threshold_exponent: float = 0.0
     threshold_keyword_only: float = 1.0
-    # Each granularity step asks for this factor more (or fewer) clusters than the default
-    # cut finds, and for at least one more (or fewer) per step.
+    # Each granularity step asks for this factor more (or fewer) groups (clusters of two
+    # notes or more) than the default cut has, and for at least one more (or fewer) per step.
     granularity_ratio: float = 1.25
     # Typical mean distance of each view on a wall: a small wall's own mean is shrunk
     # towards it, so two or three notes are not judged against each other alone.
