@@ -369,7 +369,7 @@
     var finer = button(d.msgFiner, "granularity__step", function () {
       steer("set_granularity", station.token, { granularity: g + 1 });
     }, d.msgFinerTitle);
-    coarser.disabled = g <= -3;
+    coarser.disabled = g <= -3 || (g <= 0 && count <= 1); // never fewer than one group
     finer.disabled = g >= 3;
     tools.appendChild(coarser);
     var counted = count === 1 ? d.msgOneGroup : d.msgGroupCount.replace("{n}", count);
