@@ -365,10 +365,12 @@
     var tools = el("p", "column__tools granularity");
     var coarser = button(d.msgCoarser, "granularity__step", function () {
       steer("set_granularity", station.token, { granularity: g - 1 });
-    }, d.msgCoarserTitle);
+    });
     var finer = button(d.msgFiner, "granularity__step", function () {
       steer("set_granularity", station.token, { granularity: g + 1 });
-    }, d.msgFinerTitle);
+    });
+    coarser.title = d.msgCoarserTitle; // a tooltip; the name stays the word on the button
+    finer.title = d.msgFinerTitle;
     coarser.disabled = g <= -3 || (g <= 0 && count <= 1); // never fewer than one group
     finer.disabled = g >= 3;
     tools.appendChild(coarser);
@@ -377,9 +379,11 @@
     tools.appendChild(finer);
     if (g === 0 && !manual) return tools;
     var discard = null;
-    tools.appendChild(button(d.msgSuggestion, "granularity__reset", function () {
+    var reset = button(d.msgSuggestion, "granularity__reset", function () {
       steer("back_to_suggestion", station.token, { discard: !!(discard && discard.checked) });
-    }, d.msgSuggestionTitle));
+    });
+    reset.title = d.msgSuggestionTitle;
+    tools.appendChild(reset);
     if (manual) {
       var label = el("label", "granularity__discard");
       discard = el("input");
