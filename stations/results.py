@@ -26,9 +26,22 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
+    votes: Mapping[int, int]  # each note's dots
     groups: tuple[Group, ...]  # most dots first; a tie keeps the wall's order
     singles: tuple[int, ...]  # notes in no group (single ideas, and notes not placed yet)
     top: tuple[int, ...]  # the notes with the most dots, at most TOP_NOTES, none without a dot
+
+    @property
+    def board(self) -> tuple[Group, ...]:
+        """Groups and single ideas with dots in one ranking, as the wall shows the results: a
+        group by the dots of its notes, a single idea (label "") by its own; a group first
+        at a tie. Single ideas without a dot follow apart (`rest`)."""
+        dotted = [Group("", (n,), self.votes[n]) for n in self.singles if self.votes[n]]
+        return tuple(sorted([*self.groups, *dotted], key=lambda g: -g.votes))
+
+    @property
+    def rest(self) -> tuple[int, ...]:
+        return tuple(n for n in self.singles if not self.votes[n])
 
 
 def rank_notes(note_ids: Iterable[int], scores: Mapping[int, Score]) -> tuple[int, ...]:
@@ -52,6 +65,7 @@ def rank_station(
             groups.append(Group(label, members, sum(scores[n].votes for n in members)))
     groups.sort(key=lambda g: -g.votes)
     top = [n for n in rank_notes(scores, scores) if scores[n].votes > 0][:TOP_NOTES]
+    votes = {n: s.votes for n, s in scores.items()}
     return Ranking(
-        tuple(groups), rank_notes((n for n in singles if n in scores), scores), tuple(top)
+        votes, tuple(groups), rank_notes((n for n in singles if n in scores), scores), tuple(top)
     )

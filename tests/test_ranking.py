@@ -36,3 +36,13 @@ def test_a_group_without_dots_never_ranks_above_one_with_dots():
 def test_top_holds_at_most_five():
     scores = {n: Score(n) for n in range(1, 9)}
     assert rank_station([], list(scores), scores).top == (8, 7, 6, 5, 4)
+
+
+def test_single_ideas_with_dots_rank_among_the_groups():
+    scores = {1: Score(1), 2: Score(1), 3: Score(5), 4: Score(), 5: Score(2)}
+    ranking = rank_station(
+        [("Bus", [1, 2], False), ("", [3], True), ("", [4], True), ("Rad", [5], False)], [], scores
+    )
+    board = [(g.label, g.note_ids, g.votes) for g in ranking.board]
+    assert board == [("", (3,), 5), ("Bus", (1, 2), 2), ("Rad", (5,), 2)]
+    assert ranking.rest == (4,)  # no dot: among the other ideas

@@ -166,9 +166,10 @@ def protocol(workshop: Workshop) -> dict:
 
 
 def station_results(station: Station, participant: str = "") -> dict:
-    """A station's results for its phone page after the walk, ranked by `stations.results`:
-    topic groups by their dots, each group's notes by dots and +1s, the top notes, and which
-    notes this participant posted (highlighted)."""
+    """A station's results for its phone page after the walk, ranked by `stations.results` as
+    the wall ranks them: topic groups and single ideas with dots in one ranking (`board`),
+    each group's notes by dots and +1s, the single ideas without dots (`rest`), the top
+    notes, and which notes this participant posted (highlighted)."""
     notes = {n.id: n for n in station.visible_notes()}
     extras = note_extras(list(notes), stations=[station.id])
     scores = {i: Score(extras[i]["votes"], extras[i]["plus_ones"]) for i in notes}
@@ -184,8 +185,10 @@ def station_results(station: Station, participant: str = "") -> dict:
                  "mine": bool(participant) and notes[i].participant == participant}
                 for i in ids]  # fmt: skip
 
-    groups = [{"label": g.label, "notes": items(g.note_ids), "votes": g.votes}
-              for g in ranking.groups]  # fmt: skip
+    def entries(groups) -> list[dict]:
+        return [{"label": g.label, "notes": items(g.note_ids), "votes": g.votes} for g in groups]
+
     mine = sum(1 for n in notes.values() if participant and n.participant == participant)
-    return {"groups": groups, "singles": items(ranking.singles), "top": items(ranking.top),
-            "count": len(notes), "mine": mine}  # fmt: skip
+    return {"groups": entries(ranking.groups), "singles": items(ranking.singles),
+            "board": entries(ranking.board), "rest": items(ranking.rest),
+            "top": items(ranking.top), "count": len(notes), "mine": mine}  # fmt: skip

@@ -19,6 +19,13 @@
     else if (s.prompt) window.location.reload(); // the page had no question line yet
   }
 
+  // Which phase runs, as on the wall: the room reads it off every screen.
+  function applyPhase(phase) {
+    var banner = document.getElementById("display-phase");
+    var name = d["msgPhase" + phase.charAt(0).toUpperCase() + phase.slice(1)];
+    if (banner && name) { banner.dataset.phase = phase; banner.textContent = name; }
+  }
+
   function chips(label, positions, index) {
     var names = Object.keys(positions || {}).filter(function (g) { return positions[g] === index; });
     if (!names.length) return null;
@@ -60,10 +67,12 @@
       if (reply && reply.ok) {
         apply(reply.station);
         applyRotation(reply.rotation);
+        if (reply.workshop) applyPhase(reply.workshop.phase);
       }
     });
   });
   socket.on("station_updated", apply);
+  socket.on("phase_changed", function (m) { if (m.workshop === d.workshop) applyPhase(m.phase); });
   socket.on("rotation_updated", applyRotation);
   socket.on("station_removed", function () { window.location.reload(); });
 })();

@@ -98,13 +98,25 @@
 
   function stickyMeta(note) {
     var meta = el("p", "sticky__meta");
-    if (showVotes() && note.votes) meta.appendChild(el("span", "sticky__dots", "● " + note.votes));
+    if (showVotes() && note.votes) meta.appendChild(dots(note.votes));
     if (note.plus_ones) meta.appendChild(el("span", "sticky__plus", "+" + note.plus_ones));
+    if (state.phase === "results" && note.replies && note.replies.length) {
+      var replies = el("span", "sticky__reply-count", "↳ " + note.replies.length);
+      replies.title = note.replies.length + " " + d.msgReplies;
+      meta.appendChild(replies);
+    }
     return meta.children.length ? meta : null;
   }
 
+  function dots(n) {
+    var badge = el("span", "sticky__dots", "● " + n);
+    badge.title = n + " " + d.msgDots;
+    return badge;
+  }
+
   function stickyReplies(note) {
-    if (!note.replies || !note.replies.length) return null;
+    // In the results the count stands in the meta line: the ranking is what the room reads.
+    if (!note.replies || !note.replies.length || state.phase === "results") return null;
     var list = el("ul", "sticky__replies");
     list.setAttribute("aria-label", d.msgReplies);
     note.replies.forEach(function (r) {
@@ -339,6 +351,43 @@
     return body;
   }
 
+  // The results, made to be shown: groups and single ideas in one ranking by dots (a group
+  // by the dots of its notes), each with its dot total; inside a group its notes by dots.
+  function resultsBody(station, notes) {
+    var body = document.createDocumentFragment();
+    var data = state.clusters[station.token] || { clusters: [] };
+    var byId = {};
+    notes.forEach(function (n) { byId[n.id] = n; });
+    var placed = {};
+    var entries = [];
+    data.clusters.forEach(function (c, i) {
+      var members = c.note_ids.filter(function (id) { return byId[id]; });
+      if (!members.length) return;
+      members.forEach(function (id) { placed[id] = true; });
+      var single = members.length === 1 && !c.pinned && !c.manual;
+      entries.push({ label: single ? "" : c.label, notes: members.map(function (id) { return byId[id]; }), order: i });
+    });
+    notes.forEach(function (n) { if (!placed[n.id]) entries.push({ label: "", notes: [n], order: entries.length }); });
+    entries.forEach(function (e) { e.votes = e.notes.reduce(function (sum, n) { return sum + (n.votes || 0); }, 0); });
+    entries.sort(function (a, b) { return b.votes - a.votes || a.order - b.order; });
+    entries.forEach(function (e, rank) {
+      var box = el("section", "group result" + (e.label ? " group--g" + (e.order % PALETTE) : " result--single"));
+      var head = el("header", "group__head");
+      head.appendChild(el("span", "result__rank", (rank + 1) + "."));
+      if (e.label) {
+        head.appendChild(el("h3", "group__label", e.label));
+        head.appendChild(el("span", "group__count", e.notes.length));
+      }
+      if (e.votes) head.appendChild(dots(e.votes));
+      box.appendChild(head);
+      var list = el("ol", "stickies");
+      ranked(e.notes).forEach(function (n) { list.appendChild(sticky(n, station, null)); });
+      box.appendChild(list);
+      body.appendChild(box);
+    });
+    return body;
+  }
+
   function flatBody(station, notes) {
     var list = el("ol", "stickies");
     list.setAttribute("aria-label", station.title);
@@ -423,6 +472,7 @@
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
     body.tabIndex = 0; // it scrolls on its own: keyboard users must be able to reach it
     if (!clustered()) body.appendChild(flatBody(station, notes));
+    else if (state.phase === "results" && !editing()) body.appendChild(resultsBody(station, notes));
     else if (!d.focus) body.appendChild(clusteredBody(station, notes));
     else body.appendChild(el("div", "column__board")).appendChild(clusteredBody(station, notes));
     section.appendChild(body);
@@ -598,7 +648,7 @@
   var COMFORT_PX = 24;
   var FIT_MIN_PX = 18;
 
-  function overflowing(body) { return body.scrollHeight > body.clientHeight + 1; }
+  function overflowing(body) { return body.scrollHeight > body.clientHeight; }
 
   function shrink(body, floor) {
     var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
@@ -656,7 +706,9 @@
   function fold(body) {
     var groups = openGroups(body);
     var strip = null;
-    for (var k = groups.length - 1; k > 0 && overflowing(body); k--) {
+    for (var k = groups.length - 1; k >= 0 && overflowing(body); k--) {
+      if (k === 0) squeeze(body); // the top group folds last, after giving up its cards
+      if (!overflowing(body)) break;
       if (!strip) {
         strip = el("div", "column__folded");
         body.appendChild(strip);
@@ -670,6 +722,18 @@
       chips.pop().hidden = true;
       if (!more) more = strip.appendChild(el("span", "group__more"));
       more.textContent = "+" + (strip.querySelectorAll(".group[hidden]").length);
+    }
+  }
+
+  // The last resort on a very small screen: the open groups' last cards, bottom up.
+  function squeeze(body) {
+    var groups = openGroups(body).filter(function (g) { return !g.classList.contains("group--folded"); });
+    for (var i = groups.length - 1; i >= 0 && overflowing(body); i--) {
+      var cards = shown(groups[i]);
+      for (var j = cards.length - 1; j >= 0 && overflowing(body); j--) {
+        cards[j].hidden = true;
+        holdBack(groups[i]);
+      }
     }
   }
 
@@ -697,7 +761,15 @@
       refill(openGroups(body).filter(function (g) { return !g.classList.contains("group--folded"); }), body);
     });
   }
-  window.addEventListener("resize", function () { window.requestAnimationFrame(function () { fit(); }); });
+  // The space for the notes changes with the window and with the bar above them (a longer
+  // count, the join block hidden): fit anew from all cards when it does.
+  var space = "";
+  function refit() {
+    var now = columns.clientWidth + "x" + columns.clientHeight;
+    if (now !== space) { space = now; render(); }
+  }
+  if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(refit); }).observe(columns);
+  else window.addEventListener("resize", function () { window.requestAnimationFrame(refit); });
 
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }

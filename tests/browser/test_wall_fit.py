@@ -4,6 +4,8 @@ cards back says how many ("+7"); labels and counts are in view; note text stays 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,3 +70,33 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
     assert state["labels"] and state["labelsSeen"] == state["labels"], state
     assert state["drawn"] > 0 and state["px"] >= 18, state
     assert state["held"] == state["counted"], state  # every card held back is counted
+
+
+def test_the_wall_shows_the_phase_and_how_to_join(people, workshop):
+    """The room reads the phase off the wall as it changes, and can join from it: the short
+    address of the station list and its QR code, in view, hideable by the facilitator."""
+    wall = open_wall(people, workshop)
+    code = workshop["workshop"]["code"]
+    join = wall.locator("#wall-join")
+    expect(join.locator(".wall__url")).to_have_text(re.compile(rf"/j/{code}$"))
+    box = join.locator("img").bounding_box()
+    assert box and box["width"] >= 100 and box["y"] >= 0 and box["x"] + box["width"] <= 1920
+    assert wall.evaluate("document.querySelector('#wall-join img').naturalWidth") > 0  # loaded
+    banner = wall.locator("#wall-phase")
+    expect(banner).to_have_text("Sammeln")
+    for phase, name in (("vote", "Abstimmen"), ("results", "Ergebnisse"),
+                        ("review", "Lesen & ergänzen")):  # fmt: skip
+        wall.click(".wall__walk summary")
+        wall.click(f'#phase-buttons [data-phase="{phase}"]')
+        wall.keyboard.press("Escape")
+        expect(banner).to_have_text(name)
+        expect(banner).to_have_attribute("data-phase", phase)
+    assert float(wall.evaluate(
+        "parseFloat(getComputedStyle(document.getElementById('wall-phase')).fontSize)"
+    )) >= 24  # fmt: skip
+    wall.click("#toggle-join")
+    expect(join).to_be_hidden()
+    wall.reload()
+    expect(wall.locator("#wall-join")).to_be_hidden()  # the facilitator's choice is kept
+    wall.click("#toggle-join")
+    expect(wall.locator("#wall-join")).to_be_visible()
