@@ -642,20 +642,23 @@
   // first the type gets smaller down to COMFORT_PX; then the fullest groups show fewer cards,
   // down to two each, and say how many they hold back ("+7"); then the type goes down to
   // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
-  // into a strip of labels and counts. Room left over goes back to cards. A card is whole or
-  // not drawn; a note that just arrived stays in sight. Edit mode keeps every card (the
+  // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
+  // stays in sight. Each step finds its value by halving, since every measurement costs the
+  // browser a layout of the column. A new note starts from the column's last type size, so
+  // the notes do not change size at every arrival. Edit mode keeps every card (the
   // facilitator drags them) and scrolls.
   var COMFORT_PX = 24;
   var FIT_MIN_PX = 18;
+  var fitted = {}; // station token -> the type size (px) its column was last fitted at
 
   function overflowing(body) { return body.scrollHeight > body.clientHeight; }
 
   function shrink(body, floor) {
     var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
-    if (!overflowing(body) || !(hi > lo)) return;
+    if (!(hi > lo)) return;
     body.style.fontSize = lo + "px";
     if (overflowing(body)) return;
-    for (var i = 0; i < 6; i++) { // halve the gap between fitting and too big
+    for (var i = 0; i < 4; i++) { // halve the gap between fitting and too big
       var mid = (lo + hi) / 2;
       body.style.fontSize = mid + "px";
       if (overflowing(body)) hi = mid; else lo = mid;
@@ -666,6 +669,7 @@
   function holdBack(group) {
     var hidden = group.querySelectorAll(".sticky[hidden]").length;
     var more = group.querySelector(".group__more");
+    if (!more && !hidden) return;
     if (!more) {
       more = el("span", "group__more");
       group.querySelector(".group__head").appendChild(more);
@@ -675,92 +679,161 @@
     more.hidden = hidden === 0;
   }
 
-  function shown(group) { return group.querySelectorAll(".sticky:not([hidden])"); }
+  function cardsOf(group) { return group.querySelectorAll(".sticky"); }
 
   function openGroups(body) {
-    return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop)"));
+    return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
   }
 
-  function thin(body) {
-    var groups = openGroups(body);
-    var guard = 0;
-    while (overflowing(body) && guard++ < 1000) {
-      var fullest = null, most = 3;
-      groups.forEach(function (g) {
-        var n = shown(g).length;
-        if (n >= most) { fullest = g; most = n; }
-      });
-      if (!fullest) break;
-      var cards = shown(fullest);
-      var out = cards[cards.length - 1];
-      for (var i = cards.length - 1; i >= 0; i--) {
-        if (!cards[i].classList.contains("sticky--new")) { out = cards[i]; break; }
+  // Each group shows at most `cap` cards, a note just in among them; the rest are counted.
+  function capAt(groups, cap) {
+    groups.forEach(function (g) {
+      var cards = cardsOf(g);
+      var show = Math.min(cap, cards.length);
+      for (var i = 0; i < cards.length; i++) cards[i].hidden = i >= show;
+      for (var j = show; j < cards.length && show > 0; j++) {
+        if (cards[j].classList.contains("sticky--new")) {
+          cards[show - 1].hidden = true;
+          cards[j].hidden = false;
+          break;
+        }
       }
-      out.hidden = true;
-      holdBack(fullest);
-    }
+      holdBack(g);
+    });
   }
 
-  // Groups fold from the bottom up; the strip's last chips give way to "+N" when even it is
-  // too long.
+  // The largest cap of at least `least` cards a group that fits; false when even that does not.
+  function capCards(body, groups, least) {
+    var most = least;
+    groups.forEach(function (g) { most = Math.max(most, cardsOf(g).length); });
+    capAt(groups, most);
+    if (!overflowing(body)) return true;
+    var lo = least, hi = most;
+    capAt(groups, lo);
+    if (overflowing(body)) return false;
+    while (hi - lo > 1) {
+      var mid = (lo + hi) >> 1;
+      capAt(groups, mid);
+      if (overflowing(body)) hi = mid; else lo = mid;
+    }
+    capAt(groups, lo);
+    return true;
+  }
+
+  // Groups fold from the bottom up (the top group last, after giving up its cards); the
+  // strip's last chips give way to "+N" when even it is too long. Returns how many folded
+  // and how many chips gave way.
   function fold(body) {
     var groups = openGroups(body);
-    var strip = null;
+    var folded = 0;
     for (var k = groups.length - 1; k >= 0 && overflowing(body); k--) {
-      if (k === 0) squeeze(body); // the top group folds last, after giving up its cards
-      if (!overflowing(body)) break;
-      if (!strip) {
-        strip = el("div", "column__folded");
-        body.appendChild(strip);
-      }
-      groups[k].classList.add("group--folded");
-      strip.insertBefore(groups[k], strip.firstChild);
+      if (k === 0 && capCards(body, [groups[0]], 0)) break;
+      foldInto(strip(body), groups[k]);
+      folded++;
     }
-    var chips = strip ? Array.prototype.slice.call(strip.children) : [];
-    var more = null;
-    while (chips.length && overflowing(body)) {
-      chips.pop().hidden = true;
-      if (!more) more = strip.appendChild(el("span", "group__more"));
-      more.textContent = "+" + (strip.querySelectorAll(".group[hidden]").length);
-    }
+    var dropped = 0;
+    while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+    return { folded: folded, dropped: dropped };
   }
 
-  // The last resort on a very small screen: the open groups' last cards, bottom up.
-  function squeeze(body) {
-    var groups = openGroups(body).filter(function (g) { return !g.classList.contains("group--folded"); });
-    for (var i = groups.length - 1; i >= 0 && overflowing(body); i--) {
-      var cards = shown(groups[i]);
-      for (var j = cards.length - 1; j >= 0 && overflowing(body); j--) {
-        cards[j].hidden = true;
-        holdBack(groups[i]);
-      }
-    }
+  function strip(body) {
+    return body.querySelector(".column__folded") || body.appendChild(el("div", "column__folded"));
   }
 
-  // Room left after folding goes back to the open groups' cards, top group first.
-  function refill(groups, body) {
-    groups.forEach(function (g) {
-      var hidden = g.querySelectorAll(".sticky[hidden]");
-      for (var i = 0; i < hidden.length; i++) {
-        hidden[i].hidden = false;
-        if (overflowing(body)) { hidden[i].hidden = true; break; }
-      }
-      if (g.querySelector(".group__more")) holdBack(g);
-    });
+  function foldInto(into, group) {
+    group.classList.add("group--folded");
+    into.insertBefore(group, into.firstChild);
+  }
+
+  // The strip's last `n` chips give way to one "+n".
+  function dropChip(body, n) {
+    var into = strip(body);
+    var chips = into.querySelectorAll(".group");
+    chips[chips.length - n].hidden = true;
+    var more = into.querySelector(".group__more") || into.appendChild(el("span", "group__more"));
+    more.textContent = "+" + n;
+  }
+
+  // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
+  function refold(body, last) {
+    var groups = openGroups(body);
+    for (var k = groups.length - 1; k >= Math.max(0, groups.length - last.folded); k--) {
+      foldInto(strip(body), groups[k]);
+    }
+    for (var n = 1; n <= last.dropped; n++) dropChip(body, n);
   }
 
   function fit(scope) {
     (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
+      var token = body.parentNode.dataset.station;
+      var last = fitted[token]; // what the column was fitted at before
       body.style.fontSize = "";
-      if (editing()) return;
-      shrink(body, COMFORT_PX);
-      if (!overflowing(body)) return;
-      thin(body);
-      if (overflowing(body)) shrink(body, FIT_MIN_PX);
-      if (overflowing(body)) fold(body);
-      refill(openGroups(body).filter(function (g) { return !g.classList.contains("group--folded"); }), body);
+      if (editing() || !overflowing(body)) { delete fitted[token]; return; }
+      if (last) {
+        // the common case of a new note: the last fit holds, checked in a few layouts
+        if (last.px) body.style.fontSize = last.px + "px";
+        if (last.folded) refold(body, last);
+        if (last.cap !== null) capAt(openGroups(body), last.cap);
+        if (!overflowing(body)) return;
+        if (last.folded) {
+          // a new note's "Just in" on top: one more group to the strip usually makes room
+          var open = openGroups(body);
+          if (open.length > 1) {
+            foldInto(strip(body), open[open.length - 1]);
+            if (!overflowing(body)) { last.folded++; return; }
+          }
+        }
+        unfit(body);
+      }
+      fitAfresh(body, token, !last);
     });
   }
+
+  // Undo a fit's folding and caps (the type size stays).
+  function unfit(body) {
+    var into = body.querySelector(".column__folded");
+    if (into) {
+      into.querySelectorAll(".group").forEach(function (g) {
+        g.classList.remove("group--folded");
+        g.hidden = false;
+        body.insertBefore(g, into);
+      });
+      into.remove();
+    }
+    capAt(openGroups(body), Infinity);
+  }
+
+  function fitAfresh(body, token, fromDefault) {
+    if (fromDefault) shrink(body, COMFORT_PX);
+    var cap = null, folds = { folded: 0, dropped: 0 };
+    if (overflowing(body)) {
+      if (capCards(body, openGroups(body), 2)) cap = capOf(body);
+      else {
+        shrink(body, FIT_MIN_PX);
+        if (capCards(body, openGroups(body), 2)) cap = capOf(body);
+        else {
+          folds = fold(body);
+          capCards(body, openGroups(body), 0); // room the folding left goes back to cards
+          cap = capOf(body);
+        }
+      }
+    }
+    fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap,
+                      folded: folds.folded, dropped: folds.dropped };
+  }
+
+
+  // The cap the groups were left at: the most cards any open group shows.
+  function capOf(body) {
+    var cap = 0;
+    openGroups(body).forEach(function (g) {
+      var shownCards = g.querySelectorAll(".sticky:not([hidden])").length;
+      if (g.querySelector(".sticky[hidden]")) cap = Math.max(cap, shownCards);
+    });
+    return cap || null;
+  }
+
+
   // The space for the notes changes with the window and with the bar above them (a longer
   // count, the join block hidden): fit anew from all cards when it does.
   var space = "";
@@ -787,6 +860,7 @@
   }
 
   function render() {
+    fitted = {}; // a full redraw fits every column afresh
     var fragment = document.createDocumentFragment();
     visibleStations().forEach(function (s) {
       fragment.appendChild(column(s, state.stations.indexOf(s)));
