@@ -720,19 +720,24 @@
     return true;
   }
 
-  // Groups fold from the bottom up (the top group last, after giving up its cards); the
-  // strip's last chips give way to "+N" when even it is too long. Returns how many folded
-  // and how many chips gave way.
+  // Groups fold from the bottom up into a strip of labels and counts; when even that is too
+  // long, its last chips give way to "+N" before the top group gives up its cards (the room
+  // should see some notes), and the top group folds only as the very last resort. Returns how
+  // many folded and how many chips gave way.
   function fold(body) {
     var groups = openGroups(body);
     var folded = 0;
-    for (var k = groups.length - 1; k >= 0 && overflowing(body); k--) {
-      if (k === 0 && capCards(body, [groups[0]], 0)) break;
+    for (var k = groups.length - 1; k >= 1 && overflowing(body); k--) {
       foldInto(strip(body), groups[k]);
       folded++;
     }
     var dropped = 0;
     while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+    if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
+      foldInto(strip(body), groups[0]);
+      folded++;
+      while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+    }
     return { folded: folded, dropped: dropped };
   }
 
@@ -750,8 +755,9 @@
     var into = strip(body);
     var chips = into.querySelectorAll(".group");
     chips[chips.length - n].hidden = true;
-    var more = into.querySelector(".group__more") || into.appendChild(el("span", "group__more"));
+    var more = into.querySelector(".column__more") || into.appendChild(el("span", "group__more column__more"));
     more.textContent = "+" + n;
+    more.title = d.msgMoreGroups.replace("{n}", n);
   }
 
   // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
