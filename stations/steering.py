@@ -22,6 +22,7 @@ from .clustering import (
 
 MAX_LABEL = 60  # characters: a group label is read from the back of a room
 NEW_CLUSTER = "new"  # the move target that makes a group of its own
+SINGLE = "single"  # the move target that makes the note a single idea ("Einzelne Ideen")
 NEW_LABEL_CHARS = 40  # a group made of one moved note is labelled with its text's start
 
 T = TypeVar("T")
@@ -127,11 +128,22 @@ def move(
     board: Board, note_id: Any, target: Any, new_key: Callable[[], str], text: str = ""
 ) -> Board:
     """The note goes into `target` (NEW_CLUSTER: a group of its own at the end, labelled with
-    the start of its `text`); every other note stays where it is. A group left empty goes,
-    unless it is pinned."""
+    the start of its `text`; SINGLE: a single idea, alone and without a label); every other
+    note stays where it is. A group left empty goes, unless it is pinned."""
     source = board.holding(note_id)
-    if target == NEW_CLUSTER:
-        goal = Cluster(new_key(), [], note_label(text))
+    if (
+        target == SINGLE
+        and source is not None
+        and source.note_ids == [note_id]
+        and not source.label
+    ):
+        return board._with(board.clusters, {note_id: source.id})  # a single idea already
+    if target in (NEW_CLUSTER, SINGLE):
+        goal = (
+            Cluster(new_key(), [], note_label(text))
+            if target == NEW_CLUSTER
+            else Cluster(new_key(), [], "", label_locked=True)
+        )  # no label, ever: a single idea
         clusters = [*board.clusters, goal]
     else:
         goal = board.cluster(target)

@@ -10,6 +10,7 @@ import pytest
 from stations.clustering import Cluster
 from stations.steering import (
     NEW_CLUSTER,
+    SINGLE,
     Board,
     SteeringError,
     discard_changes,
@@ -70,6 +71,14 @@ def test_a_note_label_is_cut_between_words():
     assert note_label("Kurz und gut") == "Kurz und gut"
     assert note_label("x" * 50) == "x" * 39 + "…"
     assert len(note_label("Breitband, Glasfaser, Funk: " * 4)) <= 40
+
+
+def test_a_note_can_become_a_single_idea():
+    after = move(board(), 2, SINGLE, keys(), text="Radweg nach Mittweida")
+    assert groups(after) == {"a": [1, 3], "b": [4, 5], "c": [6, 7, 8, 9], "d": [10], "c20": [2]}
+    assert after.cluster("c20").label == "" and after.moves == {2: "c20"}
+    again = move(after, 2, SINGLE, keys(30))
+    assert groups(again) == groups(after)  # already one: nothing new
 
 
 def test_an_emptied_group_goes_unless_pinned():

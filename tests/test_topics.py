@@ -124,6 +124,19 @@ def test_move_to_a_new_cluster(client, workshop, wall):
     assert alone, members(s1)
 
 
+def test_move_to_the_single_ideas(client, workshop, wall):
+    """A note made a single idea stands alone without a label, and stays so."""
+    _, _, (s1, _) = workshop
+    ids = post_all(client, s1)
+    ack = wall.emit(
+        "move_note", {"station": s1.token, "note_id": ids[0], "cluster": "single"}, callback=True
+    )
+    assert ack["ok"]
+    now = state(s1)
+    alone = [c for c in now["clusters"] if c["note_ids"] == [ids[0]]]
+    assert len(alone) == 1 and alone[0]["label"] == "" and alone[0]["single"], now
+
+
 def test_rename_is_kept(client, workshop, wall):
     _, _, (s1, _) = workshop
     ids = post_all(client, s1)

@@ -195,10 +195,14 @@
     select.appendChild(actions);
     var moves = el("optgroup", "");
     moves.label = d.msgMoveTo;
+    var single = false;
     groups.forEach(function (g) {
-      if (g.note_ids.indexOf(note.id) === -1) moves.appendChild(new Option(g.label || "–", g.id));
+      var mine = g.note_ids.indexOf(note.id) !== -1;
+      if (isSingle(g, g.note_ids.length)) { single = single || mine; return; } // never a note as a group
+      if (!mine) moves.appendChild(new Option(g.label || "–", g.id));
     });
     moves.appendChild(new Option(d.msgNewGroup, "new"));
+    if (!single) moves.appendChild(new Option(d.msgSingles, "single"));
     select.appendChild(moves);
     select.addEventListener("change", function () {
       var value = select.value;
@@ -229,7 +233,10 @@
       e.preventDefault();
       node.classList.remove("drop--over");
       var id = parseInt(e.dataTransfer.getData("text/plain"), 10);
-      if (id) steer("move_note", station.token, { note_id: id, cluster: clusterId });
+      var note = state.byId[id];
+      if (!id || !note) return say(d.msgDropNothing);
+      if (note.station !== station.token) return say(d.msgDropOtherStation); // notes stay at their station
+      steer("move_note", station.token, { note_id: id, cluster: clusterId });
     });
   }
 
@@ -301,6 +308,13 @@
     return box;
   }
 
+  // A single idea ("Einzelne Ideen"): one note in no pinned cluster, placed by the engine or
+  // put there by the facilitator (then without a label); a note moved into a new group of its
+  // own keeps its group.
+  function isSingle(cluster, notes) {
+    return notes === 1 && !cluster.pinned && (!cluster.manual || !cluster.label);
+  }
+
   function clusteredBody(station, notes) {
     var body = document.createDocumentFragment();
     var data = state.clusters[station.token] || { clusters: [], granularity: 0 };
@@ -315,7 +329,7 @@
       if (!ids.length && !c.pinned) return;
       ids.forEach(function (id) { placed[id] = true; });
       var g = { id: c.id, label: c.label, note_ids: ids, pinned: c.pinned, manual: c.manual };
-      if (ids.length === 1 && !c.pinned && !c.manual) singles.push(g); else groups.push(g);
+      if (isSingle(c, ids.length)) singles.push(g); else groups.push(g);
     });
     var waiting = notes.filter(function (n) { return !placed[n.id]; });
     if (waiting.length) { // arrived a moment ago; the clustering places them shortly
@@ -341,6 +355,7 @@
       var ol = el("ol", "stickies");
       singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all, "singles")); });
       other.appendChild(ol);
+      dropTarget(other, station, "single");
       body.appendChild(other);
     }
     if (editing()) {
@@ -364,7 +379,7 @@
       var members = c.note_ids.filter(function (id) { return byId[id]; });
       if (!members.length) return;
       members.forEach(function (id) { placed[id] = true; });
-      var single = members.length === 1 && !c.pinned && !c.manual;
+      var single = isSingle(c, members.length);
       entries.push({ label: single ? "" : c.label, notes: members.map(function (id) { return byId[id]; }), order: i });
     });
     notes.forEach(function (n) { if (!placed[n.id]) entries.push({ label: "", notes: [n], order: entries.length }); });
@@ -408,7 +423,7 @@
     var clusters = data.clusters || [];
     var count = clusters.filter(function (c) {
       var ids = c.note_ids.filter(function (id) { return state.byId[id]; });
-      return c.pinned || (ids.length > 1) || (ids.length === 1 && c.manual);
+      return ids.length > 0 ? !isSingle(c, ids.length) : c.pinned;
     }).length;
     var manual = clusters.some(function (c) { return c.manual || c.pinned; });
     var tools = el("p", "column__tools granularity");
@@ -981,6 +996,16 @@
       render();
     });
   }
+
+  // Dragging a note near the top or bottom edge of a column scrolls it, so a group out of
+  // sight can be reached (edit mode scrolls; the overview never does).
+  document.addEventListener("dragover", function (e) {
+    var body = e.target.closest && e.target.closest(".column__body");
+    if (!body || !editing()) return;
+    var r = body.getBoundingClientRect(), edge = Math.min(80, r.height / 4);
+    if (e.clientY < r.top + edge) body.scrollTop -= 24;
+    else if (e.clientY > r.bottom - edge) body.scrollTop += 24;
+  });
 
   // The walk and export menus close like menus: a click elsewhere or Escape.
   var menus = document.querySelectorAll(".wall__walk, .wall__export");

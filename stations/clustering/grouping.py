@@ -127,6 +127,8 @@ def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prom
     fixed: list[str | None] = []
     for d, options in zip(drafts, candidates, strict=True):
         label = d.kept_label
+        if label is None and d.label_locked:
+            label = ""  # the facilitator made it a single idea: no label, ever
         if label and not (d.pinned or d.label_locked):
             key = label.casefold()
             if key in manual or key in seen or not _still_fits(label, options, lang):

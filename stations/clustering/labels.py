@@ -117,7 +117,7 @@ def _unique_labels(
     taken = {f.casefold() for f in fixed if f}
     labels: list[str] = []
     for (words, count), keep in zip(candidates, fixed, strict=True):
-        if keep:
+        if keep is not None:  # "" too: a single idea the facilitator set apart
             labels.append(keep)
             continue
         label = _compose(words, count)

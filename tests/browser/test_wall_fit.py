@@ -100,3 +100,28 @@ def test_the_wall_shows_the_phase_and_how_to_join(people, workshop):
     expect(wall.locator("#wall-join")).to_be_hidden()  # the facilitator's choice is kept
     wall.click("#toggle-join")
     expect(wall.locator("#wall-join")).to_be_visible()
+
+
+def test_the_move_menu_offers_groups_never_single_notes(people, workshop):
+    """Edit mode's "Verschieben nach …" lists the station's groups, "Neue Gruppe" and
+    "Einzelne Ideen", never a single note as if it were a group; a single idea's own menu
+    does not offer "Einzelne Ideen" again."""
+    wall = open_wall(people, workshop)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
+    wall.click("#toggle-edit")
+    expect(wall.locator("select.sticky__select").first).to_be_visible()
+    menus = wall.evaluate("""() => [...document.querySelectorAll('select.sticky__select')]
+     .map(s => {
+      const column = s.closest('.column');
+      const groups = [...column.querySelectorAll('section.group[data-cluster]')]
+        .map(g => g.dataset.cluster);
+      const moves = [...s.querySelectorAll('optgroup')].pop();
+      return {groups, single: !!s.closest('.group--singles'),
+              values: [...moves.querySelectorAll('option')].map(o => o.value)};
+    })""")
+    assert menus and any(m["single"] for m in menus), menus  # the demo has single ideas
+    for menu in menus:
+        targets = [v for v in menu["values"] if v not in ("new", "single")]
+        assert set(targets) <= set(menu["groups"]), menu  # only real groups
+        assert "new" in menu["values"]
+        assert ("single" in menu["values"]) is (not menu["single"]), menu
