@@ -74,8 +74,19 @@ def clean_author(raw: Any) -> str | None:
     return author or None
 
 
+MAX_ID = 2**31 - 1  # the largest id both databases hold (PostgreSQL's integer)
+
+
+def parse_id(raw: Any) -> int | None:
+    """A note's id as a client sends it: a positive integer the databases can hold; None for
+    anything else, which callers answer as "not found" (never a database overflow)."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_ID:
+        return None
+    return raw
+
+
 def parse_client_id(raw: Any) -> str:
-    if not isinstance(raw, str) or not CLIENT_ID_PATTERN.match(raw):
+    if not isinstance(raw, str) or not CLIENT_ID_PATTERN.fullmatch(raw):  # "$" allows "\n"
         raise NoteError(
             "invalid_client_id",
             "client_id must be 8-64 characters of A-Z, a-z, 0-9, '-' or '_'.",

@@ -422,10 +422,9 @@ class Event:
     why: str = ""
 
 
-# Known bug (reported; the fix belongs in gallery/live/): plus_one, reply_note,
-# vote_note and unvote_note take any note id from any connection, which never has to join
-# the note's station. Ids are sequential, and plus_one's ack carries the note's text and
-# replies: every workshop's notes can be read (and +1'd, replied to, voted on) by counting.
+# plus_one, reply_note, vote_note and unvote_note act on a note id: the connection must
+# have opened the note's station (or its wall), else ids, which are sequential, would let
+# anyone read and +1 every workshop's notes by counting (test_a_stranger_cannot_read_...).
 
 SOCKET: dict[str, Event] = {
     # --- phones: public by design, the station token is the capability ---
@@ -728,3 +727,31 @@ def test_a_stranger_cannot_read_another_workshops_notes_by_counting(app, sio, wo
     acks = [stranger.emit("plus_one", {"note_id": i}, callback=True) for i in range(1, 4)]
     assert "Nur für Workshop A" not in repr(acks)
     assert snapshot() == before
+
+
+def test_ids_out_of_range_are_not_found_never_a_crash(app, sio, client, workshop):
+    """An id no database can hold (2**63, -1, 0) is answered like an unknown note, on every
+    event and route that takes one; a client_id with a trailing newline is refused, not
+    stored as another note."""
+    ws, key, (s1, _) = workshop
+    wall = sio()
+    assert wall.emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)["ok"]
+    phone = sio()
+    assert phone.emit("join_station", {"station": s1.token}, callback=True)["ok"]
+    for note_id in (2**63, 2**31, -1, 0):
+        for event in ("hide_note", "restore_note", "edit_note"):
+            ack = wall.emit(event, {"workshop": ws.code, "key": key, "note_id": note_id,
+                                    "text": "x"}, callback=True)  # fmt: skip
+            assert ack["ok"] is False and ack["error"]["code"] in ("note_not_found", "forbidden")
+        for event in ("plus_one", "reply_note"):
+            ack = phone.emit(event, {"note_id": note_id, "text": "x", "client_id": "abcdefgh1"},
+                             callback=True)  # fmt: skip
+            assert ack == {"ok": False, "error": ack["error"]} and (
+                ack["error"]["code"] == "note_not_found"
+            )
+    client.get(f"/w/{ws.code}/wall?key={key}")
+    for path in (f"/w/{ws.code}/notes/{2**63}/hidden", f"/w/{ws.code}/notes/{2**63}/text"):
+        assert client.post(path, data={"hidden": "yes", "text": "x"}).status_code == 404
+    ack = phone.emit("post_note", {"station": s1.token, "text": "Neu", "client_id": "abcdefgh1\n"},
+                     callback=True)  # fmt: skip
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_client_id"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stations.notes import NoteError, parse_text
+from stations.notes import NoteError, parse_id, parse_text
 
 from ..clustering.scheduler import changed
 from ..errors import Refused
@@ -20,7 +20,8 @@ def station_note(workshop: Workshop, note_id: Any) -> Note:
     """Any note (hidden or not) of this workshop, with its station."""
     if isinstance(note_id, str) and note_id.isdigit():
         note_id = int(note_id)
-    if isinstance(note_id, bool) or not isinstance(note_id, int):
+    note_id = parse_id(note_id)
+    if note_id is None:
         raise Refused("note_not_found")
     note = (
         Note.select(Note, Station)

@@ -11,7 +11,7 @@ from typing import Any
 import peewee as pw
 from peewee import fn
 
-from stations.notes import NoteIn
+from stations.notes import NoteIn, parse_id
 from stations.phases import PhaseError, admit, check_vote
 
 from ..errors import Refused
@@ -23,7 +23,8 @@ from .walk import ensure_open
 
 def visible_note(note_id: Any, station: Station | None = None) -> Note:
     """A note that participants can see, with its station and workshop (one query)."""
-    if isinstance(note_id, bool) or not isinstance(note_id, int):
+    note_id = parse_id(note_id)
+    if note_id is None:
         raise Refused("note_not_found")
     query = (
         Note.select(Note, Station, Workshop)

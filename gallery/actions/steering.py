@@ -11,6 +11,7 @@ from typing import Any
 from stations import clustering as engine
 from stations import steering
 from stations.clustering import jobs as engine_jobs
+from stations.notes import parse_id
 from stations.steering import SteeringError
 
 from ..clustering.scheduler import changed
@@ -49,7 +50,7 @@ def _steer(station: Station, change) -> None:
 
 def _text(station: Station, note_id: Any) -> str:
     """The note's text, to label a group made of it ("" for no such note: the move refuses)."""
-    if not isinstance(note_id, int):
+    if parse_id(note_id) is None:
         return ""
     note = Note.get_or_none((Note.id == note_id) & (Note.station == station))
     return note.text if note else ""

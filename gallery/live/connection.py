@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import request, session
 
+from stations.notes import parse_id
+
 from ..store.models import Note, Station, Workshop
 
 STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
@@ -77,8 +79,8 @@ def facilitated_workshop_of_note(data: Any) -> Workshop | None:
     """The workshop of the note named in a facilitator event, if this connection may act."""
     if not isinstance(data, Mapping):
         return None
-    note_id = data.get("note_id")
-    if isinstance(note_id, bool) or not isinstance(note_id, int):
+    note_id = parse_id(data.get("note_id"))
+    if note_id is None:
         return None
     note = Note.select(Note, Station).join(Station).where(Note.id == note_id).first()
     if note is None:

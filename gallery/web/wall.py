@@ -98,7 +98,7 @@ def moderate(code: str):
     )
 
 
-@bp.post("/notes/<int:note_id>/hidden")
+@bp.post("/notes/<int(max=2147483647):note_id>/hidden")
 def set_hidden(code: str, note_id: int):
     workshop = _facilitated(code)
     note = _note(workshop, note_id)
@@ -109,7 +109,7 @@ def set_hidden(code: str, note_id: int):
     return _back(workshop, f"#mod-note-{note.id}")
 
 
-@bp.post("/notes/<int:note_id>/text")
+@bp.post("/notes/<int(max=2147483647):note_id>/text")
 def correct_text(code: str, note_id: int):
     workshop = _facilitated(code)
     note = _note(workshop, note_id)
