@@ -52,6 +52,12 @@ def parse_dots(value: object) -> int:
     return value
 
 
+def dots_shown_to_participants(phase: str) -> bool:
+    """Participants see the dots on notes only in the results: tallies seen while voting
+    steer the vote (the wall, the facilitator's, shows them live)."""
+    return phase == "results"
+
+
 def check(phase: str, action: Action, *, locked: bool = False) -> None:
     """Raise PhaseError unless a participant may do `action` now."""
     if locked:

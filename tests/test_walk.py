@@ -423,3 +423,29 @@ def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app):
     copy, _key = restore(from_json(data))
     again = collect(copy).stations[0].notes[0]
     assert (again.plus_ones, again.votes, again.replies) == (1, 2, ("Ja! (Eva)",))
+
+
+def test_phones_see_the_dots_only_in_the_results(client, sio, workshop):
+    """While voting, the tallies stay on the wall: the phones' join ack, the station API and
+    note_updated carry no dots; in the results they do."""
+    from gallery.actions.walk import change_phase
+
+    ws, key, (s1, _) = workshop
+    posted = client.post(
+        f"/api/v1/stations/{s1.token}/notes", json={"text": "Radwege", "client_id": "dots-0001"}
+    )
+    note_id = posted.get_json()["note"]["id"]
+    voter = sio()
+    assert voter.emit("join_station", {"station": s1.token}, callback=True)["ok"]
+    with client.application.app_context():
+        change_phase(ws, "vote")
+    assert voter.emit("vote_note", {"note_id": note_id}, callback=True)["ok"]
+    other = sio(flask_test_client=client.application.test_client())
+    ack = other.emit("join_station", {"station": s1.token}, callback=True)
+    assert ack["ok"] and all("votes" not in n for n in ack["notes"]), ack["notes"]
+    api = client.get(f"/api/v1/stations/{s1.token}").get_json()
+    assert all("votes" not in n for n in api["notes"])
+    with client.application.app_context():
+        change_phase(ws, "results")
+    ack = other.emit("join_station", {"station": s1.token}, callback=True)
+    assert [n["votes"] for n in ack["notes"] if n["id"] == note_id] == [1]

@@ -3,6 +3,8 @@ the HTTP API, read from the models."""
 
 from __future__ import annotations
 
+from stations.phases import dots_shown_to_participants
+
 from ..clustering import scheduler
 from ..clustering.store import clusters_state
 from ..store.models import Note, Station, Workshop
@@ -15,9 +17,18 @@ def _with_extras(notes: list[dict], station_id: int) -> list[dict]:
     return [{**n, **extras[n["id"]]} for n in notes]
 
 
+def for_participants(note: dict, phase: str) -> dict:
+    """A note as phones see it: its dots only in the results."""
+    if dots_shown_to_participants(phase):
+        return note
+    return {k: v for k, v in note.items() if k != "votes"}
+
+
 def station_state(station: Station) -> dict:
+    """What a phone (or a station display) joins with: dots hidden until the results."""
     notes = Note.wire_dicts(station.visible_notes(), {station.id: station.token})
-    notes = _with_extras(notes, station.id)
+    phase = station.workshop.phase
+    notes = [for_participants(n, phase) for n in _with_extras(notes, station.id)]
     return {
         "station": station.to_dict(note_count=len(notes)),
         "notes": notes,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..actions.reactions import note_dict, votes_state
-from ..actions.state import workshop_state
+from ..actions.state import for_participants, workshop_state
 from ..facts import Facts
 from ..store.models import Note, Station, Workshop
 from .fanout import PhoneFanout
@@ -34,11 +34,18 @@ def _later(delay: float, run) -> None:
 phone_fanout = PhoneFanout(_send_to_phones, _later)
 
 
-def _to_station(event: str, payload: dict, token: str, workshop_code: str) -> None:
-    """An event for a station's phones and the wall. The phones get the station's waiting
-    new notes first: never a change to a note before the note."""
+def _to_station(
+    event: str, payload: dict, token: str, workshop_code: str, phones: dict | None = None
+) -> None:
+    """An event for a station's phones and the wall (`phones`: what the phones get instead).
+    The phones get the station's waiting new notes first: never a change to a note before
+    the note."""
     phone_fanout.flush(token)
-    socketio.emit(event, payload, to=[wall_room(workshop_code), station_room(token)])
+    if phones is None:
+        socketio.emit(event, payload, to=[wall_room(workshop_code), station_room(token)])
+    else:
+        socketio.emit(event, payload, to=wall_room(workshop_code))
+        socketio.emit(event, phones, to=station_room(token))
 
 
 def _rotation_updated(workshop: Workshop, state: dict) -> None:
@@ -61,8 +68,10 @@ class Broadcasts(Facts):
 
     def note_updated(self, note: Note) -> None:
         station = note.station
-        _to_station("note_updated", note_dict(note, station.token), station.token,
-                    station.workshop.code)  # fmt: skip
+        wire = note_dict(note, station.token)
+        phones = for_participants(wire, station.workshop.phase)
+        _to_station("note_updated", wire, station.token, station.workshop.code,
+                    None if phones is wire else phones)  # fmt: skip
 
     def note_hidden(self, note: Note) -> None:
         station = note.station

@@ -16,7 +16,7 @@ from stations.notes import NoteError, parse_note
 
 from ..actions import reactions, walk
 from ..actions.notes import submit_note
-from ..actions.state import participant_state, station_state
+from ..actions.state import for_participants, participant_state, station_state
 from ..errors import Refused, error_body, note_error_body
 from ..store.models import Note
 from .broadcast import rotation_ticker
@@ -82,7 +82,8 @@ def plus_one(data: Any) -> dict:
 
     def act(note: Note) -> dict:
         reactions.plus_one(note, participant())
-        return {"ok": True, "note": reactions.note_dict(note),
+        wire = for_participants(reactions.note_dict(note), note.station.workshop.phase)
+        return {"ok": True, "note": wire,
                 "me": reactions.my_state(note.station, participant())}  # fmt: skip
 
     return _react(data, act)
