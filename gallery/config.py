@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     "POST_LIMIT_PARTICIPANT": "30/minute;300/hour",
     # Notes from one IP address: a whole venue behind one router shares it.
     "POST_LIMIT_IP": "6000/minute",
+    # Workshop codes that do not exist, asked for from one IP address (/j/<code>, /join): a
+    # venue's typos stay far below it; walking the codes takes months instead of hours.
+    "LOOKUP_MISS_LIMIT_IP": "60/minute",
     # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
     "SOCKET_EVENT_BURST": 60,
     "SOCKET_EVENT_RATE": 5.0,

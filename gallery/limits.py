@@ -218,6 +218,15 @@ def posting(view):
     return _per_participant(_per_ip(view))
 
 
+# Spent only by answers "no such workshop" (404): people who typed a code right pass freely.
+looking_up = limiter.shared_limit(
+    _setting("LOOKUP_MISS_LIMIT_IP"),
+    scope="lookup-miss",
+    key_func=_ip_key,
+    deduct_when=lambda response: response.status_code == 404,
+)
+
+
 @functools.lru_cache(maxsize=16)
 def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits_text))

@@ -355,3 +355,20 @@ def test_a_stale_running_count_never_refuses_a_station_below_its_cap(make_app):
     with app.app_context():
         assert models._counted[station.token][0] == 0  # the exact count before the note
         assert Note.count_seen(station) == 1
+
+
+def test_walking_the_workshop_codes_is_slowed_down(make_app):
+    """Codes that do not exist cost an IP address its lookups after a few; codes typed right
+    cost nothing, and another address is not affected."""
+    app = make_app(LOOKUP_MISS_LIMIT_IP="3/minute")
+    code, _ = app.workshop
+    client = app.test_client()
+    for _ in range(10):
+        assert client.get(f"/j/{code}").status_code == 200  # hits are free
+    for guess in ("BCDFG", "BCDFH", "BCDFJ"):
+        assert client.get(f"/j/{guess}").status_code == 404
+    refused = client.get("/j/BCDFK")
+    assert refused.status_code == 429 and refused.headers.get("Retry-After")
+    assert client.post("/join", data={"code": "BCDFL"}).status_code == 429
+    other = app.test_client()
+    assert other.get(f"/j/{code}", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200

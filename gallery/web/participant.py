@@ -33,6 +33,7 @@ def home():
 
 
 @bp.post("/join")
+@limits.looking_up
 def join():
     """A code typed by hand: "KX7PQ" lists the stations, "KX7PQ-3" opens station 3."""
     raw = (request.form.get("code") or "").strip().upper().replace(" ", "")
@@ -49,6 +50,7 @@ def join():
 
 
 @bp.get("/j/<code>")
+@limits.looking_up
 def workshop(code: str):
     g.workshop = workshop_or_404(code)
     return render_template("participant/workshop.html", workshop=g.workshop)
@@ -136,6 +138,7 @@ def workshop_url(workshop) -> str:
 
 
 @bp.get("/j/<code>/qr.svg")
+@limits.looking_up
 def workshop_qr(code: str):
     """The QR code a wall shows: the workshop's station list, where each phone picks one."""
     response = Response(qr.svg(workshop_url(workshop_or_404(code))), mimetype="image/svg+xml")
