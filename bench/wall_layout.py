@@ -66,29 +66,27 @@ Targets (issue 18): settled <= 300 ms; a new note's repaint <= 16 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from page_weight import start_server  # noqa: E402  (the browser tests' `gallery serve`)
+
 from tests.browser.conftest import (  # noqa: E402  (after the path fix above)
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENS,
     Server,
-    _clean_env,
-    _wait_until_up,
 )
-from tests.support import free_port, gallery_bin, stop  # noqa: E402
+from tests.support import stop  # noqa: E402
 
 TARGET_SETTLE_MS = 300.0
 TARGET_REPAINT_MS = 16.0
@@ -247,29 +245,6 @@ def code_version() -> str:
     )
 
 
-def start_server(workdir: Path):
-    gallery = gallery_bin()
-    if gallery is None:
-        sys.exit("the gallery console script is not installed (pip install -e .)")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = _clean_env(workdir)  # GALLERY_RATE_LIMITS=false: the bench posts without cookies
-    log = workdir / "serve.log"
-    db = workdir / "gallery.db"
-    command = [gallery, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--public-url", url],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _wait_until_up(process, url, log)
-    return process, Server(url=url, db=db, workdir=workdir, gallery=Path(gallery), env=env)
-
-
 def settled(frames: list, notes: int) -> dict:
     """Frames are [t, stickies, animations, changed, cost]; see the module's docstring."""
     out = {"settled": None, "last_change": None, "later_change": False}
@@ -401,17 +376,6 @@ def cold_load(browser, wall_url: str, notes: int, fits: int) -> tuple[dict, obje
     return result, context, page
 
 
-def post_note(server: Server, token: str, text: str) -> None:
-    body = json.dumps({"text": text, "client_id": os.urandom(8).hex()}).encode()
-    request = urllib.request.Request(
-        f"{server.url}/api/v1/stations/{token}/notes",
-        data=body,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
-
-
 TEXTS = [
     "Glasfaser auch für die Außenbereiche der Gemeinden",
     "Ein Bürgerportal, in dem alle Anträge an einer Stelle liegen",
@@ -441,7 +405,7 @@ def new_notes(page, server: Server, token: str, posts: int, label: str) -> dict:
     seen = page.evaluate("() => window.__bench.calls.length")
     for i in range(posts):
         before = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-        post_note(server, token, f"{TEXTS[i % len(TEXTS)]} ({label} {i + 1})")
+        server.post_note(token, f"{TEXTS[i % len(TEXTS)]} ({label} {i + 1})")
         time.sleep(0.9)
         after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         metrics.append(
@@ -487,7 +451,7 @@ def profile_pass(browser, server: Server, wall_url: str, token: str, notes: int,
     to_collect(page)
     cdp.send("Profiler.start")
     for i in range(posts):
-        post_note(server, token, f"{TEXTS[i % len(TEXTS)]} (profile {i + 1})")
+        server.post_note(token, f"{TEXTS[i % len(TEXTS)]} (profile {i + 1})")
         time.sleep(1.0)
     notes_profile = cdp.send("Profiler.stop")["profile"]
     context.close()
