@@ -3,10 +3,12 @@ and one translatable message per stable error code, which every refusal carries.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask_babel import lazy_gettext
 
+from stations.errors import RuleError
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
 
 # One translatable sentence per stable error code (the API sends both).
@@ -69,6 +71,15 @@ class Refused(ValueError):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+@contextlib.contextmanager
+def refusing():
+    """A refusal by the rules (`stations`) becomes the app's `Refused`, with its params."""
+    try:
+        yield
+    except RuleError as err:
+        raise Refused(err.code, **err.params) from None
 
 
 class ApiError(Exception):

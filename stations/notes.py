@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import RuleError
+
 MAX_TEXT = 500
 MAX_AUTHOR = 60
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -24,14 +26,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
-class NoteError(ValueError):
-    """A note payload that cannot be stored; `code` is stable, `params` fill the message."""
-
-    def __init__(self, code: str, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.params = params
+class NoteError(RuleError):
+    """A note payload that cannot be stored."""
 
 
 @dataclass(frozen=True, slots=True)

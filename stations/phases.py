@@ -9,7 +9,9 @@ nothing at all. The facilitator's own actions (paper notes, moderation) are neve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
+
+from .errors import RuleError
 
 Phase = Literal["collect", "review", "vote", "results"]
 Action = Literal["post", "reply", "plus_one", "vote"]
@@ -33,11 +35,8 @@ CLOSED: dict[str, str] = {
 }
 
 
-class PhaseError(ValueError):
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class PhaseError(RuleError):
+    """What the phase, the lock or the cap does not allow."""
 
 
 def parse_phase(value: object) -> Phase:

@@ -12,15 +12,14 @@ import string
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .errors import RuleError
+
 State = Literal["idle", "running", "paused", "finished"]
 MAX_GROUPS = 26
 
 
-class RotationError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class RotationError(RuleError):
+    """A rotation setting or command out of range."""
 
 
 def group_names(groups: int) -> list[str]:

@@ -19,6 +19,7 @@ from .clustering import (
     Cluster,
     NoteId,
 )
+from .errors import RuleError
 
 MAX_LABEL = 60  # characters: a group label is read from the back of a room
 NEW_CLUSTER = "new"  # the move target that makes a group of its own
@@ -28,10 +29,8 @@ NEW_LABEL_CHARS = 40  # a group made of one moved note is labelled with its text
 T = TypeVar("T")
 
 
-class SteeringError(ValueError):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class SteeringError(RuleError):
+    """A steering request that means nothing on this board."""
 
 
 def parse_label(value: Any) -> str:

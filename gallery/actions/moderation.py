@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from stations.notes import NoteError, parse_id, parse_text
+from stations.notes import parse_id, parse_text
 
 from ..clustering.scheduler import changed
-from ..errors import Refused
+from ..errors import Refused, refusing
 from ..facts import facts
 from ..store.db import utcnow, write_transaction
 from ..store.models import Note, Station, Workshop
@@ -71,10 +71,8 @@ def lock(station: Station, locked: Any) -> None:
 
 def _edit_text(note: Note, text: Any) -> bool:
     """Correct the text; the first original is kept. False when nothing changed."""
-    try:
+    with refusing():
         text = parse_text(text)
-    except NoteError as err:
-        raise Refused(err.code, **err.params) from None
     if text == note.text:
         return False
     original = note.original_text if note.original_text is not None else note.text

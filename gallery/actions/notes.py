@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import current_app
 
-from stations.notes import NoteError, parse_note
-from stations.phases import PhaseError, admit
+from stations.notes import parse_note
+from stations.phases import admit
 
 from ..clustering import scheduler
-from ..errors import Refused
+from ..errors import refusing
 from ..facts import facts
 from ..store.models import Note, Station
 from .reactions import note_dict
@@ -34,15 +34,13 @@ class Submitted:
 def submit_note(station: Station, payload: Any, participant: str) -> Submitted:
     """A participant's note. Raises NoteError (a bad payload) or Refused (the rules)."""
     note_in = parse_note(payload)
-    try:
+    with refusing():
         admit(
             station.workshop.phase, "post", locked=station.locked,
             cap=current_app.config["MAX_NOTES_PER_STATION"],
             held=lambda: Note.count_seen(station), held_exactly=lambda: Note.count_at(station),
             resend=lambda: Note.by_client_id(station, note_in.client_id) is not None,
         )  # fmt: skip
-    except PhaseError as err:
-        raise Refused(err.code, **err.params) from None
     return _stored(station, *Note.store(station, note_in, participant))
 
 
@@ -50,10 +48,8 @@ def add_paper_note(station: Station, payload: Any) -> Submitted:
     """A note from a paper card, typed in by the facilitator (never gated by the phase)."""
     if isinstance(payload, dict) and not payload.get("client_id"):
         payload = {**payload, "client_id": "paper" + secrets.token_hex(8)}
-    try:
+    with refusing():
         note_in = parse_note(payload)
-    except NoteError as err:
-        raise Refused(err.code, **err.params) from None
     return _stored(station, *Note.store(station, note_in, participant="", source="paper"))
 
 

@@ -12,9 +12,9 @@ import peewee as pw
 from peewee import fn
 
 from stations.notes import NoteIn, parse_id
-from stations.phases import PhaseError, admit, check_vote
+from stations.phases import admit, check_vote
 
-from ..errors import Refused
+from ..errors import Refused, refusing
 from ..facts import facts
 from ..store.db import database, write_transaction
 from ..store.models import Note, PlusOne, Reply, Station, Vote, Workshop
@@ -70,10 +70,8 @@ def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
         )
 
     station = note.station
-    try:
+    with refusing():
         admit(station.workshop.phase, "reply", locked=station.locked, resend=resend)
-    except PhaseError as err:
-        raise Refused(err.code, **err.params) from None
     item, created = Reply.store(note, reply_in, participant)
     if created:
         facts().note_updated(note)
@@ -92,10 +90,8 @@ def vote(note: Note, participant: str) -> None:
             .where((Vote.station == note.station) & (Vote.participant == participant))
             .count()
         )
-        try:
+        with refusing():
             check_vote(spent, note.station.workshop.dots)
-        except PhaseError as err:
-            raise Refused(err.code) from None
         Vote.create(station=note.station, participant=participant, note=note)
     facts().votes_changed(note.station)
 

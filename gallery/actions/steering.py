@@ -12,7 +12,6 @@ from stations import clustering as engine
 from stations import steering
 from stations.clustering import jobs as engine_jobs
 from stations.notes import parse_id
-from stations.steering import SteeringError
 
 from ..clustering.scheduler import changed
 from ..clustering.store import (
@@ -25,15 +24,13 @@ from ..clustering.store import (
     vector_of,
 )
 from ..clustering.worker import off_loop
-from ..errors import Refused
+from ..errors import refusing
 from ..store.models import Note, Station
 
 
 def _refusing(rule, *args):
-    try:
+    with refusing():
         return rule(*args)
-    except SteeringError as err:
-        raise Refused(err.code) from None
 
 
 def _steer(station: Station, change) -> None:

@@ -15,11 +15,10 @@ from typing import Any
 
 from peewee import fn
 
-from stations.phases import Action, PhaseError, check, parse_dots, parse_phase
+from stations.phases import Action, check, parse_dots, parse_phase
 from stations.rotation import (
     MAX_GROUPS,
     TIMER_COMMANDS,
-    RotationError,
     Schedule,
     Timer,
     command,
@@ -28,7 +27,7 @@ from stations.rotation import (
     smallest_group,
 )
 
-from ..errors import Refused
+from ..errors import Refused, refusing
 from ..facts import facts
 from ..store.db import write_transaction
 from ..store.models import Membership, Workshop
@@ -62,10 +61,8 @@ def change_phase(workshop: Workshop, phase: Any = None, dots: Any = None) -> boo
 
 def _set_phase(workshop: Workshop, phase: Any) -> bool:
     """Switch the phase; False when it already was that phase."""
-    try:
+    with refusing():
         phase = parse_phase(phase)
-    except PhaseError as err:
-        raise Refused(err.code) from None
     return workshop.set(phase=phase)
 
 
@@ -87,19 +84,15 @@ def _rotation_follows_phase(workshop: Workshop) -> bool:
 
 
 def _set_dots(workshop: Workshop, dots: Any) -> None:
-    try:
+    with refusing():
         dots = parse_dots(dots)
-    except PhaseError as err:
-        raise Refused(err.code) from None
     workshop.set(dots=dots)
 
 
 def ensure_open(station, action: Action) -> None:
     """Refuse what a participant may not do at this station now (phase, lock)."""
-    try:
+    with refusing():
         check(station.workshop.phase, action, locked=station.locked)
-    except PhaseError as err:
-        raise Refused(err.code) from None
 
 
 # --- rotation --------------------------------------------------------------------------------
@@ -183,10 +176,8 @@ def rotation_command(workshop: Workshop, action: Any, groups: Any = None, minute
                 raise Refused("invalid_minutes")
             data["minutes"] = float(minutes)
         count = len(fresh.ordered_stations())
-        try:
+        with refusing():
             schedule = _schedule(data, count)
-        except RotationError as err:
-            raise Refused(err.code) from None
         if schedule is None:
             raise Refused("no_stations" if count == 0 else "free_walk")
         data["timer"] = asdict(command(_timer(data), action, schedule, at))
