@@ -38,7 +38,8 @@ from sklearn.preprocessing import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stations import clustering as engine_module  # noqa: E402 - after the path fix above
+from bench.facilitator_loop import loop_tables  # noqa: E402 - after the path fix above
+from stations import clustering as engine_module  # noqa: E402
 from stations.clustering import (  # noqa: E402
     TUNING,
     TUNING_E5,
@@ -240,15 +241,18 @@ def score(wall: Wall, labels: Labels) -> Score:
     )
 
 
+WALL_GROUPS: dict[str, Callable[[Wall], bool]] = {
+    "MASSIVE-de (dev)": lambda w: w.source == "MASSIVE",
+    "BANKING77-en (dev)": lambda w: w.source == "BANKING77",
+    "intent walls (dev)": lambda w: w.source in ("MASSIVE", "BANKING77"),
+    "workshop-de (tuned on)": lambda w: w.source == "workshop",
+    "workshop-de held out (bench/data)": lambda w: w.source == HELD_OUT,
+    "all walls": lambda w: True,
+}
+
+
 def quality_table(walls: Sequence[Wall], methods: dict[str, Method]) -> list[str]:
-    groups = {
-        "MASSIVE-de (dev)": [w for w in walls if w.source == "MASSIVE"],
-        "BANKING77-en (dev)": [w for w in walls if w.source == "BANKING77"],
-        "intent walls (dev)": [w for w in walls if w.source in ("MASSIVE", "BANKING77")],
-        "workshop-de (tuned on)": [w for w in walls if w.source == "workshop"],
-        "workshop-de held out (bench/data)": [w for w in walls if w.source == HELD_OUT],
-        "all walls": list(walls),
-    }
+    groups = {name: [w for w in walls if chosen(w)] for name, chosen in WALL_GROUPS.items()}
     scores = {name: {w.id: score(w, method(w)) for w in walls} for name, method in methods.items()}
     lines = [f"{'walls':34} {'n':>3}  {'method':22} {'ARI':>6} {'NMI':>6} {'found':>6} {'true':>5}"]
     for group, members in groups.items():
@@ -507,6 +511,9 @@ def label_churn_table(walls: Sequence[Wall]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 5,000 wall")
+    parser.add_argument(
+        "--only", choices=("loop",), help="just the facilitator's loop (facilitator_loop.py)"
+    )
     args = parser.parse_args(argv)
     data = shared_dir() / "data" / "clustering"
     if not (data / "dev.jsonl").exists():
@@ -523,6 +530,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         low, high = TUNING.auto_e5_min_notes, TUNING.auto_e5_max_notes
         embedder += f", plus an e5 view on walls of {low}-{high} notes"
     print(f"Clustering benchmark: {len(walls)} walls, embedder: {embedder}\n")
+    if args.only == "loop":
+        print("\n".join(loop_tables(walls, WALL_GROUPS)))
+        return 0
     methods: dict[str, Method] = {
         "engine": engine,
         "engine, note by note": engine_note_by_note,
@@ -543,6 +553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(fast_path_table(walls, repeats * 4)))
     print("\n".join(stability_table(walls, 1 if args.quick else 3)))
     print("\n".join(label_churn_table(walls)))
+    print()
+    print("\n".join(loop_tables(walls, WALL_GROUPS)))
     return 0
 
 

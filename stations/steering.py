@@ -19,12 +19,14 @@ from .clustering import (
     Cluster,
     NoteId,
 )
+from .clustering.topics import MAX_TOPIC_LENGTH, MAX_TOPICS, clean_topics
 from .errors import RuleError
 
 MAX_LABEL = 60  # characters: a group label is read from the back of a room
 NEW_CLUSTER = "new"  # the move target that makes a group of its own
 SINGLE = "single"  # the move target that makes the note a single idea ("Einzelne Ideen")
 NEW_LABEL_CHARS = 40  # a group made of one moved note is labelled with its text's start
+MAX_GROUPS = 50  # "Gruppen: N": more would not fit a station's column
 
 T = TypeVar("T")
 
@@ -65,6 +67,32 @@ def parse_granularity(value: Any) -> int:
         raise SteeringError("invalid_granularity")
     low, high = GRANULARITY_RANGE
     return int(max(low, min(high, round(value))))
+
+
+def parse_groups(value: Any) -> int | None:
+    """The facilitator's "Gruppen: N": a whole number of groups, or None to let the engine
+    choose."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GROUPS:
+        raise SteeringError("invalid_groups", max=MAX_GROUPS)
+    return value
+
+
+def parse_topics(value: Any) -> list[str]:
+    """Expected topics typed by the facilitator: a list of names or one name per line;
+    trimmed, blank and repeated ones dropped; at most MAX_TOPICS of MAX_TOPIC_LENGTH."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise SteeringError("invalid_topics")
+    names = [" ".join(t.split()) for t in value]
+    if any(len(t) > MAX_TOPIC_LENGTH for t in names):
+        raise SteeringError("topic_too_long", max=MAX_TOPIC_LENGTH)
+    topics = clean_topics(names)
+    if len(topics) > MAX_TOPICS:
+        raise SteeringError("too_many_topics", max=MAX_TOPICS)
+    return topics
 
 
 def parse_merge(keys: Any) -> list[str]:

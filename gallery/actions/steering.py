@@ -90,12 +90,34 @@ def split_cluster(station: Station, key: Any) -> None:
     _steer(station, lambda b, keys: steering.split(b, key, parts, labels, keys))
 
 
-def set_granularity(station: Station, value: Any) -> None:
-    value = _refusing(steering.parse_granularity, value)
+def _regroup(station: Station, **hints: Any) -> None:
+    """Store the facilitator's hints to the engine; the next re-clustering regroups the notes
+    left to it (instead of holding them where they are), then tell the walls."""
     with station_write(station.id):
-        Station.update(granularity=value).where(Station.id == station.id).execute()
-    station.granularity = value
+        Station.update(regroup=True, **hints).where(Station.id == station.id).execute()
+    _remember(station, regroup=True, **hints)
     changed(station)
+
+
+def _remember(station: Station, **values: Any) -> None:
+    """What was just written, on the object the caller holds (the walls are told from it)."""
+    for name, value in values.items():
+        setattr(station, name, value)
+
+
+def set_granularity(station: Station, value: Any) -> None:
+    """A step towards fewer or more groups than the engine's default cut."""
+    _regroup(station, granularity=_refusing(steering.parse_granularity, value), groups=None)
+
+
+def set_groups(station: Station, value: Any) -> None:
+    """"Gruppen: N": the engine cuts its tree into exactly N groups (None: its own choice)."""
+    _regroup(station, groups=_refusing(steering.parse_groups, value), granularity=0)
+
+
+def set_topics(station: Station, value: Any) -> None:
+    """The station's expected topics: the notes go to their nearest topic, under its name."""
+    _regroup(station, topics="\n".join(_refusing(steering.parse_topics, value)))
 
 
 def back_to_suggestion(station: Station, discard: Any = False) -> None:
@@ -105,7 +127,9 @@ def back_to_suggestion(station: Station, discard: Any = False) -> None:
     (`stations.steering.discard_changes`)."""
     discard = _refusing(steering.parse_discard, discard)
     with station_write(station.id):
-        Station.update(granularity=0).where(Station.id == station.id).execute()
+        Station.update(granularity=0, groups=None, regroup=True).where(
+            Station.id == station.id
+        ).execute()
         if discard:
             before = board(station)
             after = steering.discard_changes(before)
@@ -114,5 +138,5 @@ def back_to_suggestion(station: Station, discard: Any = False) -> None:
                 (Note.station == station) & Note.cluster_manual
             ).execute()
             save_board(station, before, after)
-    station.granularity = 0
+    _remember(station, granularity=0, groups=None, regroup=True)
     changed(station)

@@ -23,6 +23,7 @@ from .store import (
     load,
     save,
     save_keys,
+    settled,
     station_write,
     stored_keys,
     wall_update,
@@ -106,6 +107,10 @@ def _recluster(station_id: int, run: Callable[..., Any] = _inline, vectors: bool
         jobs.KeyCounter(station.cluster_seq),  # just read with the station
         data["unstored"],
         granularity=float(data["granularity"]),
+        groups=data["groups"],
+        topics=data["topics"],
+        hold=not data["regroup"],
+        arrived=data["arrived"],
         previous=data["previous"],
         moves=data["moves"],
         prompt=station.prompt,
@@ -116,6 +121,7 @@ def _recluster(station_id: int, run: Callable[..., Any] = _inline, vectors: bool
             return False
         save_keys(station, keys)
         save(station, result.clusters, only={n.id for n in notes})
+        settled(station, notes)
     return wall_update(station)
 
 

@@ -43,6 +43,8 @@ def clusters_state(station: Station) -> dict:
     return {
         "station": station.token,
         "granularity": station.granularity,
+        "groups": station.groups,
+        "topics": station.topic_list,
         "clusters": [
             {
                 "id": c.key,
@@ -102,6 +104,13 @@ def load(station: Station, vectors: bool = True, with_fingerprint: bool = True) 
         for note_id, _text, _kind, cluster_id, manual, *_ in rows
         if manual and cluster_id in key_of
     }
+    if manual and manual[0]:
+        granularity, groups, topics, regroup, settled = manual[0][0]
+    else:
+        granularity, groups, topics, regroup, settled = (
+            station.granularity, station.groups, station.topics, station.regroup,
+            station.settled_note,
+        )  # fmt: skip
     return {
         "notes": [
             engine.Note(row[0], row[1], vector_of(row[5], row[2]) if vectors else None)
@@ -112,18 +121,24 @@ def load(station: Station, vectors: bool = True, with_fingerprint: bool = True) 
         "previous": previous,
         "moves": moves,
         "fingerprint": manual,
-        # as of the fingerprint (a change after it makes the result stale)
-        "granularity": manual[0][0][0] if manual and manual[0] else station.granularity,
+        # the facilitator's hints, as of the fingerprint (a change after it makes the
+        # result stale)
+        "granularity": granularity,
+        "groups": groups,
+        "topics": [t for t in (topics or "").split("\n") if t],
+        "regroup": bool(regroup),
+        # notes a full re-clustering has not seen yet (placed by the fast path meanwhile)
+        "arrived": {row[0] for row in rows if row[0] > (settled or 0)},
     }
 
 
 def fingerprint(station: Station) -> tuple:
     """The facilitator's decisions: if they change while the engine runs, its result is stale.
     Plain rows (read twice per re-clustering, on the event loop), compared only with each other."""
-    granularity = queries.rows("station_granularity", station.id)
+    hints = queries.rows("station_hints", station.id)
     clusters = queries.rows("steered_clusters", station.id)
     moved = queries.rows("moved_notes", station.id, True)
-    return tuple(granularity), tuple(clusters), tuple(moved)
+    return tuple(hints), tuple(clusters), tuple(moved)
 
 
 def keep_vectors(fresh: dict, notes: list[engine.Note], unstored: set[int] | None = None) -> None:
@@ -224,6 +239,13 @@ def stored_keys(station: Station) -> KeyCounter:
 def save_keys(station: Station, keys: KeyCounter) -> None:
     """Inside the caller's write transaction."""
     queries.execute("raise_cluster_seq", keys.last, station.id, keys.last)
+
+
+def settled(station: Station, notes: list[engine.Note]) -> None:
+    """After a full re-clustering (inside its write transaction): its notes are seen, and a
+    regroup the facilitator asked for is done."""
+    last = max((n.id for n in notes), default=0)
+    queries.execute("settle_station", False, max(last, station.settled_note or 0), station.id)
 
 
 def wall_update(station: Station) -> dict:

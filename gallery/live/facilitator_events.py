@@ -109,6 +109,20 @@ def set_granularity(data: Any) -> dict:
     return _steer(data, lambda s: steering.set_granularity(s, data.get("granularity")))
 
 
+@socketio.on("set_groups")
+def set_groups(data: Any) -> dict:
+    """Facilitator: `{"station", "groups": 1..50 | null}` ("Gruppen: N"; null: the engine's
+    own number)."""
+    return _steer(data, lambda s: steering.set_groups(s, data.get("groups")))
+
+
+@socketio.on("set_topics")
+def set_topics(data: Any) -> dict:
+    """Facilitator: `{"station", "topics": [name, ...] | "one name per line"}`: the expected
+    topics; the notes go to their nearest topic, under its name ([] to drop them)."""
+    return _steer(data, lambda s: steering.set_topics(s, data.get("topics")))
+
+
 @socketio.on("back_to_suggestion")
 def back_to_suggestion(data: Any) -> dict:
     """Facilitator: `{"station", "discard"?: bool}`: granularity 0, the engine regroups the

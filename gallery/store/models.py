@@ -146,6 +146,17 @@ class Station(BaseModel):
     granularity = pw.IntegerField(default=0)
     cluster_seq = pw.IntegerField(default=0)  # the last cluster id handed out ("c<n>")
     locked = pw.BooleanField(default=False)  # the facilitator closed it: no new notes
+    # The facilitator's hints to the engine: expected topics (one per line) and "Gruppen: N".
+    topics = pw.TextField(default="")
+    groups = pw.IntegerField(null=True)
+    # The facilitator asked for a fresh grouping (another granularity or group count, back
+    # to the suggestion, new topics): the next re-clustering regroups instead of holding.
+    regroup = pw.BooleanField(default=False)
+    settled_note = pw.IntegerField(default=0)  # the last note id a full re-clustering saw
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [t for t in (self.topics or "").split("\n") if t]
 
     def delete_instance(self, *args, **kwargs):
         lock_stations([self.id])  # see lock_stations

@@ -16,7 +16,8 @@ from .db import database, is_sqlite
 WORKSHOP_COLUMNS = ("id", "code", "title", "language", "key_hash", "created_at",
                     "imported_participants", "phase", "dots", "rotation")  # fmt: skip
 STATION_COLUMNS = ("id", "workshop_id", "title", "prompt", "position", "token", "created_at",
-                   "granularity", "cluster_seq", "locked")  # fmt: skip
+                   "granularity", "cluster_seq", "locked", "topics", "groups", "regroup",
+                   "settled_note")  # fmt: skip
 CLUSTER_COLUMNS = ("id", "station_id", "key", "label", "label_manual", "pinned", "position",
                    "created_at")  # fmt: skip
 NOTE_COLUMNS = ("id", "station_id", "text", "author", "client_id", "participant", "created_at",
@@ -43,7 +44,12 @@ SQL: dict[str, str] = {
     # -- stations
     "station_by_token": _STATION_WITH_WORKSHOP + 'WHERE "station"."token" = ?',
     "station_by_id": _STATION_WITH_WORKSHOP + 'WHERE "station"."id" = ?',
-    "station_granularity": 'SELECT "granularity" FROM "station" WHERE "id" = ?',
+    # what the facilitator asked of the engine (a change while it runs makes its result stale)
+    "station_hints": (
+        'SELECT "granularity", "groups", "topics", "regroup", "settled_note" FROM "station" '
+        'WHERE "id" = ?'
+    ),
+    "settle_station": 'UPDATE "station" SET "regroup" = ?, "settled_note" = ? WHERE "id" = ?',
     "station_cluster_seq": 'SELECT "cluster_seq" FROM "station" WHERE "id" = ?',
     # only ever raised: two writers may each have handed out ids
     "raise_cluster_seq": (

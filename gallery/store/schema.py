@@ -37,7 +37,25 @@ def _add_walk_method(db) -> None:
     db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
 
 
-MIGRATIONS: list = [_add_walk_method]
+def _add_grouping_hints(db) -> None:
+    """v2: the facilitator's hints to the clustering (topics, a group count) and what the
+    last full re-clustering saw (a regroup asked for, the last note id)."""
+    m = SchemaMigrator.from_database(db)
+    run(
+        m.add_column("station", "topics", peewee.TextField(null=True)),
+        m.add_column("station", "groups", peewee.IntegerField(null=True)),
+        m.add_column("station", "regroup", peewee.BooleanField(null=True)),
+        m.add_column("station", "settled_note", peewee.IntegerField(null=True)),
+    )
+    false = "0" if is_sqlite() else "false"
+    # every note so far counts as seen: an upgraded wall keeps its groups as they are
+    db.execute_sql(
+        f"UPDATE station SET topics = '', regroup = {false}, settled_note = "
+        "COALESCE((SELECT MAX(id) FROM note WHERE note.station_id = station.id), 0)"
+    )
+
+
+MIGRATIONS: list = [_add_walk_method, _add_grouping_hints]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

