@@ -38,7 +38,7 @@ from sklearn.preprocessing import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.facilitator_loop import loop_tables  # noqa: E402 - after the path fix above
+from bench.facilitator_loop import label_quality, loop_tables  # noqa: E402 - after the path fix above
 from stations import clustering as engine_module  # noqa: E402
 from stations.clustering import (  # noqa: E402
     TUNING,
@@ -512,7 +512,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 5,000 wall")
     parser.add_argument(
-        "--only", choices=("loop",), help="just the facilitator's loop (facilitator_loop.py)"
+        "--only",
+        choices=("loop", "labels"),
+        help="just the facilitator's loop, or the label quality (facilitator_loop.py)",
     )
     args = parser.parse_args(argv)
     data = shared_dir() / "data" / "clustering"
@@ -532,6 +534,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Clustering benchmark: {len(walls)} walls, embedder: {embedder}\n")
     if args.only == "loop":
         print("\n".join(loop_tables(walls, WALL_GROUPS)))
+        return 0
+    if args.only == "labels":
+        print("\n".join(label_quality(walls, WALL_GROUPS)))
         return 0
     methods: dict[str, Method] = {
         "engine": engine,
@@ -555,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(label_churn_table(walls)))
     print()
     print("\n".join(loop_tables(walls, WALL_GROUPS)))
+    print("\n".join(label_quality(walls, WALL_GROUPS)))
     return 0
 
 

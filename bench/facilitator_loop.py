@@ -14,6 +14,7 @@ more notes that dissolve without a hand. Never asserts anything.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -227,4 +228,53 @@ def loop_tables(walls: Sequence, groups: dict[str, Callable[[object], bool]]) ->
         f"built note by note: {dissolved} groups of 3+ notes dissolved without a hand in "
         f"{arrivals} arrivals ({100 * dissolved / max(arrivals, 1):.2f} per 100 arrivals)"
     )
+    return lines
+
+
+# Words no label should hold, kept here and not in the engine, so the engine is judged by a
+# list it never saw: German and English pronouns, fillers, dialect and chat forms, and the
+# verbs and verb forms most common on workshop walls.
+_NOT_A_TOPIC = """
+    ich du er sie es wir ihr man mein dein sein unser euer mich dich sich uns euch mir dir
+    nen ne aufm aufn inner fei koa ned net nich nix scho ois hoid halt mal eben ja doch
+    gscheid gscheit bissl dat wat nee jo
+    braucht brauchen brauche fehlt fehlen fehlende gibt geben gebt geht gehen kommt kommen
+    macht machen mach muss müssen soll sollen sollte sollten kann können könnte wäre wären
+    wird werden hat haben ist sind stell stellt stellen schalte schalten läuft laufen klappt
+    passt reicht hilft helfen nervt dauert kostet stimmt bringt bringen zeigt zeigen sucht
+    suchen findet finden fordern wünsche wünschen erzähl erzählen zeig bestellen buchen
+    nutzen verbessern ausbauen anbieten einführen schaffen fördern unterstützen testen
+    halten messen veröffentlichen koordinieren vermarkten mitverlegen
+    i you he she it we they me him her us them my your his our their mine yours
+    need needs want wants get gets got make makes do does did go goes come comes set add
+    can could should would will is are was were be been have has had use using
+"""
+NOT_A_TOPIC = frozenset(_NOT_A_TOPIC.split())
+
+
+def label_words(label: str) -> list[str]:
+    return [w for part in re.split(r"\s*(?:,|&|·)\s*", label) for w in part.split() if w]
+
+
+def label_quality(walls: Sequence, groups: dict[str, Callable[[object], bool]]) -> list[str]:
+    """Share of group labels (2+ notes) holding a word of NOT_A_TOPIC, per group of walls;
+    for German walls also the share holding a word written in lower case (no noun)."""
+    lines = []
+    per_wall = {}
+    for w in walls:
+        result = cluster_notes([Note(i, t) for i, t in enumerate(w.texts)], w.lang, prompt=w.prompt)
+        per_wall[w.id] = [c.label for c in result.clusters if len(c.note_ids) > 1]
+    for name, chosen in groups.items():
+        labels = [label for w in walls if chosen(w) for label in per_wall[w.id]]
+        if not labels:
+            continue
+        bad = [x for x in labels if {t.casefold() for t in label_words(x)} & NOT_A_TOPIC]
+        lower = [x for x in labels if any(t[:1].islower() for t in label_words(x))]
+        words = statistics.fmean(len(label_words(x)) for x in labels)
+        lines.append(
+            f"labels, {name:34} {len(labels):4} labels, {words:.1f} words each; "
+            f"with a filler, verb or pronoun {len(bad) / len(labels):6.1%}; "
+            f"with a lower-case word {len(lower) / len(labels):6.1%}"
+            + (f"  e.g. {bad[0]!r}" if bad else "")
+        )
     return lines

@@ -1,5 +1,6 @@
-"""Cluster labels of 2-4 words from the notes themselves (c-TF-IDF), unique on the wall and
-steady while a cluster keeps its topic."""
+"""Cluster labels of one to three nouns from the notes themselves (c-TF-IDF), written as
+the notes write them ("Glasfaser", "Azubis & ÖPNV"), unique on the wall and steady while a
+cluster keeps its topic."""
 
 from __future__ import annotations
 
@@ -10,18 +11,29 @@ from collections.abc import Mapping, Sequence
 
 from stations.text import Lang, content_words, stem, surface_forms, tokens
 
-_LABEL_JOIN = " · "
-_MAX_LABEL_WORDS = 4
-_NOUN_BONUS = 1.5
+_MAX_LABEL_WORDS = 4  # three, and a fourth only to tell two labels apart
+_LABEL_SPLIT = re.compile(r"\s*(?:,|&|·)\s*")
 # Words that may help group notes but name no topic in a label: adverbs and fillers seen
 # on workshop walls ("Leerrohre · Baustelle · gleich", "Netz · Hauptsache · Tal"), and
 # counts and units ("Straße · 3x · aufgerissen", "Wartemarke · Handy · 2h").
+# Dialect and chat forms and the commonest verbs name no topic either ("Braucht · nen ·
+# Admin", "5G · aufm · Land" were seen); capitalisation alone catches most German verbs.
 _GERMAN_LABEL_NOISE = """
     gleich erstmal ständig überall endlich eigentlich nochmal sowieso trotzdem bisschen
     überhaupt genau besser öfter teilweise komplett total hauptsache bald wenigstens
     zumindest leider
+    nen ne aufm aufn inner fei koa ned net nich nix scho ois hoid gscheid gscheit bissl
+    dat wat kriegt kriegen braucht brauchen fehlt fehlen fehlende stell stellt stellen
+    schalte mach macht gebt gibts geht's wär wäre sollte müsste könnte bräuchte
+    kommt läuft klappt passt reicht hilft nervt dauert kostet stimmt bringt zählt wirkt
+    lohnt zeigt sucht findet fehlten fordern wünsche wünschen erzähl erzähle zeig
 """
-_ENGLISH_LABEL_NOISE = "always already anyway basically better maybe often soon"
+_ENGLISH_LABEL_NOISE = """
+    always already anyway basically better maybe often soon
+    add added adding another any come comes coming configure did do does done go goes going
+    got keep let make makes making new set sets show use used using way ways work works
+    able can't didn't doesn't isn't won't wrong right still back
+"""
 _LABEL_NOISE: dict[Lang, frozenset[str]] = {
     "de": frozenset(_GERMAN_LABEL_NOISE.split()),
     "en": frozenset(_ENGLISH_LABEL_NOISE.split()),
@@ -31,6 +43,45 @@ _COUNT_OR_UNIT = re.compile(r"\d+(?:x|×|h|min|km|m|s|std)")  # "3x", "2h"; not 
 
 def _label_worthy(word: str, lang: Lang) -> bool:
     return word.casefold() not in _LABEL_NOISE[lang] and not _COUNT_OR_UNIT.fullmatch(word)
+
+
+# German nouns are capitalised; a note's first word is too, whatever it is, so a word seen
+# capitalised only there counts as a noun unless it reads as an adjective ("Digitale",
+# "Intelligente", "Gemeinsam") or is written in lower case elsewhere on the wall.
+_CODE = re.compile(r"(?=.*\d)|[A-ZÄÖÜ]{2,}")  # "5G", "B169", "WLAN", "FTTH", "E-Akte"
+_ADJECTIVE = re.compile(
+    r".{2,}(ig|lich|isch|bar|sam|los|haft|ell|iv|al|ent|ant|end)(e|en|er|es|em)?"
+)
+
+
+class Nouns:
+    """Which words of a wall read as nouns (or names and codes) in a label."""
+
+    def __init__(self, texts: Sequence[str], lang: Lang) -> None:
+        self.lang = lang
+        self.inside: set[str] = set()  # written capitalised after a note's first word
+        self.lower: set[str] = set()  # written in lower case somewhere
+        for text in texts:
+            for i, word in enumerate(tokens(text)):
+                if word[:1].islower():
+                    self.lower.add(word.casefold())
+                elif i > 0:
+                    self.inside.add(word)
+
+    def __contains__(self, word: str) -> bool:
+        if not _label_worthy(word, self.lang):
+            return False
+        if _CODE.match(word) or "-" in word[1:]:
+            return True
+        if self.lang != "de":
+            return not word.endswith("ly")
+        if word in self.inside:
+            return True
+        return (
+            word[:1].isupper()
+            and word.casefold() not in self.lower
+            and not _ADJECTIVE.fullmatch(word.casefold())
+        )
 
 
 def _display_word(stem_: str, forms: Mapping[str, Counter[str]]) -> str:
@@ -71,42 +122,70 @@ def _reading_words(texts: Sequence[str], lang: Lang, skip: set[str]) -> list[str
 
 
 def _label_words(
-    texts: Sequence[str], ranked: Sequence[tuple[str, float]], lang: Lang, skip: set[str]
+    texts: Sequence[str],
+    ranked: Sequence[tuple[str, float]],
+    lang: Lang,
+    skip: set[str],
+    nouns: Nouns,
 ) -> tuple[list[str], int]:
     """Candidate words for one cluster, best first, and how many to show by default."""
     note_counts = Counter(s for t in texts for s in {stem(w, lang) for w in content_words(t, lang)})
     if len(texts) > 1 and ranked and note_counts[ranked[0][0]] > 1:
         forms = surface_forms(texts, lang)
-        scored = [(_display_word(t, forms), w) for t, w in ranked]
-        if lang == "de":  # capitalised words are nouns: they name a topic best
-            scored = sorted(
-                ((d, w * (_NOUN_BONUS if d[:1].isupper() else 1.0)) for d, w in scored),
-                key=lambda dw: -dw[1],
-            )
-        scored = _distinct(scored)
-        three = len(scored) >= 3 and scored[2][1] >= 0.8 * scored[1][1]
-        return [d for d, _ in scored], 3 if three else 2
-    # A single note, or notes that share no word: their own words in reading order.
-    words = _reading_words(texts, lang, skip)
-    return words, min(3, len(words))
+        scored = _distinct(
+            [(d, w) for t, w in ranked if _label_worthy(d := _display_word(t, forms), lang)]
+            or [(_display_word(t, forms), w) for t, w in ranked]
+        )
+        named = [(d, w) for d, w in scored if d in nouns]
+        if named:  # a label names its topic with nouns; other words only when none is left
+            scored = named
+        words = [d for d, _ in scored]
+        shared = [note_counts[stem(w, lang)] for w in words[:3]]
+        if shared[0] < 0.6 * len(texts):  # no word says it for most notes: two together
+            return words, min(2, len(words))
+        # the word most notes share, and the next two as far as they are shared like it
+        # (in two notes at least and half as many): a word of one note is not the group's
+        count = 1
+        while count < len(shared) and shared[count] >= max(2, shared[0] / 2):
+            count += 1
+        return words, count
+    # A single note, or notes that share no word: their own words in reading order, nouns
+    # first.
+    return _nouns_first(_reading_words(texts, lang, skip), nouns)
+
+
+def _nouns_first(words: list[str], nouns: Nouns) -> tuple[list[str], int]:
+    """Words in reading order with the nouns first; show up to two nouns, or two words when
+    there is none."""
+    named = [w for w in words if w in nouns]
+    rest = [w for w in words if w not in nouns]
+    return named + rest, min(2, len(named) or len(rest))
 
 
 def _distinct(scored: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
-    """Drop words that share a hyphenated part with a better one ("Sensoren" after
-    "Bodenfeuchte-Sensoren"): a label should not say the same thing twice."""
+    """Drop words that say again what a better one says: a shared hyphenated part
+    ("Sensoren" after "Bodenfeuchte-Sensoren") or another form of it ("Bus" after "Busse")."""
     kept: list[tuple[str, float]] = []
     seen: set[str] = set()
     for word, weight in scored:
-        parts = {word.casefold(), *word.casefold().split("-")} - {""}
-        if not parts & seen:
+        low = word.casefold()
+        parts = {low, *low.split("-")} - {""}
+        again = any(
+            min(len(low), len(k)) >= 3 and (low.startswith(k) or k.startswith(low))
+            for k in (w.casefold() for w, _ in kept)
+        )
+        if not parts & seen and not again:
             kept.append((word, weight))
             seen |= parts
     return kept
 
 
 def _compose(words: Sequence[str], count: int) -> str:
-    label = _LABEL_JOIN.join(words[: max(count, 1)])
-    return label[:1].upper() + label[1:]
+    """ "A", "A & B", "A, B & C": as a person would write a topic (casing as in the notes)."""
+    shown = list(words[: max(count, 1)])
+    if len(shown) == 1:
+        return shown[0]
+    return f"{', '.join(shown[:-1])} & {shown[-1]}"
 
 
 def _unique_labels(
@@ -148,8 +227,9 @@ def _label_candidates(
         ]
         for texts in members
     ]
+    nouns = Nouns([t for texts in members for t in texts], lang)
     return [
-        _label_words(texts, terms, lang, skip)
+        _label_words(texts, terms, lang, skip, nouns)
         for texts, terms in zip(members, _ranked_terms(cluster_stems), strict=True)
     ]
 
@@ -159,7 +239,7 @@ def _still_fits(label: str, candidates: tuple[list[str], int], lang: Lang) -> bo
     the cluster's best few words: it does not flicker when a note joins, yet a label picked
     from a cluster's first notes gives way once other notes dominate the cluster."""
     words, _ = candidates
-    said = label.split(_LABEL_JOIN)
+    said = _LABEL_SPLIT.split(label)
     best = {stem(w, lang) for w in words[: len(said) + 2]}
     return stem(said[0], lang) in best
 
@@ -170,7 +250,7 @@ def label_clusters(
     prompt: str = "",
     fixed: Sequence[str | None] | None = None,
 ) -> list[str]:
-    """Labels of 2-4 words taken from the notes (texts per cluster), unique on the wall.
+    """Labels of 1-3 words taken from the notes (texts per cluster), unique on the wall.
 
     `fixed[i]`, a kept or facilitator-given label, is used as is and reserved.
     """
@@ -179,6 +259,8 @@ def label_clusters(
 
 
 def _single_label(text: str, lang: Lang, taken: Sequence[str]) -> str:
-    words = _reading_words([text], lang, set())
-    candidates = [*[([t], 1) for t in taken], (words, min(3, len(words)))]
+    candidates = [
+        *[([t], 1) for t in taken],
+        _nouns_first(_reading_words([text], lang, set()), Nouns([text], lang)),
+    ]
     return _unique_labels(candidates, [*taken, None])[-1]

@@ -1,0 +1,55 @@
+"""Labels a person would write: one to three nouns from the notes, as the notes write them;
+never a filler, verb, pronoun or dialect form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from stations.clustering import label_clusters
+
+
+def words(label: str) -> list[str]:
+    return [w for part in re.split(r"\s*(?:,|&)\s*", label) for w in part.split()]
+
+
+@pytest.mark.parametrize(
+    ("texts", "unwanted"),
+    [
+        (["Braucht nen Admin im Rathaus", "Rathaus braucht nen Admin", "Admin fehlt"], {
+            "braucht", "nen", "fehlt",
+        }),
+        (["5G aufm Land", "Funkloch aufm Land", "Land ohne 5G"], {"aufm"}),
+        (["Digitale Bürgerdienste", "Digitale Anträge für Bürgerdienste"], {"digitale"}),
+        (["Stell den Wecker", "Wecker stellen für acht Uhr"], {"stell", "stellen"}),
+    ],
+)  # fmt: skip
+def test_no_filler_verb_or_dialect_in_a_label(texts: list[str], unwanted: set[str]) -> None:
+    (label,) = label_clusters([texts], "de")
+    assert 1 <= len(words(label)) <= 3, label
+    assert not {w.casefold() for w in words(label)} & unwanted, label
+
+
+def test_nouns_compounds_and_codes_are_kept_whole() -> None:
+    texts = ["E-Bike-Verleih am Bahnhof", "E-Bike-Verleih auch in Dörfern", "Funkloch B169"]
+    (label,) = label_clusters([texts[:2]], "de")
+    assert "E-Bike-Verleih" in words(label)
+    (label,) = label_clusters([["Funkloch an der B169", "B169 Funkloch bei Hof"]], "de")
+    assert set(words(label)) == {"Funkloch", "B169"}
+
+
+def test_a_label_reads_as_a_person_writes_it() -> None:
+    labels = label_clusters(
+        [["Busse am Abend", "Busse am Wochenende"], ["Azubis und ÖPNV", "ÖPNV für Azubis"]], "de"
+    )
+    assert labels[0] == "Busse"  # one word every note shares says it all
+    assert labels[1] in ("Azubis & ÖPNV", "ÖPNV & Azubis")
+
+
+def test_english_keeps_the_notes_casing_and_drops_verbs() -> None:
+    (label,) = label_clusters(
+        [["my card payment was declined", "card payment declined again", "declined card"]], "en"
+    )
+    assert label == label.lower()
+    assert "was" not in words(label)
