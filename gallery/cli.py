@@ -235,8 +235,10 @@ def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
 @main.command()
 @click.option("--lang", type=click.Choice(["de", "en", "auto"]), default="auto", show_default=True)
 def cluster(lang: str) -> None:
-    """Cluster walls of notes: JSON Lines in (one array of note texts per line), JSON Lines
-    out ({"clusters": [{"label", "notes": [indexes]}]}, one line per input line)."""
+    """Cluster walls of notes: JSON Lines in (per line an array of note texts, or an object
+    {"notes", "previous", "moves", "topics", "groups", "prompt"}), JSON Lines out
+    ({"clusters": [{"id", "label", "notes": [indexes]}]}, one line per input line; see
+    docs/protocol.md)."""
     from stations.clustering import run_cli
 
     for line in run_cli(sys.stdin, lang):

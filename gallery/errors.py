@@ -39,7 +39,9 @@ MESSAGES = {
     "invalid_clusters": lazy_gettext("Choose at least two different groups to merge."),
     "cannot_split": lazy_gettext("A group needs at least two notes to be split."),
     "invalid_granularity": lazy_gettext("The number of groups must be between -3 and 3."),
-    "invalid_groups": lazy_gettext("The number of groups must be a whole number from 1 to %(max)s."),
+    "invalid_group_count": lazy_gettext(
+        "The number of groups must be a whole number from 1 to %(max)s."
+    ),
     "invalid_topics": lazy_gettext("Topics must be a list of names."),
     "topic_too_long": lazy_gettext("A topic may have at most %(max)s characters."),
     "too_many_topics": lazy_gettext("At most %(max)s topics per station."),

@@ -75,7 +75,7 @@ def parse_groups(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GROUPS:
-        raise SteeringError("invalid_groups", max=MAX_GROUPS)
+        raise SteeringError("invalid_group_count", max=MAX_GROUPS)
     return value
 
 

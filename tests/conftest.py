@@ -64,3 +64,13 @@ def sio(app, client):
 def shared_dir():
     need(SHARED.is_dir(), f"../shared is missing ({SHARED})")
     return SHARED
+
+
+@pytest.fixture
+def wall(sio, workshop):
+    """A facilitator's wall joined to the workshop (a Socket.IO test client)."""
+    ws, key, _ = workshop
+    wall = sio()
+    ack = wall.emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
+    assert ack["ok"]
+    return wall

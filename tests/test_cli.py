@@ -1,6 +1,9 @@
 """The `gallery` command line."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -91,3 +94,31 @@ def test_cluster_contract():
         assert all(isinstance(c["label"], str) for c in answer["clusters"])
     assert out[3]["error"]["code"] == "invalid_json"
     assert out[4]["error"]["code"] == "not_a_list_of_strings"
+
+
+def test_cluster_answers_each_line_before_the_next_is_written():
+    """A driving program writes one wall, reads its answer, then writes the next: each
+    answer must come out (flushed) before more input arrives."""
+    gallery = Path(sys.executable).with_name("gallery")
+    proc = subprocess.Popen(
+        [str(gallery), "cluster", "--lang", "de"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+    )  # fmt: skip
+    try:
+        walls = [
+            {"notes": ["Glasfaser fehlt", "Funkloch B169", "Rufbus am Abend"]},
+            {"notes": ["Glasfaser fehlt", "Funkloch B169", "Rufbus am Abend"],
+             "previous": [{"id": "a", "notes": [0, 1]}, {"id": "b", "notes": [2]}],
+             "moves": {"1": "b"}},
+        ]  # fmt: skip
+        answers = []
+        for wall in walls:
+            proc.stdin.write(json.dumps(wall) + "\n")
+            proc.stdin.flush()
+            answers.append(json.loads(proc.stdout.readline()))
+        home = {n: c["id"] for c in answers[1]["clusters"] for n in c["notes"]}
+        assert home == {0: "a", 1: "b", 2: "b"}
+        assert sorted(n for c in answers[0]["clusters"] for n in c["notes"]) == [0, 1, 2]
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)

@@ -27,15 +27,6 @@ def received(client, name):
     return [e["args"][0] for e in client.get_received() if e["name"] == name]
 
 
-@pytest.fixture
-def wall(sio, workshop):
-    ws, key, _ = workshop
-    wall = sio()
-    ack = wall.emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
-    assert ack["ok"]
-    return wall
-
-
 _client_ids = itertools.count()
 
 

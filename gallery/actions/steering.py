@@ -111,7 +111,7 @@ def set_granularity(station: Station, value: Any) -> None:
 
 
 def set_groups(station: Station, value: Any) -> None:
-    """"Gruppen: N": the engine cuts its tree into exactly N groups (None: its own choice)."""
+    """ "Gruppen: N": the engine cuts its tree into exactly N groups (None: its own choice)."""
     _regroup(station, groups=_refusing(steering.parse_groups, value), granularity=0)
 
 
