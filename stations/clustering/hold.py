@@ -10,6 +10,7 @@ import numpy as np
 
 from .identity import _Draft
 from .model import Cluster, NoteId, Tuning
+from .tree import _reach
 
 
 class Distances:
@@ -64,8 +65,8 @@ def settle(
         stay = near.mean(note, members_before[now])
         there = near.mean(note, members_proposed.get(goal, []))
         if stay is None:
-            # a single idea joins a group within the cut: what the engine is for
-            if there is not None and there <= cut:
+            # a single idea joins a group within reach: what the engine is for
+            if there is not None and there <= _reach(len(near.row), cut, tuning):
                 place[note] = goal
         elif len(members_before[now]) < tuning.hold_min_size:  # a pair: follows the proposal
             leaving.append((1.0 if there is None else there / stay, note, now, goal))

@@ -129,6 +129,12 @@ class Tuning:
     threshold: float = 0.9625
     threshold_exponent: float = 0.0
     threshold_keyword_only: float = 1.0
+    # On stations of up to small_wall_notes notes (fading out by twice that size), close
+    # single notes pair up, or join a group with small_wall_join, within small_wall_cut of
+    # the cut (tree._pair_singles): on 10-15 notes most would otherwise stay single.
+    small_wall_notes: int = 10
+    small_wall_cut: float = 1.1
+    small_wall_join: bool = True
     # Each granularity step asks for this factor more (or fewer) groups (clusters of two
     # notes or more) than the default cut has, and for at least one more (or fewer) per step.
     granularity_ratio: float = 1.25

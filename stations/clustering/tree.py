@@ -17,10 +17,58 @@ from .model import GRANULARITY_RANGE, TUNING, Cluster, NoteId, Tuning
 
 def _threshold(n: int, keyword_only: bool, tuning: Tuning, e5: bool = False) -> float:
     if keyword_only:
-        return tuning.threshold_keyword_only
-    if e5:
-        return tuning.fused_threshold
-    return tuning.threshold * n**tuning.threshold_exponent
+        cut = tuning.threshold_keyword_only
+    elif e5:
+        cut = tuning.fused_threshold
+    else:
+        cut = tuning.threshold * n**tuning.threshold_exponent
+    return cut
+
+
+def _reach(n: int, cut: float, tuning: Tuning) -> float:
+    """How far a single note reaches for a partner on a wall of n notes (`_pair_singles`)."""
+    small = tuning.small_wall_notes
+    if not small or n >= 2 * small:
+        return cut
+    return cut * (1.0 + (tuning.small_wall_cut - 1.0) * min(1.0, (2 * small - n) / small))
+
+
+def _pair_singles(
+    groups: list[list[int]], dist: np.ndarray, cut: float, tuning: Tuning
+) -> list[list[int]]:
+    """On a small station, single notes that are each other's nearest single and close
+    (within `small_wall_cut` of the cut) become a pair, and a single close to a group
+    joins it: a facilitator sees pairs and triples there, not mostly single notes. The
+    reach fades out by twice `small_wall_notes`, so the wall does not regroup as it grows."""
+    n = len(dist)
+    reach = _reach(n, cut, tuning)
+    if reach <= cut:
+        return groups
+    singles = [g[0] for g in groups if len(g) == 1]
+    if len(singles) < 2 and not tuning.small_wall_join:
+        return groups
+    taken: set[int] = set()
+    out = [g for g in groups if len(g) > 1]
+    for i in singles:
+        if i in taken:
+            continue
+        others = [j for j in singles if j != i and j not in taken]
+        if others:
+            j = min(others, key=lambda k: dist[i, k])
+            back = min((k for k in singles if k != j and k not in taken), key=lambda k: dist[j, k])
+            if back == i and dist[i, j] <= reach:
+                out.append([i, j])
+                taken |= {i, j}
+                continue
+        if tuning.small_wall_join and out:
+            best = min(out, key=lambda g: float(dist[i, g].mean()))
+            if len(best) > 1 and float(dist[i, best].mean()) <= reach:
+                best.append(i)
+                taken.add(i)
+                continue
+        out.append([i])
+        taken.add(i)
+    return sorted((sorted(g) for g in out), key=lambda g: g[0])
 
 
 def _group_counts(tree: np.ndarray, n: int) -> list[int]:
@@ -104,7 +152,7 @@ def _agglomerate(
     method: Literal["average", "ward"] = "average",
     granularity: float = 0.0,
     tuning: Tuning = TUNING,
-    groups: int | None = None,
+    wanted: int | None = None,
 ) -> list[list[int]]:
     """Agglomerative groups of row indices, in order of their first member. The tree is
     cut at `threshold`; a non-zero granularity then asks for proportionally more or fewer
@@ -120,17 +168,24 @@ def _agglomerate(
         condensed = np.sqrt(2.0 * condensed)
     tree = linkage(condensed, method=method)
     labels = fcluster(tree, t=threshold, criterion="distance")
-    if groups is not None:
-        cut = _exact_cut(_group_counts(tree, n), int(labels.max()), groups)
+    found = _groups_of(labels)
+    if method == "average":
+        found = _pair_singles(found, dist, threshold, tuning)
+    if wanted is not None:
+        cut = _exact_cut(_group_counts(tree, n), int(labels.max()), wanted)
         if cut != labels.max():
-            labels = _cut(tree, n, cut)
+            found = _groups_of(_cut(tree, n, cut))
     elif granularity:
-        sizes = np.bincount(labels)
-        cut = _step_cut(
-            _group_counts(tree, n), int(labels.max()), int((sizes > 1).sum()), granularity, tuning
-        )
-        if cut != labels.max():
-            labels = _cut(tree, n, cut)
+        # steps count from the groups shown at 0 (pairs included), so they stay monotone
+        shown = sum(len(g) > 1 for g in found)
+        cut = _step_cut(_group_counts(tree, n), int(labels.max()), shown, granularity, tuning)
+        if cut != labels.max():  # a step that cannot move keeps what 0 shows
+            found = _groups_of(_cut(tree, n, cut))
+    return found
+
+
+def _groups_of(labels: np.ndarray) -> list[list[int]]:
+    """Row indices per cluster label, in order of their first member."""
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
