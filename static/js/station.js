@@ -32,6 +32,7 @@
   // until then the outbox posts over HTTP.
   var socket = null;
   var socketClientFailed = false;
+  var socketDown = false; // lost (or never made) and waiting to try again
 
   // Before the Socket.IO client is there, notes go out over HTTP: that is sending too.
   outbox.sending = function () {
@@ -58,6 +59,7 @@
       li.appendChild(el("p", "note__meta", note.paper ? msg.msgPaper : msg.msgEdited));
     }
     if (outbox.isMine(note.client_id)) li.classList.add("note--mine");
+    if (outbox.saved[note.client_id]) li.appendChild(el("p", "note__state note__state--saved", "✓ " + msg.msgSaved));
     var actions = el("p", "note__actions");
     if (canReact()) {
       var plus = el("button", "chip chip--plus", "+1" + (note.plus_ones ? " · " + note.plus_ones : ""));
@@ -218,7 +220,6 @@
     var input = el("textarea", "input");
     input.id = id;
     input.rows = 2;
-    input.maxLength = maxLength;
     var send = el("button", "button button--primary", msg.msgSendReply);
     send.type = "submit";
     var error = el("p", "error");
@@ -234,6 +235,12 @@
       e.preventDefault();
       var text = input.value.trim();
       if (!text) { input.focus(); return; }
+      if (Array.from(text).length > maxLength) { // never cut: say so, the text stays
+        error.textContent = msg.msgTooLong.replace("{n}", Array.from(text).length);
+        error.hidden = false;
+        return;
+      }
+      error.hidden = true;
       send.disabled = true;
       var author = authorInput ? authorInput.value.trim() : storage(authorKey) || "";
       var payload = { note_id: note.id, text: text, client_id: clientId };
@@ -348,6 +355,14 @@
     outbox.onChange(outbox.items);
   }
 
+  // Socket.IO waits up to reconnectionDelayMax between attempts; when the network is back the
+  // status must turn within a second, so a waiting socket starts over at once.
+  function reconnectNow() {
+    if (!socket || socket.connected || !socketDown) return; // not while a first connect runs
+    socket.disconnect();
+    socket.connect();
+  }
+
   function reloadFor(newPhase) {
     if (newPhase === phase) return;
     window.location.reload(); // the server renders the new phase; draft and outbox are kept
@@ -357,6 +372,7 @@
     socket = window.io({ reconnectionDelayMax: 10000 });
     outbox.socket = socket;
     socket.on("connect", function () {
+      socketDown = false;
       socket.emit("join_station", { station: station }, function (reply) {
         if (reply && reply.ok) {
           if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
@@ -373,9 +389,9 @@
         outbox.flush();
       });
     });
-    socket.on("disconnect", function () { setStatus(false); });
+    socket.on("disconnect", function () { socketDown = true; setStatus(false); });
     // A page opened without a connection never sees "disconnect": say so instead of nothing.
-    socket.on("connect_error", function () { setStatus(false); });
+    socket.on("connect_error", function () { socketDown = true; setStatus(false); });
     // New notes come in batches (a room posting at once; the wall gets each at once).
     socket.on("notes_posted", function (batch) {
       if (batch.station !== station) return;
@@ -432,8 +448,15 @@
   window.addEventListener("offline", function () { setStatus(false); });
   window.addEventListener("online", function () {
     if (socket && socket.connected) setStatus(true); // the socket survived the blip: no join ack comes
+    else reconnectNow();
     outbox.flush();
   });
+  // The server answered over HTTP while the socket waits out its back-off: try it now. It
+  // could not be reached: say so now, not after the socket's ping timeout.
+  outbox.onContact = function (reached) {
+    if (reached) reconnectNow();
+    else setStatus(false);
+  };
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       if (socket && !socket.connected) socket.connect();
