@@ -7,8 +7,8 @@ from stations.codes import normalise, readings
 
 @pytest.mark.parametrize(
     "typed",
-    ["4JWZ4-1", "4JWZ4 1", "4JWZ41", "4jwz41", "4JWZ4–1", "4JWZ4 — 1", "4jwz4−1", " 4JWZ4\u00a0-\u00a01 ",
-     "４ＪＷＺ４－１", "4JWZ4_1", "4JWZ4/1"],
+    ["4JWZ4-1", "4JWZ4 1", "4JWZ41", "4jwz41", "4JWZ4–1", "4JWZ4 — 1", "4jwz4−1",
+     " 4JWZ4\u00a0-\u00a01 ", "４ＪＷＺ４－１", "4JWZ4_1", "4JWZ4/1"],
 )  # fmt: skip
 def test_every_way_of_typing_station_one_reads_as_it(typed):
     assert ("4JWZ4", 1) in readings(typed, 5)

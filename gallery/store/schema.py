@@ -37,7 +37,14 @@ def _add_walk_method(db) -> None:
     db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
 
 
-MIGRATIONS: list = [_add_walk_method]
+def _add_form_of_address(db) -> None:
+    """v2: how a workshop addresses participants; existing workshops get the formal "Sie"."""
+    m = SchemaMigrator.from_database(db)
+    run(m.add_column("workshop", "address", peewee.CharField(max_length=3, null=True)))
+    db.execute_sql("UPDATE workshop SET address = 'sie'")
+
+
+MIGRATIONS: list = [_add_walk_method, _add_form_of_address]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

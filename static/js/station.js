@@ -187,7 +187,8 @@
     me = state;
     if (me.group === undefined) me.group = group;
     if (dotsLine) {
-      dotsLine.textContent = msg.msgDots.replace("{n}", me.dots_left).replace("{total}", me.dots);
+      var line = me.dots_left ? msg.msgDots : msg.msgDotsNone; // "0 of 3 left. Give them…" reads oddly
+      dotsLine.textContent = line.replace("{n}", me.dots_left).replace("{total}", me.dots);
     }
   }
 
@@ -292,8 +293,10 @@
     document.getElementById("walk-group").textContent = group ? walkData.msgGroup.replace("{g}", group) : "";
     var where = "";
     var fmt = window.GalleryClock.format(left);
-    if (rotation.state === "finished") where = walkData.msgFinished;
-    else if (rotation.state === "idle") where = walkData.msgWaiting;
+    var over = rotation.state === "finished" ? walkData.msgFinished :
+      rotation.state === "idle" ? walkData.msgWaiting : "";
+    // After "Ihre Gruppe: A" a sentence needs its dash: "Ihre Gruppe: A — Der Rundgang ist zu Ende."
+    if (over) where = (group ? "— " : "") + over;
     else if (group) {
       var now = stationByIndex(rotation.positions[group]);
       var next = rotation.next_positions ? stationByIndex(rotation.next_positions[group]) : null;

@@ -50,8 +50,9 @@ def test_the_saved_state_shows_by_the_send_button(people, server, workshop):
 def test_a_double_tap_sends_once_and_shows_no_browser_bubble(people, server, workshop):
     station = workshop["stations"][1]
     phone = open_station(people, station)
-    phone.evaluate("""() => { window.__invalid = 0;
-      document.getElementById('note-text').addEventListener('invalid', () => window.__invalid++); }""")
+    phone.locator("#note-text").evaluate(
+        "b => { window.__invalid = 0; b.addEventListener('invalid', () => window.__invalid++); }"
+    )
     text = "Doppelt getippt, einmal gespeichert"
     phone.fill("#note-text", text)
     box = phone.locator("#note-submit").bounding_box()
@@ -79,8 +80,8 @@ def test_a_paste_over_the_limit_is_kept_whole_and_refused_with_a_message(people,
     phone = open_station(people, station)
     text = ("Glasfaser bis ins letzte Dorf, auch für die Höfe am Waldrand. " * 12)[:710]
     phone.locator("#note-text").evaluate(
-        """(box, text) => { box.focus(); box.value = text;
-          box.dispatchEvent(new InputEvent('input', {inputType: 'insertFromPaste', bubbles: true})); }""",
+        """(box, text) => { box.focus(); box.value = text; box.dispatchEvent(
+          new InputEvent('input', {inputType: 'insertFromPaste', bubbles: true})); }""",
         text,
     )
     expect(phone.locator("#note-error")).to_contain_text("710")
@@ -142,7 +143,8 @@ def test_a_note_of_combining_marks_stays_inside_its_card(people, server, worksho
     # The ink of the text (marks included), measured with the card's own font, against the card.
     ink, height = card.locator(".note__text").evaluate(
         """e => { const c = document.createElement('canvas').getContext('2d');
-          const s = getComputedStyle(e); c.font = s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
+          const s = getComputedStyle(e);
+          c.font = s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
           const m = c.measureText(e.textContent);
           return [m.actualBoundingBoxAscent + m.actualBoundingBoxDescent,
                   e.closest('li').getBoundingClientRect().height]; }"""
