@@ -350,9 +350,15 @@
 
   // --- live connection ----------------------------------------------------------------
 
+  // A copy the service worker kept (static/js/sw.js), shown in a dead spot: its notes may be
+  // old, and it says so until the live connection has brought the current ones.
+  var offlineCopy = root.dataset.offlineCopy !== undefined;
+  if (offlineCopy && list) list.classList.add("notes--stale");
+
   function setStatus(online) {
     if (connection) {
-      connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
+      var offline = offlineCopy ? msg.msgOfflineCopy : msg.msgOffline;
+      connection.textContent = online ? "● " + msg.msgOnline : "○ " + offline;
       connection.classList.toggle("status--offline", !online);
     }
     outbox.onChange(outbox.items);
@@ -384,6 +390,8 @@
           }
           applyMe(reply.me);
           replaceNotes(reply.notes); // newest first, as the server sends them
+          offlineCopy = false;
+          if (list) list.classList.remove("notes--stale");
           applyStation(reply.station);
           buildPicker(reply.rotation.groups);
           applyRotation(reply.rotation);
@@ -466,6 +474,18 @@
       outbox.flush();
     }
   });
+
+  // The service worker keeps this page for a dead spot. Browsers allow it on HTTPS and on
+  // localhost only; on a plain-http LAN the outbox and draft in localStorage do the keeping.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // This page loaded before the worker could see it: ask for it to be kept now.
+      registration.active.postMessage({ keep: window.location.pathname });
+    }).catch(function () { /* no worker: the page still works online */ });
+  }
+  if (offlineCopy) setStatus(false);
 
   // Notes saved over HTTP before this script ran go into the list now, and later ones as saved.
   outbox.whenSaved(function (note) { addNote(note, true); });

@@ -4,10 +4,14 @@ tap, typed codes, and notes that could draw outside their card."""
 from __future__ import annotations
 
 import re
+import sqlite3
+from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import Server
 from tests.browser.test_journeys import FITS_PHONE, saved, wait_online
+from tests.support import free_port, start_server, stop
 
 try:
     from playwright.sync_api import expect
@@ -161,3 +165,88 @@ def test_a_note_of_invisible_characters_is_refused_with_the_reason(people, serve
     expect(phone.locator("#note-state")).to_contain_text(msg(phone, "failed"))
     expect(phone.locator("#note-state")).to_contain_text(re.compile("unsichtbar|invisible"))
     assert not any(n["text"].strip("\u200d") == "" for n in server.notes(station["token"]))
+
+
+KEPT = """async path => {
+  for (let i = 0; i < 100; i++) {
+    for (const name of await caches.keys()) {
+      if (await (await caches.open(name)).match(path)) return true;
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  return false;
+}"""
+
+
+@pytest.fixture
+def own_server(server, tmp_path):
+    """A server of this test's own, to switch off and on like a venue's Wi-Fi: Chromium's
+    offline emulation does not reach requests that pass through a service worker."""
+    port = free_port()
+    db = str(tmp_path / "gallery.db")
+    env = {**server.env, "GALLERY_INSTANCE_PATH": str(tmp_path / "instance")}
+    mine = Server(f"http://127.0.0.1:{port}", Path(db), tmp_path, server.gallery, env)
+    running = [start_server(port, db, env)]
+
+    def switch(on: bool) -> None:
+        if on:
+            running.append(start_server(port, db, env))
+        else:
+            stop(running.pop())
+
+    mine.switch = switch
+    yield mine
+    for process in running:
+        stop(process)
+
+
+def test_a_reload_in_a_dead_spot_shows_the_page_with_draft_and_queue(people, own_server):
+    """127.0.0.1 counts as a secure origin, so the service worker runs as on HTTPS."""
+    server = own_server
+    station = server.demo()["stations"][1]
+    token = station["token"]
+    phone = open_station(people, station)
+    path = "/s/" + token
+    assert phone.evaluate(KEPT, path), "the service worker did not keep the station page"
+    people.shot(phone, "phone-before-the-dead-spot")
+
+    server.switch(False)
+    expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
+    queued = "Notiz aus dem Funkloch am Bahnhof"
+    phone.fill("#note-text", queued)
+    phone.locator("#note-submit").tap()
+    expect(phone.locator("#outbox li.note--pending")).to_have_count(1)
+    draft = "Entwurf: Bürgerbus auch sonntags"
+    phone.fill("#note-text", draft)
+
+    phone.reload()
+    expect(phone.locator("#station-title")).to_have_text(station["title"])
+    expect(phone.locator("#note-text")).to_have_value(draft)
+    expect(phone.locator("#outbox li.note--pending .note__text")).to_have_text(queued)
+    expect(phone.locator("#connection")).to_have_text("○ " + msg(phone, "offline-copy"))
+    expect(phone.locator("#notes")).to_have_class(re.compile("notes--stale"))
+    people.shot(phone, "phone-reloaded-in-a-dead-spot")
+    assert phone.evaluate(FITS_PHONE) == []
+
+    with sqlite3.connect(server.db) as db:  # the server is off: ask its database
+        assert db.execute("SELECT COUNT(*) FROM note WHERE text = ?", (queued,)).fetchone() == (0,)
+    server.switch(True)
+    # The socket's back-off and the outbox's retry both reach the server within half a minute.
+    expect(phone.locator("#connection")).to_have_text(re.compile("^●"), timeout=30_000)
+    mine = phone.locator("#notes li.note--mine").filter(has_text=queued)
+    expect(mine).to_have_count(1, timeout=30_000)
+    expect(phone.locator("#notes")).not_to_have_class(re.compile("notes--stale"))
+    assert saved(server, token, queued) == 1
+    phone.reload()
+    wait_online(phone)
+    expect(phone.locator("#note-text")).to_have_value(draft)  # the draft is still there
+    assert saved(server, token, queued) == 1
+
+
+def test_the_service_worker_is_same_origin_and_versioned(people, server, workshop):
+    phone = open_station(people, workshop["stations"][0])
+    worker = phone.request.get(server.url + "/sw.js")
+    assert worker.ok and worker.headers["cache-control"] == "no-cache"
+    text = worker.text()
+    assert "http://" not in text and "https://" not in text  # nothing from another origin
+    assert '"version": "' in text and "/static/js/station.js?v=" in text
