@@ -319,12 +319,24 @@
     rotation = state;
     countdown.update(state);
     if (moved && me.group) {
-      window.GalleryClock.signal();
+      // Vibration and sound where they reach the person; large on screen in any case.
+      if (window.GalleryClock.signalsReach(walkData.workshop)) window.GalleryClock.signal();
+      showRoundEnd();
       walk.classList.remove("walk--moved");
       void walk.offsetWidth; // restart the highlight
       walk.classList.add("walk--moved");
     }
   }
+
+  var roundEnd = document.getElementById("round-end");
+  function showRoundEnd() {
+    var now = stationByIndex(rotation.positions[me.group]);
+    document.getElementById("round-end-go").textContent = now.token === station ? "" :
+      walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
+    roundEnd.hidden = false;
+  }
+  document.getElementById("round-end-ok").addEventListener("click", function () { roundEnd.hidden = true; });
+  window.GalleryClock.signalButton(document.getElementById("signal-toggle"), walkData.workshop);
 
   function chooseGroup(name) {
     emit("join_group", { station: station, group: name }, function (reply) {

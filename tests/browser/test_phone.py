@@ -250,3 +250,68 @@ def test_the_service_worker_is_same_origin_and_versioned(people, server, worksho
     text = worker.text()
     assert "http://" not in text and "https://" not in text  # nothing from another origin
     assert '"version": "' in text and "/static/js/station.js?v=" in text
+
+
+# Records vibrations, and models the browser's gate: Playwright's own evaluate() counts as a user
+# gesture, so the page's real navigator.userActivation is always "active" under test; this one
+# turns active only with the page's first real touch, as on a phone.
+BUZZ = """
+navigator.vibrate = p => { (window.__buzz = window.__buzz || []).push(p); return true; };
+const touched = { hasBeenActive: false, isActive: false };
+Object.defineProperty(navigator, "userActivation", { get: () => touched });
+for (const type of ["pointerdown", "keydown"]) {
+  addEventListener(type, () => { touched.hasBeenActive = true; }, { capture: true });
+}
+"""
+
+
+def test_signals_reach_people_after_one_tap_and_the_round_end_shows_large(people, server):
+    links = server.seed(
+        "workshop", "new", "Signale",
+        "--station", "Mobilität: Wie ohne Auto?",
+        "--station", "Verwaltung: Was soll online gehen?",
+        "--station", "Bildung: Was brauchen Schulen?",
+    )  # fmt: skip
+    one, two, three = links["stations"]
+    wall = people.page("wall")
+    wall.goto(links["workshop"]["wall_url"])
+    expect(wall.locator("#columns > section.column")).to_have_count(3)
+    wall.locator("#walk-panel summary").click()
+    wall.fill("#groups-input", "3")
+    wall.fill("#minutes-input", "30")
+    wall.locator("#rotation-buttons [data-action=start]").click()
+    expect(wall.locator("#wall-round")).to_have_text("Runde 1 von 3")
+
+    context = people.new("phone")
+    context.add_init_script(BUZZ)
+    phone = context.new_page()
+    phone.goto(one["url"])
+    wait_online(phone)
+    phone.locator("#group-buttons button", has_text="A").tap()
+    toggle = phone.locator("#signal-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.tap()  # the one tap: a sample buzz says it works
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert len(phone.evaluate("window.__buzz || []")) == 1
+
+    # The next station's QR code opens a new page: remembered, but not yet touched.
+    phone.goto(two["url"])
+    wait_online(phone)
+    expect(phone.locator("#signal-toggle")).to_have_attribute("aria-pressed", "true")
+    wall.locator("#rotation-buttons [data-action=next]").click()
+    notice = phone.locator("#round-end")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Die Runde ist zu Ende.")
+    assert notice.evaluate(IN_VIEW)
+    assert phone.evaluate("window.__buzz || []") == [], "vibrate before any touch is blocked"
+    people.shot(phone, "phone-round-end-large")
+    phone.locator("#round-end-ok").tap()  # a touch: from now on the signals reach
+    expect(notice).to_be_hidden()
+
+    wall.locator("#rotation-buttons [data-action=next]").click()
+    expect(notice).to_be_visible()
+    phone.wait_for_function("(window.__buzz || []).length === 1")
+    expect(phone.locator("#signal-toggle")).to_have_attribute("aria-pressed", "true")
+    three_page = people.page("display")
+    three_page.goto(three["url"] + "/display")
+    expect(three_page.locator("#signal-toggle")).to_be_visible()

@@ -101,7 +101,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     expect(anna.locator("#dots")).to_contain_text("noch 1 von 1 Punkten")  # the page reloaded
     expect(anna.locator("#note-form")).to_have_count(0)
     anna.locator("#notes .note", has_text="Wohngeld").locator(".chip--dot").tap()
-    expect(anna.locator("#dots")).to_contain_text("noch 0 von 1 Punkten")
+    expect(anna.locator("#dots")).to_contain_text("alle Ihre Punkte vergeben")
     expect(anna.locator(".chip--dot").first).to_be_disabled()
     expect(wall_note.locator(".sticky__dots")).to_have_text("● 1")
 
