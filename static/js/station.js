@@ -109,7 +109,21 @@
     return li;
   }
 
+  // Long words that cannot fit get hyphens where the browser has no dictionary (typography.js),
+  // once per frame however many notes arrive.
+  var hyphensDue = false;
+  function hyphenateSoon() {
+    if (hyphensDue || !window.GalleryHyphenate) return;
+    hyphensDue = true;
+    window.requestAnimationFrame(function () {
+      hyphensDue = false;
+      var texts = document.querySelectorAll("#station-title, #station-prompt, .note__text, .reply");
+      Array.prototype.forEach.call(texts, window.GalleryHyphenate.hyphenate);
+    });
+  }
+
   function updateCount() {
+    hyphenateSoon();
     if (!list) return;
     var n = list.children.length;
     count.textContent = n;
@@ -136,6 +150,7 @@
       return;
     }
     old.replaceWith(noteElement(note));
+    hyphenateSoon();
   }
 
   function insertInOrder(note) {
@@ -502,5 +517,6 @@
   // Notes saved over HTTP before this script ran go into the list now, and later ones as saved.
   outbox.whenSaved(function (note) { addNote(note, true); });
   outbox.onChange(outbox.items);
+  hyphenateSoon();
   loadSocketClient(); // until it is connected, the outbox keeps sending over HTTP
 })();

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import Server
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_journeys import FITS_PHONE, saved, wait_online
 from tests.support import free_port, start_server, stop
 
@@ -315,3 +316,98 @@ def test_signals_reach_people_after_one_tap_and_the_round_end_shows_large(people
     three_page = people.page("display")
     three_page.goto(three["url"] + "/display")
     expect(three_page.locator("#signal-toggle")).to_be_visible()
+
+
+def test_long_german_words_break_with_a_hyphen(people, server):
+    links = server.seed(
+        "workshop", "new", "Silben",
+        "--station", "Dorfgemeinschaftshäusern: Was brauchen Dorfgemeinschaftshäuser?",
+    )  # fmt: skip
+    station = links["stations"][0]
+    server.post_note(station["token"], "Breitbandinfrastrukturförderprogramm")
+    phone = open_station(people, station)
+    title = phone.locator("#station-title")
+    # This Chromium has no German dictionary: the too-wide word gets soft hyphens …
+    expect(title).to_have_text(re.compile("\u00ad"))
+    assert title.evaluate("e => e.scrollWidth <= e.clientWidth")
+    note = phone.locator(".note__text", has_text=re.compile("Breit"))
+    expect(note).to_have_text(re.compile("\u00ad"))
+    assert title.text_content().replace("\u00ad", "") == "Dorfgemeinschaftshäusern"
+    # … and words that fit stay as written.
+    expect(phone.locator("#station-prompt")).to_have_text("Was brauchen Dorfgemeinschaftshäuser?")
+    people.shot(phone, "phone-hyphens")
+
+
+def test_emoji_are_drawn_in_colour_and_the_font_loads_only_for_them(people, server, workshop):
+    plain = workshop["stations"][0]
+    fonts = []
+    phone = people.page("phone")
+    phone.on("request", lambda r: fonts.append(r.url) if r.url.endswith(".woff2") else None)
+    phone.goto(plain["url"])
+    wait_online(phone)
+    assert fonts == [], "a page without emoji fetched the emoji font"
+
+    station = workshop["stations"][3]
+    server.post_note(station["token"], "Radwege 🚲 und Bänke 👍")
+    phone.goto(station["url"])
+    wait_online(phone)
+    phone.wait_for_function(
+        "[...document.fonts].some(f => f.family.includes('Gallery Emoji') && f.status == 'loaded')"
+    )
+    assert any(url.endswith("/static/fonts/gallery-emoji.woff2") for url in fonts)
+    colourful = phone.evaluate(
+        """() => { const c = document.createElement('canvas'); c.width = c.height = 40;
+          const x = c.getContext('2d'); x.font = '32px "Gallery Emoji"'; x.fillText('👍', 2, 34);
+          const d = x.getImageData(0, 0, 40, 40).data; let n = 0;
+          for (let i = 0; i < d.length; i += 4)
+            if (d[i + 3] > 0 && Math.abs(d[i] - d[i + 2]) > 60) n++;
+          return n; }"""
+    )
+    assert colourful > 50, "the thumbs-up is not drawn in colour"
+    # In the note itself: the bicycle is as wide as an emoji (an empty box is about half that).
+    ratio = phone.locator(".note__text", has_text="Radwege").evaluate(
+        """e => { const t = e.firstChild, at = t.nodeValue.indexOf('🚲');
+          const r = document.createRange(); r.setStart(t, at); r.setEnd(t, at + 2);
+          return r.getBoundingClientRect().width / parseFloat(getComputedStyle(e).fontSize); }"""
+    )
+    assert ratio > 1, f"the bicycle is drawn {ratio:.2f} em wide: an empty box"
+    people.shot(phone, "phone-emoji")
+
+
+@pytest.mark.parametrize(
+    ("address", "says", "never"),
+    [("sie", "Ihre Notiz", re.compile(r"\b(du|dein\w*|dir)\b", re.I)),
+     ("du", "Deine Notiz", re.compile(r"\b(Sie|Ihre?\w*|Ihnen)\b"))],
+)  # fmt: skip
+def test_each_form_of_address_reads_right_and_passes_axe(people, server, address, says, never):
+    links = server.seed(
+        "workshop", "new", f"Anrede {address}", "--address", address,
+        "--station", "Mobilität: Wie kommen wir ohne Auto zur Arbeit?",
+    )  # fmt: skip
+    station = links["stations"][0]
+    found: list[str] = []
+    phone = people.page("phone")
+    phone.goto(f"/j/{links['workshop']['code']}")
+    found += axe_violations(phone, f"stations-{address}")
+    phone.goto(station["url"])
+    wait_online(phone)
+    expect(phone.locator("label[for=note-text]")).to_have_text(says)
+    phone.locator("#note-submit").tap()  # the error, then a saved note: both states checked
+    expect(phone.locator("#note-error")).to_be_visible()
+    found += axe_violations(phone, f"station-error-{address}")
+    phone.fill("#note-text", "Carsharing am Bahnhof")
+    phone.locator("#note-submit").tap()
+    expect(phone.locator("#note-state")).to_have_text("✓ " + msg(phone, "saved"))
+    found += axe_violations(phone, f"station-{address}")
+    # Everything the page says, its scripts' sentences (data-msg-*) included:
+    words = phone.evaluate(
+        """() => document.body.innerText + ' ' + [...document.querySelectorAll('*')]
+          .flatMap(e => [...e.attributes].filter(a => a.name.startsWith('data-msg-'))
+          .map(a => a.value)).join(' ')"""
+    )
+    assert not never.search(words.replace(links["workshop"]["title"], "")), never.search(words)
+    people.shot(phone, f"phone-address-{address}")
+    display = people.page("display")
+    display.goto(station["url"] + "/display")
+    found += axe_violations(display, f"display-{address}")
+    assert not found, "serious or critical axe violations:\n" + "\n".join(found)

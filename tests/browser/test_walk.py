@@ -94,7 +94,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     # The facilitator ends the walk and opens the vote: one dot each, per station.
     wall.locator("#rotation-buttons [data-action=next]").click()
     expect(wall.locator("#wall-round")).to_have_text("Rundgang beendet")
-    expect(banner(anna)).to_have_text("Der Rundgang ist zu Ende.")
+    expect(banner(anna)).to_have_text("— Der Rundgang ist zu Ende.")  # after "Ihre Gruppe: A"
     wall.fill("#dots-input", "1")
     wall.locator("#dots-save").click()
     wall.locator("#phase-buttons [data-phase=vote]").click()
