@@ -52,11 +52,18 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
-def select_locale() -> str:
+def select_language() -> str:
     workshop = getattr(g, "workshop", None)
     if workshop is not None:
         return workshop.language
     return request.accept_languages.best_match(["de", "en"]) or "de"
+
+
+def select_locale() -> str:
+    """A workshop's catalogue ("de@du" for a German workshop that says du), else the
+    browser's language; outside a workshop German pages say "Sie"."""
+    workshop = getattr(g, "workshop", None)
+    return workshop.locale if workshop is not None else select_language()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -81,7 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 30,
         MAX_CONTENT_LENGTH=settings["MAX_MESSAGE_BYTES"],
         WTF_CSRF_TIME_LIMIT=None,  # a form left open through a long workshop still posts
-        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        # Two catalogues from one directory, the second merged over the first: "messages"
+        # (every sentence; German in the formal "Sie") and "du", which only the locale
+        # "de@du" finds (de@du/LC_MESSAGES/du.mo) and which holds just the sentences a
+        # participant reads that change with the form of address.
+        BABEL_TRANSLATION_DIRECTORIES=";".join([str(PACKAGE_DIR / "translations")] * 2),
+        BABEL_DOMAIN="messages;du",
         TEMPLATES_AUTO_RELOAD=False,
     )
 
@@ -121,6 +133,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject_globals():
-        return {"lang": select_locale()}
+        return {"lang": select_language()}
 
     return app

@@ -214,11 +214,12 @@ def _parse_station(raw: str) -> tuple[str, str]:
     help='"Title: question", once per station.',
 )
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--address", type=click.Choice(["sie", "du"]), default="sie", show_default=True)
 @public_url_option
 @db_option
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)
-def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
+def workshop_new(title, stations, lang, address, public_url, db, port, as_json) -> None:
     """Create a workshop with its stations and print the links."""
     from .actions.workshops import MAX_TITLE, create_workshop
 
@@ -228,7 +229,7 @@ def workshop_new(title, stations, lang, public_url, db, port, as_json) -> None:
     parsed = [_parse_station(s) for s in stations]
     app = _app(db, public_url)
     with app.app_context():
-        ws, key = create_workshop(title, lang, parsed)
+        ws, key = create_workshop(title, lang, parsed, address)
         _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
 
 

@@ -16,6 +16,9 @@ MESSAGES = {
     "invalid_payload": lazy_gettext("The request must be a JSON object."),
     "invalid_text": lazy_gettext("The note must be text."),
     "empty_note": lazy_gettext("Please write something first."),
+    "invisible_note": lazy_gettext(
+        "Your note has only invisible characters. Please write some text."
+    ),
     "note_too_long": lazy_gettext(
         "Your note is too long: at most %(limit)s characters, it has %(length)s."
     ),

@@ -23,6 +23,12 @@ CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # (NUL, escape sequences, bidi overrides, zero-width joiners used for spoofing) goes.
 _KEEP = {"\n"}
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Combining marks kept on one base character: enough for any script's accents (Vietnamese
+# stacks two, Indic clusters three), while "Zalgo" runs of hundreds draw across the page.
+MAX_MARKS = 4
+# Letters that draw nothing although they are not spaces (Hangul fillers, braille blank).
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+_UNSEEN = ("Z", "C", "M")  # separators, controls and format characters, lone marks
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
@@ -50,9 +56,34 @@ def clean_text(raw: str) -> str:
         else:
             kept.append(ch)
     text = unicodedata.normalize("NFC", "".join(kept))  # a removed char may have split a pair
+    text = cap_marks(text)
     text = _TRAILING_SPACE.sub("\n", text)
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
+
+
+def cap_marks(text: str) -> str:
+    """At most MAX_MARKS combining marks on each base character; the rest are dropped, so no
+    text can draw outside its card. Keeps the first marks (a prefix of NFC stays NFC)."""
+    kept = []
+    run = 0
+    for ch in text:
+        if unicodedata.category(ch).startswith("M"):
+            run += 1
+            if run > MAX_MARKS:
+                continue
+        else:
+            run = 0
+        kept.append(ch)
+    return "".join(kept)
+
+
+def is_visible(text: str) -> bool:
+    """Whether the text draws anything: a note of zero-width joiners, spaces or marks
+    without a letter would be a blank sticky."""
+    return any(
+        ch not in _BLANK_LETTERS and not unicodedata.category(ch).startswith(_UNSEEN) for ch in text
+    )
 
 
 def clean_author(raw: Any) -> str | None:
@@ -67,7 +98,7 @@ def clean_author(raw: Any) -> str | None:
             f"The name is longer than {MAX_AUTHOR} characters.",
             limit=MAX_AUTHOR,
         )
-    return author or None
+    return author if is_visible(author) else None
 
 
 MAX_ID = 2**31 - 1  # the largest id both databases hold (PostgreSQL's integer)
@@ -96,6 +127,8 @@ def parse_text(raw: Any) -> str:
     text = clean_text(raw)
     if not text:
         raise NoteError("empty_note", "The note is empty.")
+    if not is_visible(text):
+        raise NoteError("invisible_note", "The note has only invisible characters.")
     if len(text) > MAX_TEXT:
         raise NoteError(
             "note_too_long",

@@ -303,6 +303,9 @@ HTTP: dict[tuple[str, str], Http] = {
     ),
     ("participant.display", "GET"): Http(PUBLIC, _get("/s/{w.s1}/display"), why=CAPABILITY),
     ("participant.qr_svg", "GET"): Http(PUBLIC, _get("/qr/{w.s1}.svg"), why=CAPABILITY),
+    ("offline.service_worker", "GET"): Http(
+        PUBLIC, _get("/sw.js"), why="the service worker: the same script for everyone, no data"
+    ),
     ("api.api_station", "GET"): Http(PUBLIC, _get("/api/v1/stations/{w.s1}"), why=CAPABILITY),
     ("api.api_post_note", "POST"): Http(
         PUBLIC,

@@ -539,6 +539,7 @@ def broken(path: str, value: object) -> dict:
         ("stations.0.notes.0.replies", ["\udfff"], "wrong_type"),
         ("stations.0.clusters.0.note_ids", [1, "2"], "wrong_type"),
         ("stations.0.notes.0.created_at", "gestern", "invalid_value"),
+        ("stations.0.notes.0.text", "\u200d\u200d", "invalid_value"),  # draws nothing
         ("language", "fr", "invalid_value"),
         ("stations.0.notes.0.cluster", "nope", "unknown_cluster"),
         ("stations.0.clusters.0.note_ids", [999], "unknown_note"),
@@ -551,6 +552,13 @@ def test_from_json_error_codes(path: str, value: object, code: str) -> None:
         from_json(broken(path, value))
     assert caught.value.code == code
     assert caught.value.message
+
+
+def test_import_keeps_combining_marks_on_their_letters() -> None:
+    zalgo = "e" + "\u0301" * 490
+    data = broken("stations.0.notes.0.text", zalgo)
+    text = from_json(data).stations[0].notes[0].text
+    assert text == "e" + "\u0301" * 4
 
 
 def test_from_json_rejects_a_non_object() -> None:

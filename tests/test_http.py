@@ -233,6 +233,23 @@ def test_create_workshop_in_the_web_ui(client):
     assert client.get(f"/w/{ws.code}/wall").status_code == 200
 
 
+def test_the_form_of_address_is_set_when_created_and_changed_on_the_manage_page(client):
+    form = {"title": "Dorfrunde", "language": "de", "station_title": ["Eins"], "address": "du"}
+    location = client.post("/new", data=form).headers["Location"]
+    ws = Workshop.get()
+    assert ws.address == "du"
+    client.get(location)  # remembers the key
+    token = ws.ordered_stations()[0].token
+    assert "Deine Notiz" in client.get(f"/s/{token}").get_data(True)
+    manage = client.get(f"/w/{ws.code}").get_data(True)
+    assert '<option value="du" selected>' in manage
+    client.post(f"/w/{ws.code}/settings", data={"title": "Dorfrunde", "address": "sie"})
+    assert Workshop.get().address == "sie"
+    assert "Ihre Notiz" in client.get(f"/s/{token}").get_data(True)
+    client.post(f"/w/{ws.code}/settings", data={"title": "Dorfrunde", "address": "ihr"})
+    assert Workshop.get().address == "sie"  # an unknown form changes nothing
+
+
 def test_titles_and_questions_are_cleaned_like_notes(client):
     """No control or bidi-override characters in what staff type either (they would spoof
     text on the wall and broke the XLSX document properties)."""

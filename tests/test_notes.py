@@ -2,7 +2,7 @@
 
 import pytest
 
-from stations.notes import MAX_TEXT, NoteError, NoteIn, clean_text, parse_note
+from stations.notes import MAX_MARKS, MAX_TEXT, NoteError, NoteIn, clean_text, parse_note
 
 
 def ok(**kw):
@@ -74,3 +74,28 @@ def test_bad_payloads_have_codes(payload, code):
 def test_blank_author_means_anonymous():
     assert parse_note(ok(author="   ")).author is None
     assert parse_note(ok(author=None)).author is None
+
+
+@pytest.mark.parametrize("text", ["\u200d", "\u200d\u200d \u200d", "\u3164\u2800", "\u0301\u0308"])
+def test_a_note_that_draws_nothing_is_refused_with_its_own_code(text):
+    with pytest.raises(NoteError) as err:
+        parse_note(ok(text=text))
+    assert err.value.code == "invisible_note"
+
+
+def test_a_name_that_draws_nothing_is_no_name():
+    assert parse_note(ok(author="\u200d\u3164")).author is None
+
+
+def test_combining_marks_are_capped_per_letter():
+    zalgo = "e" + "\u0301\u0316" * 245 + " und o" + "\u0308" * 3
+    text = parse_note(ok(text=zalgo)).text
+    first, rest = text.split(" ", 1)
+    assert len(first) == 1 + MAX_MARKS  # é and four more marks
+    assert rest == "und \u00f6\u0308\u0308"  # three marks (one composed into ö): all kept
+    assert clean_text(text) == text
+
+
+def test_accents_of_real_scripts_are_kept():
+    for word in ["Vi\u1ec7t Nam", "ti\u1ebfng Vi\u1ec7t", "\u0915\u094d\u0937\u093f", "Ärztehaus"]:
+        assert clean_text(word) == word

@@ -50,6 +50,7 @@ def test_wheel_ships_templates_static_and_translations(wheel):
         if asset.is_file():
             assert "gallery/static/" + str(asset.relative_to(ROOT / "static")) in names
     assert "gallery/translations/de/LC_MESSAGES/messages.mo" in names
+    assert "gallery/translations/de@du/LC_MESSAGES/du.mo" in names
     assert "stations/notes.py" in names
 
 

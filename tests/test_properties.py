@@ -19,6 +19,7 @@ from stations.clustering import Note, cluster_notes  # noqa: E402
 from stations.notes import (  # noqa: E402
     CLIENT_ID_PATTERN,
     MAX_AUTHOR,
+    MAX_MARKS,
     MAX_TEXT,
     NoteError,
     NoteIn,
@@ -31,6 +32,7 @@ NOTE_ERRORS = {
     "invalid_payload",
     "invalid_text",
     "empty_note",
+    "invisible_note",
     "note_too_long",
     "invalid_author",
     "author_too_long",
@@ -80,6 +82,10 @@ def assert_clean(text: str) -> None:
         assert category not in ("Cs", "Co", "Cn"), repr(ch)
         assert category != "Cc" or ch == "\n", repr(ch)
         assert category != "Cf" or ch == "\u200d", repr(ch)
+    run = 0
+    for ch in text:  # no stack of combining marks taller than MAX_MARKS
+        run = run + 1 if unicodedata.category(ch).startswith("M") else 0
+        assert run <= MAX_MARKS, repr(text)
 
 
 @limits

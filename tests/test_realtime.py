@@ -70,7 +70,7 @@ def test_error_message_in_the_workshop_language(sio, workshop):
     ack = sio().emit(
         "post_note", {"station": s1.token, "text": "", "client_id": "sock-0003"}, callback=True
     )
-    assert ack["error"]["message"] == "Bitte schreib zuerst etwas."
+    assert ack["error"]["message"] == "Bitte schreiben Sie zuerst etwas."
 
 
 def test_join_wall_refuses_wrong_key_and_leaks_nothing(sio, workshop):

@@ -394,10 +394,11 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
     app = create_app({"DATABASE": str(path), "INSTANCE_PATH": str(tmp_path / "i"),
                       "SECRET_KEY": "x", "ASYNC_MODE": "threading"})  # fmt: skip
     with app.app_context():
-        assert SchemaVersion.get().version == 1
+        assert SchemaVersion.get().version == 2
         note = Note.get()
         assert note.text == "Glasfaser für alle" and note.source == "phone" and not note.hidden
         assert Workshop.get().phase == "collect" and Workshop.get().dots == 5
+        assert Workshop.get().address == "sie"  # v2: the formal form of address
         assert not note.station.locked
     db.close()
 

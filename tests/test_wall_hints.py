@@ -5,6 +5,7 @@ the groups, and a regroup asked for is done once."""
 from __future__ import annotations
 
 from gallery.clustering import jobs
+from gallery.clustering.store import topics_of
 from gallery.store.models import Station
 
 from .test_topics import NOTES, groups_on_the_wall, members, post_all, state
@@ -74,7 +75,7 @@ def test_typed_topics_become_the_groups(client, workshop, wall):
     labels = {c["label"] for c in ack["clusters"] if not c["single"]}
     assert labels <= {"Mobilität", "Energie"} and labels
     assert sum(len(c["note_ids"]) for c in ack["clusters"]) == len(NOTES)
-    assert Station.get_by_id(s1.id).topic_list == ["Mobilität", "Energie"]
+    assert topics_of(Station.get_by_id(s1.id).topics) == ["Mobilität", "Energie"]
     ack = wall.emit("set_topics", {"station": s1.token, "topics": []}, callback=True)
     assert ack["ok"] and ack["topics"] == []
     for bad, code in (({"a": 1}, "invalid_topics"), (["x" * 61], "topic_too_long"),

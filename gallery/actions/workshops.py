@@ -12,20 +12,29 @@ MAX_PROMPT = 1000
 MAX_STATIONS = 30
 
 
-def create_workshop(title: str, language: str, stations: list[tuple[str, str]]):
+def create_workshop(
+    title: str, language: str, stations: list[tuple[str, str]], address: str = "sie"
+):
     """Shared by the web form, `gallery workshop new` and `gallery demo`; returns (workshop,
     facilitator key)."""
     with write_transaction():
         workshop, key = Workshop.create_with_key(title, language)
+        if address != workshop.address:
+            workshop.address = address
+            workshop.save()
         for position, (station_title, prompt) in enumerate(stations):
             Station.create(workshop=workshop, title=station_title, prompt=prompt, position=position)
     return workshop, key
 
 
-def update_workshop(workshop: Workshop, title: str, language: str | None) -> None:
+def update_workshop(
+    workshop: Workshop, title: str, language: str | None, address: str | None = None
+) -> None:
     workshop.title = title
     if language is not None:
         workshop.language = language
+    if address is not None:
+        workshop.address = address
     with write_transaction():
         workshop.save()
     facts().workshop_changed(workshop)

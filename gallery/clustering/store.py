@@ -44,7 +44,7 @@ def clusters_state(station: Station) -> dict:
         "station": station.token,
         "granularity": station.granularity,
         "groups": station.groups,
-        "topics": station.topic_list,
+        "topics": topics_of(station.topics),
         "clusters": [
             {
                 "id": c.key,
@@ -59,6 +59,11 @@ def clusters_state(station: Station) -> dict:
         ],
         "unclustered": unclustered,
     }
+
+
+def topics_of(stored: str | None) -> list[str]:
+    """A station's expected topics, stored one per line."""
+    return [t for t in (stored or "").split("\n") if t]
 
 
 # --- engine input and output ----------------------------------------------------------------
@@ -125,7 +130,7 @@ def load(station: Station, vectors: bool = True, with_fingerprint: bool = True) 
         # result stale)
         "granularity": granularity,
         "groups": groups,
-        "topics": [t for t in (topics or "").split("\n") if t],
+        "topics": topics_of(topics),
         "regroup": bool(regroup),
         # notes a full re-clustering has not seen yet (placed by the fast path meanwhile)
         "arrived": {row[0] for row in rows if row[0] > (settled or 0)},

@@ -52,7 +52,7 @@ def post_note(data: Any) -> dict:
         done = submit_note(station, data, participant())
     except (NoteError, Refused) as err:
         # the message in the workshop's language; switching locale only costs on a refusal
-        with force_locale(station.workshop.language):
+        with force_locale(station.workshop.locale):
             return error_body(err.code, **err.params)
     return {"ok": True, "note": done.wire, "created": done.created}
 
@@ -66,7 +66,7 @@ def _react(data: Any, action: Callable[[Note], dict]) -> dict:
         return error_body(err.code)
     if not may_act_on(note):
         return error_body("note_not_found")  # the same answer as for a note that is not there
-    with force_locale(note.station.workshop.language):
+    with force_locale(note.station.workshop.locale):
         try:
             return action(note)
         except Refused as err:
@@ -129,7 +129,7 @@ def join_group(data: Any) -> dict:
     station = station_from(data)
     if station is None:
         return error_body("station_not_found")
-    with force_locale(station.workshop.language):
+    with force_locale(station.workshop.locale):
         try:
             group = walk.join_group(station.workshop, participant(), data.get("group"))
         except Refused as err:

@@ -22,6 +22,8 @@ from .queries import lock_stations
 CODE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
 CODE_LENGTH = 5
 LANGUAGES = ("de", "en")
+# How a German workshop speaks to participants: formal "Sie" (the default) or "du".
+ADDRESSES = ("sie", "du")
 
 
 def iso(value) -> str | None:
@@ -78,6 +80,7 @@ class Workshop(BaseModel):
     code = pw.CharField(max_length=16, unique=True)
     title = pw.CharField(max_length=200)
     language = pw.CharField(max_length=2, default="de")
+    address = pw.CharField(max_length=3, default="sie")
     key_hash = pw.CharField(max_length=64)
     created_at = pw.DateTimeField(default=utcnow)
     # Participants of an imported workshop (`gallery import`): the export counts them, the
@@ -88,6 +91,12 @@ class Workshop(BaseModel):
     phase = pw.CharField(max_length=16, default="collect")
     dots = pw.IntegerField(default=5)
     rotation = pw.TextField(default="")
+
+    @property
+    def locale(self) -> str:
+        """The catalogue its pages speak: "de@du" adds the du sentences over the Sie ones
+        (gallery/translations/de@du/LC_MESSAGES/du.po; see select_locale)."""
+        return "de@du" if self.language == "de" and self.address == "du" else self.language
 
     def delete_instance(self, *args, **kwargs):
         lock_stations([s.id for s in self.stations])  # see lock_stations
@@ -129,6 +138,7 @@ class Workshop(BaseModel):
             "code": self.code,
             "title": self.title,
             "language": self.language,
+            "address": self.address,
             "created_at": iso(self.created_at),
             "phase": self.phase,
             "dots": self.dots,
@@ -153,10 +163,6 @@ class Station(BaseModel):
     # to the suggestion, new topics): the next re-clustering regroups instead of holding.
     regroup = pw.BooleanField(default=False)
     settled_note = pw.IntegerField(default=0)  # the last note id a full re-clustering saw
-
-    @property
-    def topic_list(self) -> list[str]:
-        return [t for t in (self.topics or "").split("\n") if t]
 
     def delete_instance(self, *args, **kwargs):
         lock_stations([self.id])  # see lock_stations

@@ -37,8 +37,15 @@ def _add_walk_method(db) -> None:
     db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
 
 
+def _add_form_of_address(db) -> None:
+    """v2: how a workshop addresses participants; existing workshops get the formal "Sie"."""
+    m = SchemaMigrator.from_database(db)
+    run(m.add_column("workshop", "address", peewee.CharField(max_length=3, null=True)))
+    db.execute_sql("UPDATE workshop SET address = 'sie'")
+
+
 def _add_grouping_hints(db) -> None:
-    """v2: the facilitator's hints to the clustering (topics, a group count) and what the
+    """v3: the facilitator's hints to the clustering (topics, a group count) and what the
     last full re-clustering saw (a regroup asked for, the last note id)."""
     m = SchemaMigrator.from_database(db)
     run(
@@ -55,7 +62,7 @@ def _add_grouping_hints(db) -> None:
     )
 
 
-MIGRATIONS: list = [_add_walk_method, _add_grouping_hints]
+MIGRATIONS: list = [_add_walk_method, _add_form_of_address, _add_grouping_hints]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

@@ -10,12 +10,13 @@ from flask_wtf.csrf import CSRFProtect
 
 from .. import limits
 from ..store.models import Station
-from . import error_pages, headers, openapi, participant, staff, wall
+from . import error_pages, headers, offline, openapi, participant, staff, wall
 from .api import api
 
 
 def register(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(participant.bp)
+    app.register_blueprint(offline.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(staff.bp)
     csrf.exempt(api)

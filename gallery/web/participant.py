@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
+from stations import codes
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
 
 from .. import limits
@@ -14,7 +15,7 @@ from ..actions import reactions, results, walk
 from ..actions.access import participant_id, station_or_404, workshop_or_404
 from ..actions.notes import submit_note
 from ..errors import Refused, message
-from ..store.models import Station, Workshop
+from ..store.models import CODE_LENGTH, Station, Workshop
 from . import public_url, qr
 
 bp = Blueprint("participant", __name__)
@@ -29,31 +30,37 @@ def station_url(station: Station) -> str:
 
 @bp.get("/")
 def home():
-    return render_template("participant/home.html", error=None)
+    return render_template("participant/home.html", error=None, code="")
 
 
 @bp.post("/join")
 @limits.looking_up
 def join():
     """A code typed by hand: "KX7PQ" lists the stations, "KX7PQ-3" opens station 3."""
-    raw = (request.form.get("code") or "").strip().upper().replace(" ", "")
-    code, _, number = raw.partition("-")
-    workshop = Workshop.get_or_none(Workshop.code == code) if code else None
-    if workshop is None:
-        page = render_template("participant/home.html", error=message("workshop_not_found"))
-        return page, 404
-    if number.isdigit():
-        station = workshop.stations.where(Station.position == int(number) - 1).first()
+    typed = request.form.get("code") or ""
+    for code, number in codes.readings(typed, CODE_LENGTH):
+        workshop = Workshop.get_or_none(Workshop.code == code)
+        if workshop is None:
+            continue
+        if number is None:
+            return redirect(url_for("participant.workshop", code=workshop.code))
+        station = workshop.stations.where(Station.position == number - 1).first()
         if station is not None:
             return redirect(url_for("participant.station", token=station.token))
-    return redirect(url_for("participant.workshop", code=workshop.code))
+        # The workshop part is right: its station list, saying which number is not there.
+        return redirect(url_for("participant.workshop", code=workshop.code, missing=number))
+    page = render_template(
+        "participant/home.html", error=message("workshop_not_found"), code=typed[:40]
+    )
+    return page, 404
 
 
 @bp.get("/j/<code>")
 @limits.looking_up
 def workshop(code: str):
     g.workshop = workshop_or_404(code)
-    return render_template("participant/workshop.html", workshop=g.workshop)
+    missing = request.args.get("missing", type=int)
+    return render_template("participant/workshop.html", workshop=g.workshop, missing=missing)
 
 
 def _render_station(

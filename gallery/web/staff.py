@@ -30,7 +30,7 @@ from ..actions.access import (
 )
 from ..actions.workshops import MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
 from ..store.db import utcnow
-from ..store.models import LANGUAGES, Note, Station, Workshop
+from ..store.models import ADDRESSES, LANGUAGES, Note, Station, Workshop
 from . import public_url
 from .participant import station_url
 
@@ -91,6 +91,7 @@ def new_workshop():
             errors.append(str(err))
             title, stations = "", []
         language = form.get("language") if form.get("language") in LANGUAGES else "de"
+        address = form.get("address") if form.get("address") in ADDRESSES else "sie"
         if not errors and not title:
             errors.append(_("Please give the workshop a title."))
         if not errors and not stations:
@@ -98,7 +99,7 @@ def new_workshop():
         if not errors and len(stations) > MAX_STATIONS:
             errors.append(_("At most %(n)s stations.", n=MAX_STATIONS))
         if not errors:
-            workshop, key = create_workshop(title, language, stations)
+            workshop, key = create_workshop(title, language, stations, address)
             return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
     rows = max(4, len(form.getlist("station_title")))
     return render_template(
@@ -161,7 +162,13 @@ def update_workshop(code: str):
     workshop, _key = _facilitated(code)
     title = _clean_line(request.form.get("title"), MAX_TITLE, "title") or workshop.title
     language = request.form.get("language")
-    workshops.update_workshop(workshop, title, language if language in LANGUAGES else None)
+    address = request.form.get("address")
+    workshops.update_workshop(
+        workshop,
+        title,
+        language if language in LANGUAGES else None,
+        address if address in ADDRESSES else None,
+    )
     return _back(workshop)
 
 

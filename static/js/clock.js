@@ -57,7 +57,10 @@
     return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length];
   }
 
-  // A short, soft chime where the browser allows sound (after the page was touched once).
+  // A short, soft chime and a buzz at the end of a round. Browsers allow both only after the
+  // page was touched, and a page opened by scanning the next station's QR code never was: one
+  // tap on "Signal an" asks for them for the whole walk (kept per workshop), and each later page
+  // gets them back with its first touch. Until then the round end is shown large instead.
   var audio = null;
   function unlockSound() {
     if (audio || !(window.AudioContext || window.webkitAudioContext)) return;
@@ -66,10 +69,41 @@
   document.addEventListener("pointerdown", unlockSound, { once: true });
   document.addEventListener("keydown", unlockSound, { once: true });
 
+  function signalKey(workshop) { return "gallery.signal." + workshop; }
+
+  function signalsWanted(workshop) {
+    try { return window.localStorage.getItem(signalKey(workshop)) === "on"; } catch (e) { return false; }
+  }
+
+  // Whether a signal would reach the person now: wanted, and the page touched since it loaded.
+  function signalsReach(workshop) {
+    var touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    return signalsWanted(workshop) && touched;
+  }
+
+  function wantSignals(workshop, on) {
+    try {
+      if (on) window.localStorage.setItem(signalKey(workshop), "on");
+      else window.localStorage.removeItem(signalKey(workshop));
+    } catch (e) { /* private mode: this page only */ }
+    if (on) { unlockSound(); signal(); } // this tap allows them: a sample says it works
+  }
+
+  // A toggle button ("Signal an"): aria-pressed says whether the signals are on.
+  function signalButton(button, workshop) {
+    function draw() { button.setAttribute("aria-pressed", String(signalsWanted(workshop))); }
+    button.addEventListener("click", function () {
+      wantSignals(workshop, !signalsWanted(workshop));
+      draw();
+    });
+    draw();
+  }
+
   function signal() {
     if (navigator.vibrate) { try { navigator.vibrate([180, 120, 180]); } catch (e) { /* ignore */ } }
     if (!audio) return;
     try {
+      if (audio.state === "suspended") audio.resume();
       var t = audio.currentTime;
       [660, 880].forEach(function (freq, i) {
         var osc = audio.createOscillator();
@@ -85,5 +119,8 @@
     } catch (e) { /* no sound then */ }
   }
 
-  window.GalleryClock = { Countdown: Countdown, format: format, groupColour: groupColour, signal: signal };
+  window.GalleryClock = {
+    Countdown: Countdown, format: format, groupColour: groupColour, signal: signal,
+    signalsWanted: signalsWanted, signalsReach: signalsReach, signalButton: signalButton
+  };
 })();

@@ -10,6 +10,7 @@
   var socket = window.io({ reconnectionDelayMax: 10000 });
   var walk = document.getElementById("display-walk");
   var rotation = null;
+  window.GalleryClock.signalButton(document.getElementById("signal-toggle"), d.workshop);
 
   function apply(s) {
     if (!s || s.token !== station) return;
@@ -57,7 +58,8 @@
 
   function applyRotation(r) {
     if (!r || r.workshop !== d.workshop) return;
-    if (rotation && r.state === "running" && r.round !== rotation.round) window.GalleryClock.signal();
+    var moved = rotation && r.state === "running" && r.round !== rotation.round;
+    if (moved && window.GalleryClock.signalsReach(d.workshop)) window.GalleryClock.signal();
     rotation = r;
     countdown.update(r);
   }

@@ -53,6 +53,9 @@
     this.items = load(this.key, []);
     this.mine = load(this.mineKey, []);
     this.inFlight = {};
+    this.saved = {}; // client_ids confirmed while this page is open
+    // Told whether the server answered over HTTP (true) or could not be reached (false).
+    this.onContact = options.onContact || function () {};
     this.retryDelay = 2000;
     this.retryTimer = null;
   }
@@ -101,6 +104,7 @@
       save(this.mineKey, this.mine);
     }
     if (known) {
+      this.saved[note.client_id] = true;
       this.remove(note.client_id);
       this.onSaved(note);
     }
@@ -141,10 +145,12 @@
           // Too fast for the limits (a long outbox after a dead spot): later, never dropped.
           self.retryDelay = Math.max(self.retryDelay, (reply.error.retry_after || 2) * 1000);
           self.scheduleRetry();
+          self.onChange(self.items);
         } else if (reply && reply.error) {
           self.failed(item, reply.error); // the server refused it: retrying will not help
         } else {
           self.scheduleRetry();
+          self.onChange(self.items);
         }
       }, function () {
         delete self.inFlight[item.client_id];
@@ -158,6 +164,7 @@
     var payload = { station: item.station, text: item.text, client_id: item.client_id };
     if (item.author) payload.author = item.author;
     var socket = this.socket;
+    var self = this;
     if (socket && socket.connected) {
       return new Promise(function (resolve, reject) {
         socket.timeout(10000).emit("post_note", payload, function (err, reply) {
@@ -171,8 +178,12 @@
       credentials: "same-origin",
       body: JSON.stringify(payload)
     }).then(function (response) {
+      self.onContact(true);
       if (response.status >= 500 || response.status === 429) throw new Error("retry");
       return response.json();
+    }, function (err) {
+      self.onContact(false);
+      throw err;
     });
   };
 
@@ -207,11 +218,16 @@
   var textarea = document.getElementById("note-text");
   var authorInput = document.getElementById("note-author");
   var counter = document.getElementById("note-counter");
+  var submit = document.getElementById("note-submit");
+  // The state of the note just sent, under the send button where the thumb is (role=status).
+  var sendState = document.getElementById("note-state");
   var outboxList = document.getElementById("outbox");
   var outboxSection = document.getElementById("outbox-section");
   var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
   var draftKey = "gallery.draft." + msg.station;
+  var current = null; // client_id of the note last sent from this form
+  var lockUntil = 0;
 
   var outbox = new Outbox(msg.station, {
     apiUrl: "/api/v1/stations/" + encodeURIComponent(msg.station) + "/notes",
@@ -222,30 +238,56 @@
   outbox.sending = function () { return navigator.onLine !== false; };
   Outbox.page = outbox;
 
+  // Characters as the server counts them (code points: an emoji is one, not two).
+  function length(text) { return Array.from(text).length; }
+
+  function stateText(item, sending) {
+    if (item.state === "failed") return { cls: "failed", text: "✗ " + msg.msgFailed + ": " + item.error };
+    return sending ? { cls: "sending", text: msg.msgSending } : { cls: "waiting", text: msg.msgWaiting };
+  }
+
+  function showSendState(cls, text) {
+    if (!sendState) return;
+    sendState.className = "send-state send-state--" + cls;
+    if (sendState.textContent !== text) sendState.textContent = text;
+  }
+
+  function renderSendState(items, sending) {
+    if (!current) return;
+    var item = items.filter(function (i) { return i.client_id === current; })[0];
+    if (item) {
+      var s = stateText(item, sending);
+      showSendState(s.cls, s.text);
+    } else if (outbox.saved[current]) {
+      showSendState("saved", "✓ " + msg.msgSaved);
+    }
+    // Locked while the note is on its way, so a second tap neither sends twice nor meets the
+    // browser's "fill out this field" on the emptied box; a dead network unlocks it soon.
+    // At least a second, as the fastest ack comes before a double tap's second tap.
+    var now = Date.now();
+    if (submit) submit.disabled = now < lockUntil - 2000 || Boolean(item && outbox.inFlight[current] && now < lockUntil);
+  }
+
   function renderOutbox(items) {
+    var sending = outbox.sending();
+    renderSendState(items, sending);
     if (!outboxList) return; // the results page has no outbox
     outboxList.replaceChildren();
-    var sending = outbox.sending();
     items.forEach(function (item) {
       var li = el("li", "note note--pending note--" + item.state);
       li.appendChild(el("p", "note__text", item.text));
-      var state = el("p", "note__state");
-      state.setAttribute("role", "status");
+      var s = stateText(item, sending);
+      // The icon is drawn by CSS: an emoji (⏳) shows as an empty box where no emoji font is.
+      var state = el("p", "note__state note__state--" + s.cls, s.text);
+      li.appendChild(state);
       if (item.state === "failed") {
-        state.textContent = "✗ " + msg.msgFailed + ": " + item.error;
         var remove = el("button", "button button--small", msg.msgRemove);
         remove.type = "button";
         remove.addEventListener("click", function () {
           if (textarea && !textarea.value) textarea.value = item.text; // give the text back
           outbox.remove(item.client_id);
         });
-        li.appendChild(state);
         li.appendChild(remove);
-      } else {
-        // The icon is drawn by CSS: an emoji (⏳) shows as an empty box where no emoji font is.
-        state.className += sending ? " note__state--sending" : " note__state--waiting";
-        state.textContent = sending ? msg.msgSending : msg.msgWaiting;
-        li.appendChild(state);
       }
       outboxList.appendChild(li);
     });
@@ -253,15 +295,35 @@
   }
 
   function updateCounter() {
-    var left = maxLength - textarea.value.length;
-    counter.textContent = msg.msgLeft.replace("{n}", left);
+    var left = maxLength - length(textarea.value);
+    counter.textContent = left >= 0 ? msg.msgLeft.replace("{n}", left) : msg.msgOver.replace("{n}", -left);
     counter.classList.toggle("warn", left < 50);
   }
 
+  function clearError() {
+    var old = document.getElementById("note-error");
+    if (old) old.remove();
+    textarea.removeAttribute("aria-invalid");
+  }
+
+  function showError(text) {
+    clearError();
+    var p = el("p", "error", text);
+    p.id = "note-error";
+    p.setAttribute("role", "alert");
+    counter.parentNode.insertAdjacentElement("afterend", p);
+    textarea.setAttribute("aria-invalid", "true");
+  }
+
   if (form) {
+    form.noValidate = true; // our own messages, never the browser's bubble
     if (authorInput) authorInput.value = authorInput.value || storage(authorKey) || "";
     if (!textarea.value) textarea.value = storage(draftKey) || ""; // kept across a reload
-    textarea.addEventListener("input", function () {
+    textarea.addEventListener("input", function (event) {
+      var over = length(textarea.value) > maxLength;
+      clearError(); // a stale error goes as soon as the text changes
+      // A paste that goes over the limit is kept whole and said so at once (never cut).
+      if (over && event.inputType === "insertFromPaste") showError(msg.msgTooLong.replace("{n}", length(textarea.value)));
       updateCounter();
       storage(draftKey, textarea.value || null);
     });
@@ -269,26 +331,26 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (submit && submit.disabled) return;
       var text = textarea.value.trim();
       var error = null;
       if (!text) error = msg.msgEmpty;
-      else if (text.length > maxLength) error = msg.msgTooLong;
-      var old = document.getElementById("note-error");
-      if (old) old.remove();
+      else if (length(text) > maxLength) error = msg.msgTooLong.replace("{n}", length(text));
       if (error) {
-        var p = el("p", "error", error);
-        p.id = "note-error";
-        p.setAttribute("role", "alert");
-        counter.parentNode.insertAdjacentElement("afterend", p);
+        showError(error);
         textarea.focus();
         return;
       }
+      clearError();
       var author = authorInput ? authorInput.value.trim() : "";
       storage(authorKey, author);
-      outbox.add(text, author);
+      lockUntil = Date.now() + 3000;
+      [1000, 3000].forEach(function (ms) { window.setTimeout(function () { outbox.onChange(outbox.items); }, ms); });
+      current = outbox.add(text, author).client_id;
       textarea.value = "";
       storage(draftKey, null);
       updateCounter();
+      renderOutbox(outbox.items);
     });
   }
 

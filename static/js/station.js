@@ -32,6 +32,7 @@
   // until then the outbox posts over HTTP.
   var socket = null;
   var socketClientFailed = false;
+  var socketDown = false; // lost (or never made) and waiting to try again
 
   // Before the Socket.IO client is there, notes go out over HTTP: that is sending too.
   outbox.sending = function () {
@@ -58,6 +59,7 @@
       li.appendChild(el("p", "note__meta", note.paper ? msg.msgPaper : msg.msgEdited));
     }
     if (outbox.isMine(note.client_id)) li.classList.add("note--mine");
+    if (outbox.saved[note.client_id]) li.appendChild(el("p", "note__state note__state--saved", "✓ " + msg.msgSaved));
     var actions = el("p", "note__actions");
     if (canReact()) {
       var plus = el("button", "chip chip--plus", "+1" + (note.plus_ones ? " · " + note.plus_ones : ""));
@@ -107,7 +109,21 @@
     return li;
   }
 
+  // Long words that cannot fit get hyphens where the browser has no dictionary (typography.js),
+  // once per frame however many notes arrive.
+  var hyphensDue = false;
+  function hyphenateSoon() {
+    if (hyphensDue || !window.GalleryHyphenate) return;
+    hyphensDue = true;
+    window.requestAnimationFrame(function () {
+      hyphensDue = false;
+      var texts = document.querySelectorAll("#station-title, #station-prompt, .note__text, .reply");
+      Array.prototype.forEach.call(texts, window.GalleryHyphenate.hyphenate);
+    });
+  }
+
   function updateCount() {
+    hyphenateSoon();
     if (!list) return;
     var n = list.children.length;
     count.textContent = n;
@@ -134,6 +150,7 @@
       return;
     }
     old.replaceWith(noteElement(note));
+    hyphenateSoon();
   }
 
   function insertInOrder(note) {
@@ -185,7 +202,8 @@
     me = state;
     if (me.group === undefined) me.group = group;
     if (dotsLine) {
-      dotsLine.textContent = msg.msgDots.replace("{n}", me.dots_left).replace("{total}", me.dots);
+      var line = me.dots_left ? msg.msgDots : msg.msgDotsNone; // "0 of 3 left. Give them…" reads oddly
+      dotsLine.textContent = line.replace("{n}", me.dots_left).replace("{total}", me.dots);
     }
   }
 
@@ -218,7 +236,6 @@
     var input = el("textarea", "input");
     input.id = id;
     input.rows = 2;
-    input.maxLength = maxLength;
     var send = el("button", "button button--primary", msg.msgSendReply);
     send.type = "submit";
     var error = el("p", "error");
@@ -234,6 +251,12 @@
       e.preventDefault();
       var text = input.value.trim();
       if (!text) { input.focus(); return; }
+      if (Array.from(text).length > maxLength) { // never cut: say so, the text stays
+        error.textContent = msg.msgTooLong.replace("{n}", Array.from(text).length);
+        error.hidden = false;
+        return;
+      }
+      error.hidden = true;
       send.disabled = true;
       var author = authorInput ? authorInput.value.trim() : storage(authorKey) || "";
       var payload = { note_id: note.id, text: text, client_id: clientId };
@@ -285,8 +308,10 @@
     document.getElementById("walk-group").textContent = group ? walkData.msgGroup.replace("{g}", group) : "";
     var where = "";
     var fmt = window.GalleryClock.format(left);
-    if (rotation.state === "finished") where = walkData.msgFinished;
-    else if (rotation.state === "idle") where = walkData.msgWaiting;
+    var over = rotation.state === "finished" ? walkData.msgFinished :
+      rotation.state === "idle" ? walkData.msgWaiting : "";
+    // After "Ihre Gruppe: A" a sentence needs its dash: "Ihre Gruppe: A — Der Rundgang ist zu Ende."
+    if (over) where = (group ? "— " : "") + over;
     else if (group) {
       var now = stationByIndex(rotation.positions[group]);
       var next = rotation.next_positions ? stationByIndex(rotation.next_positions[group]) : null;
@@ -309,12 +334,24 @@
     rotation = state;
     countdown.update(state);
     if (moved && me.group) {
-      window.GalleryClock.signal();
+      // Vibration and sound where they reach the person; large on screen in any case.
+      if (window.GalleryClock.signalsReach(walkData.workshop)) window.GalleryClock.signal();
+      showRoundEnd();
       walk.classList.remove("walk--moved");
       void walk.offsetWidth; // restart the highlight
       walk.classList.add("walk--moved");
     }
   }
+
+  var roundEnd = document.getElementById("round-end");
+  function showRoundEnd() {
+    var now = stationByIndex(rotation.positions[me.group]);
+    document.getElementById("round-end-go").textContent = now.token === station ? "" :
+      walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
+    roundEnd.hidden = false;
+  }
+  document.getElementById("round-end-ok").addEventListener("click", function () { roundEnd.hidden = true; });
+  window.GalleryClock.signalButton(document.getElementById("signal-toggle"), walkData.workshop);
 
   function chooseGroup(name) {
     emit("join_group", { station: station, group: name }, function (reply) {
@@ -340,12 +377,26 @@
 
   // --- live connection ----------------------------------------------------------------
 
+  // A copy the service worker kept (static/js/sw.js), shown in a dead spot: its notes may be
+  // old, and it says so until the live connection has brought the current ones.
+  var offlineCopy = root.dataset.offlineCopy !== undefined;
+  if (offlineCopy && list) list.classList.add("notes--stale");
+
   function setStatus(online) {
     if (connection) {
-      connection.textContent = online ? "● " + msg.msgOnline : "○ " + msg.msgOffline;
+      var offline = offlineCopy ? msg.msgOfflineCopy : msg.msgOffline;
+      connection.textContent = online ? "● " + msg.msgOnline : "○ " + offline;
       connection.classList.toggle("status--offline", !online);
     }
     outbox.onChange(outbox.items);
+  }
+
+  // Socket.IO waits up to reconnectionDelayMax between attempts; when the network is back the
+  // status must turn within a second, so a waiting socket starts over at once.
+  function reconnectNow() {
+    if (!socket || socket.connected || !socketDown) return; // not while a first connect runs
+    socket.disconnect();
+    socket.connect();
   }
 
   function reloadFor(newPhase) {
@@ -357,6 +408,7 @@
     socket = window.io({ reconnectionDelayMax: 10000 });
     outbox.socket = socket;
     socket.on("connect", function () {
+      socketDown = false;
       socket.emit("join_station", { station: station }, function (reply) {
         if (reply && reply.ok) {
           if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
@@ -365,6 +417,8 @@
           }
           applyMe(reply.me);
           replaceNotes(reply.notes); // newest first, as the server sends them
+          offlineCopy = false;
+          if (list) list.classList.remove("notes--stale");
           applyStation(reply.station);
           buildPicker(reply.rotation.groups);
           applyRotation(reply.rotation);
@@ -373,9 +427,9 @@
         outbox.flush();
       });
     });
-    socket.on("disconnect", function () { setStatus(false); });
+    socket.on("disconnect", function () { socketDown = true; setStatus(false); });
     // A page opened without a connection never sees "disconnect": say so instead of nothing.
-    socket.on("connect_error", function () { setStatus(false); });
+    socket.on("connect_error", function () { socketDown = true; setStatus(false); });
     // New notes come in batches (a room posting at once; the wall gets each at once).
     socket.on("notes_posted", function (batch) {
       if (batch.station !== station) return;
@@ -432,8 +486,15 @@
   window.addEventListener("offline", function () { setStatus(false); });
   window.addEventListener("online", function () {
     if (socket && socket.connected) setStatus(true); // the socket survived the blip: no join ack comes
+    else reconnectNow();
     outbox.flush();
   });
+  // The server answered over HTTP while the socket waits out its back-off: try it now. It
+  // could not be reached: say so now, not after the socket's ping timeout.
+  outbox.onContact = function (reached) {
+    if (reached) reconnectNow();
+    else setStatus(false);
+  };
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       if (socket && !socket.connected) socket.connect();
@@ -441,8 +502,21 @@
     }
   });
 
+  // The service worker keeps this page for a dead spot. Browsers allow it on HTTPS and on
+  // localhost only; on a plain-http LAN the outbox and draft in localStorage do the keeping.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // This page loaded before the worker could see it: ask for it to be kept now.
+      registration.active.postMessage({ keep: window.location.pathname });
+    }).catch(function () { /* no worker: the page still works online */ });
+  }
+  if (offlineCopy) setStatus(false);
+
   // Notes saved over HTTP before this script ran go into the list now, and later ones as saved.
   outbox.whenSaved(function (note) { addNote(note, true); });
   outbox.onChange(outbox.items);
+  hyphenateSoon();
   loadSocketClient(); // until it is connected, the outbox keeps sending over HTTP
 })();

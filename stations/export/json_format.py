@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..notes import cap_marks, is_visible
 from .model import (
     LANGUAGES,
     ExportCluster,
@@ -151,17 +152,27 @@ def _objects(data: Mapping[str, Any], key: str, path: str) -> list[tuple[str, di
     return result
 
 
+def _note_text(data: dict[str, Any], path: str) -> str:
+    """A note's text under the rule every other way in follows (stations/notes.py): it
+    draws something, and its combining marks stay on their letters."""
+    text = cap_marks(_need(data, "text", str, path))
+    if not is_visible(text):
+        raise ExportError("invalid_value", "a note needs visible text", f"{path}.text")
+    return text
+
+
 def _note_from(data: dict[str, Any], path: str) -> ExportNote:
+    author = _need(data, "author", str, path, optional=True)
     return ExportNote(
         id=_need(data, "id", int, path),
-        text=_need(data, "text", str, path),
-        author=_need(data, "author", str, path, optional=True),
+        text=_note_text(data, path),
+        author=None if author is None else cap_marks(author),
         created_at=_timestamp(data, "created_at", path),
         hidden=_need(data, "hidden", bool, path),
         cluster=_need(data, "cluster", str, path, optional=True),
         plus_ones=_count(data, "plus_ones", path),
         votes=_count(data, "votes", path),
-        replies=_strings(data, "replies", path),
+        replies=tuple(cap_marks(reply) for reply in _strings(data, "replies", path)),
     )
 
 

@@ -185,7 +185,7 @@ def test_walk_and_phases_by_keyboard_with_nothing_serious(people, server):
     expect(phone.locator("#group-picker")).to_be_visible()
     phone_check(phone, "phone-group-picker")
     phone.locator("#group-buttons button", has_text="A").tap()
-    expect(phone.locator("#walk-group")).to_have_text("Deine Gruppe: A")
+    expect(phone.locator("#walk-group")).to_have_text("Ihre Gruppe: A")
     phone_check(phone, "phone-rotation")
 
     staff = people.page("laptop")

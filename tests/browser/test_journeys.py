@@ -328,7 +328,7 @@ def test_form_works_without_javascript(people, server, workshop):
     alert = page.locator("#note-error[role=alert]")
     expect(alert).to_be_visible()
     if GERMAN:
-        expect(alert).to_have_text("Bitte schreib zuerst etwas.")
+        expect(alert).to_have_text("Bitte schreiben Sie zuerst etwas.")
     expect(page.locator("#note-text")).to_have_attribute("aria-invalid", "true")
     people.shot(page, "phone-nojs-error")
     assert page.evaluate(FITS_PHONE) == []

@@ -44,7 +44,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     anna.goto(one["url"])
     wait_online(anna)
     anna.locator("#group-buttons button", has_text="A").tap()
-    expect(anna.locator("#walk-group")).to_have_text("Deine Gruppe: A")
+    expect(anna.locator("#walk-group")).to_have_text("Ihre Gruppe: A")
     expect(banner(anna)).to_contain_text("jetzt Station 1")
     expect(banner(anna)).to_contain_text(re.compile(r"als Nächstes Station 2 in 00:[0-3]\d"))
     expect(anna.locator("#walk-go")).to_be_hidden()
@@ -53,10 +53,10 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     ben.goto(one["url"])
     wait_online(ben)
     ben.locator("#group-buttons button", has_text="B").tap()
-    expect(ben.locator("#walk-go")).to_have_text("Bitte geh zu Station 2: Verwaltung")
+    expect(ben.locator("#walk-go")).to_have_text("Bitte gehen Sie zu Station 2: Verwaltung")
     ben.goto(two["url"])  # the group is remembered: no question again
     wait_online(ben)
-    expect(ben.locator("#walk-group")).to_have_text("Deine Gruppe: B")
+    expect(ben.locator("#walk-group")).to_have_text("Ihre Gruppe: B")
     expect(ben.locator("#group-picker")).to_be_hidden()
     expect(ben.locator("#walk-go")).to_be_hidden()
     people.shot(ben, "walk-phone-round1")
@@ -68,9 +68,9 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
 
     # The round ends by itself: both phones are told to move on, the wall shows round 2.
     expect(anna.locator("#walk-go")).to_have_text(
-        "Bitte geh zu Station 2: Verwaltung", timeout=45_000
+        "Bitte gehen Sie zu Station 2: Verwaltung", timeout=45_000
     )
-    expect(ben.locator("#walk-go")).to_have_text("Bitte geh zu Station 1: Mobilität")
+    expect(ben.locator("#walk-go")).to_have_text("Bitte gehen Sie zu Station 1: Mobilität")
     expect(wall.locator("#wall-round")).to_have_text("Runde 2 von 2")
     expect(banner(anna)).to_contain_text("letzte Runde")
     people.shot(wall, "walk-wall-round2")
@@ -94,14 +94,14 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     # The facilitator ends the walk and opens the vote: one dot each, per station.
     wall.locator("#rotation-buttons [data-action=next]").click()
     expect(wall.locator("#wall-round")).to_have_text("Rundgang beendet")
-    expect(banner(anna)).to_have_text("Der Rundgang ist zu Ende.")
+    expect(banner(anna)).to_have_text("— Der Rundgang ist zu Ende.")  # after "Ihre Gruppe: A"
     wall.fill("#dots-input", "1")
     wall.locator("#dots-save").click()
     wall.locator("#phase-buttons [data-phase=vote]").click()
     expect(anna.locator("#dots")).to_contain_text("noch 1 von 1 Punkten")  # the page reloaded
     expect(anna.locator("#note-form")).to_have_count(0)
     anna.locator("#notes .note", has_text="Wohngeld").locator(".chip--dot").tap()
-    expect(anna.locator("#dots")).to_contain_text("noch 0 von 1 Punkten")
+    expect(anna.locator("#dots")).to_contain_text("alle Ihre Punkte vergeben")
     expect(anna.locator(".chip--dot").first).to_be_disabled()
     expect(wall_note.locator(".sticky__dots")).to_have_text("● 1")
 
@@ -113,7 +113,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     top = ben.locator(".notes--ranked .note").first
     expect(top).to_contain_text("Wohngeld online beantragen")
     expect(top).to_contain_text("1 Punkt")
-    expect(top.locator(".badge--mine")).to_have_text("deine Notiz")
+    expect(top.locator(".badge--mine")).to_have_text("Ihre Notiz")
     people.shot(ben, "walk-phone-results", full_page=True)
 
 
