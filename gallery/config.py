@@ -68,10 +68,15 @@ DEFAULTS: dict[str, Any] = {
     # Workshop codes that do not exist, asked for from one IP address (/j/<code>, /join): a
     # venue's typos stay far below it; walking the codes takes months instead of hours.
     "LOOKUP_MISS_LIMIT_IP": "60/minute",
+    # New participant ids issued to one IP address (a phone gets one on its first visit and
+    # keeps it): a venue's router passes, a script that drops its cookie after every note
+    # does not (gallery/identity.py).
+    "NEW_PARTICIPANT_LIMIT_IP": "500/hour",
     # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
     "SOCKET_EVENT_BURST": 60,
     "SOCKET_EVENT_RATE": 5.0,
-    # New notes a station takes at most (a resend of a stored note is still answered). 0: no cap.
+    # Visible notes a station takes at most (hidden ones do not count; a resend of a stored
+    # note is still answered). 0: no cap.
     "MAX_NOTES_PER_STATION": 2000,
     # Largest HTTP request body and Socket.IO message, in bytes.
     "MAX_MESSAGE_BYTES": 64 * 1024,

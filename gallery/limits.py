@@ -47,13 +47,10 @@ def client_ip() -> str:
 
 
 def participant_key() -> str:
-    """The posting budget's owner: the session's participant, else (no cookie) the IP's
-    anonymous budget over HTTP, or the connection itself over Socket.IO."""
+    """The posting budget's owner: the session's participant, else (no cookie yet) the IP's
+    anonymous budget. Socket.IO events that spend it get a participant first (identity.py)."""
     pid = session.get("pid")
-    if pid:
-        return f"p:{pid}"
-    sid = getattr(request, "sid", None)
-    return f"sid:{sid}" if sid else f"anon:{client_ip()}"
+    return f"p:{pid}" if pid else f"anon:{client_ip()}"
 
 
 def _ip_key() -> str:
@@ -236,13 +233,24 @@ def _items(key: str) -> tuple[RateLimitItem, ...]:
     return _parsed(current_app.config[key])
 
 
+def spend(setting: str, key: str, scope: str) -> None:
+    """Spend one from each limit of `setting` for `key`, or raise Refusal."""
+    strategy = limiter.limiter
+    owner = [KEY_PREFIX, key, scope]
+    for item in _items(setting):
+        if not strategy.hit(item, *owner):
+            raise Refusal(strategy.get_window_stats(item, *owner).reset_time - time.time())
+
+
+def spend_ip_budget(setting: str, scope: str) -> None:
+    """`spend` for this request's IP address."""
+    spend(setting, _ip_key(), scope)
+
+
 def spend_posting_budget() -> None:
     """The same per-participant and per-IP budgets that HTTP posting spends."""
     strategy = limiter.limiter
-    owner = [KEY_PREFIX, participant_key(), PARTICIPANT_SCOPE]
-    for item in _items("POST_LIMIT_PARTICIPANT"):
-        if not strategy.hit(item, *owner):
-            raise Refusal(strategy.get_window_stats(item, *owner).reset_time - time.time())
+    spend("POST_LIMIT_PARTICIPANT", participant_key(), PARTICIPANT_SCOPE)
     address = [KEY_PREFIX, _ip_key(), IP_SCOPE]
     ip_items = _items("POST_LIMIT_IP")
     for item in ip_items:

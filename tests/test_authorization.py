@@ -351,6 +351,14 @@ HTTP: dict[tuple[str, str], Http] = {
     ("wall.set_hidden", "POST"): Http(
         FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/hidden", hidden="yes"), writes=True
     ),
+    ("wall.hide_author", "POST"): Http(
+        FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/hide-author"), writes=True
+    ),
+    ("wall.undo_hide", "POST"): Http(
+        FACILITATORS,
+        _post("/w/{w.code}/undo/0123456789abcdef"),
+        why="a batch that was never hidden: answered, nothing restored",
+    ),
     ("wall.correct_text", "POST"): Http(
         FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/text", text="Korrigiert"), writes=True
     ),

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request, session
+from flask import session
 
 from stations.notes import parse_id
 
+from ..identity import PID
 from ..store.models import Note, Station, Workshop
 
 STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
@@ -22,8 +23,9 @@ WALLS = "walls"  # per connection: the workshops whose wall this socket joined w
 
 
 def participant() -> str:
-    """The session's anonymous participant, or this connection as its own."""
-    return session.get("pid") or f"sid:{request.sid}"
+    """The session's participant: events that add something have one (socket.py issues it
+    before they run); others read as nobody in particular."""
+    return session.get(PID) or ""
 
 
 def joined_station(token: str) -> None:

@@ -14,6 +14,7 @@ from flask_socketio import join_room
 
 from stations.notes import NoteError, parse_note
 
+from .. import identity
 from ..actions import reactions, walk
 from ..actions.notes import submit_note
 from ..actions.state import for_participants, participant_state, station_state
@@ -35,7 +36,9 @@ def join_station(data: Any) -> dict:
     join_room(station_room(station.token))
     join_room(workshop_room(station.workshop.code))
     joined_station(station.token)
-    mine = participant_state(station, participant())
+    # The phone's participant is issued here, once per device; reading needs none.
+    pid = identity.participant_or_none(identity.device_of(data)) or ""
+    mine = participant_state(station, pid)
     rotation_ticker.follow(station.workshop, mine["rotation"])
     return {"ok": True, **station_state(station), **mine}
 

@@ -2,8 +2,9 @@
 
 Flask-Limiter does not see Socket.IO events, so `GuardedSocketIO` wraps every client event
 handler at registration (handlers added later are covered too): each connection has a token
-bucket for all of its events, and `post_note` / `reply_note` also spend the participant and
-IP posting budgets that HTTP spends (gallery/limits.py), under the same keys. The bucket lives
+bucket for all of its events; the events that add something get a participant first
+(gallery/identity.py) and spend the participant and IP posting budgets that HTTP spends
+(gallery/limits.py), under the same keys. The bucket lives
 in the connection's process, as the connection does.
 """
 
@@ -15,15 +16,19 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, session
 from flask_socketio import SocketIO
 
-from .. import limits
+from .. import identity, limits
 from ..errors import error_body
 
-# Socket.IO events that create content: they spend the posting budgets as well.
-POSTING_EVENTS = frozenset({"post_note", "reply_note"})
+# Socket.IO events that add something: they need a participant (issued here if the
+# connection has none, gallery/identity.py) and spend the posting budgets, so that dots and
+# +1s cost what notes cost.
+POSTING_EVENTS = frozenset({"post_note", "reply_note", "plus_one", "vote_note", "unvote_note"})
+IDENTIFIED_EVENTS = POSTING_EVENTS | {"join_group"}
 # Connection lifecycle events are never refused: a disconnect must always run.
 UNGUARDED_EVENTS = frozenset({"connect", "disconnect"})
 
@@ -73,13 +78,15 @@ def _spend_connection_budget() -> None:
         raise limits.Refusal(wait)
 
 
-def check_event(event: str) -> dict | None:
+def check_event(event: str, data: Any = None) -> dict | None:
     """None when the event may run, else the refusal to send back as its ack."""
-    if not current_app.config["RATE_LIMITS"]:
-        return None
+    limited = current_app.config["RATE_LIMITS"]
     try:
-        _spend_connection_budget()
-        if event in POSTING_EVENTS:
+        if limited:
+            _spend_connection_budget()
+        if event in IDENTIFIED_EVENTS:
+            identity.participant(identity.device_of(data))
+        if limited and event in POSTING_EVENTS:
             limits.spend_posting_budget()
     except limits.Refusal as refusal:
         return limits.refusal_body(refusal.retry_after)
@@ -106,7 +113,7 @@ def guard(event: str, handler):
 
     @functools.wraps(handler)
     def guarded(*args):
-        refusal = check_event(event)
+        refusal = check_event(event, args[0] if args else None)
         if refusal is not None:
             return refusal
         if not least <= len(args) <= most:

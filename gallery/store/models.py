@@ -257,6 +257,8 @@ class Note(BaseModel):
     original_text = pw.TextField(null=True)
     edited_at = pw.DateTimeField(null=True)
     source = pw.CharField(max_length=8, default="phone")  # "paper": typed in from a card
+    # Hidden with everything else of its author at once: undo restores exactly this batch.
+    hidden_batch = pw.CharField(max_length=16, null=True)
 
     class Meta:
         indexes = ((("station", "client_id"), True),)
@@ -307,7 +309,8 @@ class Note(BaseModel):
 
     @classmethod
     def count_at(cls, station: Station) -> int:
-        """How many notes the station holds, hidden ones included (the cap counts them)."""
+        """How many visible notes the station holds (the cap counts them: spam the
+        facilitator hid makes room again)."""
         count, newest = queries.rows("note_count", station.id)[0]
         _counted[station.token] = (count, newest or 0, time.monotonic())
         return count
@@ -377,6 +380,7 @@ class Reply(BaseModel):
     participant = pw.CharField(max_length=32, default="")
     created_at = pw.DateTimeField(default=utcnow)
     hidden = pw.BooleanField(default=False)
+    hidden_batch = pw.CharField(max_length=16, null=True)  # as Note.hidden_batch
 
     class Meta:
         indexes = ((("note", "client_id"), True),)

@@ -37,7 +37,15 @@ def _add_walk_method(db) -> None:
     db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
 
 
-MIGRATIONS: list = [_add_walk_method]
+def _add_hidden_batch(db) -> None:
+    """v2: notes and replies hidden together (everything of one participant), for undo."""
+    m = SchemaMigrator.from_database(db)
+    for table in ("note", "reply"):  # v1 created `reply` at today's shape
+        if "hidden_batch" not in {c.name for c in db.get_columns(table)}:
+            run(m.add_column(table, "hidden_batch", peewee.CharField(max_length=16, null=True)))
+
+
+MIGRATIONS: list = [_add_walk_method, _add_hidden_batch]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

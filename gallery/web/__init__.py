@@ -24,11 +24,14 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     headers.register(app)
     openapi.register(app)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(limits.Refusal, _rate_limited)
 
 
-def _rate_limited(err: RateLimitExceeded):
+def _rate_limited(err: RateLimitExceeded | limits.Refusal):
     """HTTP 429 with Retry-After; the phone's form shows its page again with the reason."""
-    retry_after = limits.retry_after_now()
+    # a Refusal: a budget the view itself spent (a new participant)
+    refused_here = isinstance(err, limits.Refusal)
+    retry_after = err.retry_after if refused_here else limits.retry_after_now()
     # The limit ran before the view: find the workshop here, for the message's language.
     station = Station.by_token((request.view_args or {}).get("token"))
     if station is not None:

@@ -6,8 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from stations.notes import NoteError
 
-from .. import limits
-from ..actions.access import participant_id
+from .. import identity, limits
 from ..actions.notes import submit_note
 from ..actions.state import station_state
 from ..errors import ApiError, Refused
@@ -40,7 +39,7 @@ def api_post_note(token: str):
     if payload is None:
         raise ApiError("invalid_payload", 400)
     try:
-        done = submit_note(station, payload, participant_id())
+        done = submit_note(station, payload, identity.participant())
     except NoteError as err:
         raise ApiError(
             err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params

@@ -93,6 +93,10 @@ def moderate(code: str):
         # one per rendered form: a double click on "Add note" stores the card once
         paper_ids={s.id: "paper" + uuid.uuid4().hex for s in stations},
         error=request.args.get("error"),
+        # after "hide everything from this person": how many, and the batch to undo
+        undo=request.args.get("undo"),
+        undone=request.args.get("undone", type=int),
+        hidden_count=request.args.get("hidden", type=int),
         max_text=MAX_TEXT,
         max_author=MAX_AUTHOR,
     )
@@ -107,6 +111,25 @@ def set_hidden(code: str, note_id: int):
     else:
         moderation.restore(note)
     return _back(workshop, f"#mod-note-{note.id}")
+
+
+@bp.post("/notes/<int(max=2147483647):note_id>/hide-author")
+def hide_author(code: str, note_id: int):
+    """Everything the note's author wrote in this workshop, hidden at once (undo offered)."""
+    workshop = _facilitated(code)
+    note = _note(workshop, note_id)
+    try:
+        batch, count = moderation.hide_participant(note)
+    except Refused:
+        abort(404)
+    return redirect(url_for("wall.moderate", code=code, undo=batch, hidden=count), code=303)
+
+
+@bp.post("/undo/<batch>")
+def undo_hide(code: str, batch: str):
+    workshop = _facilitated(code)
+    count = moderation.undo_batch(workshop, batch)
+    return redirect(url_for("wall.moderate", code=code, undone=count), code=303)
 
 
 @bp.post("/notes/<int(max=2147483647):note_id>/text")

@@ -357,7 +357,8 @@
     socket = window.io({ reconnectionDelayMax: 10000 });
     outbox.socket = socket;
     socket.on("connect", function () {
-      socket.emit("join_station", { station: station }, function (reply) {
+      var join = { station: station, device: window.GalleryOutbox.device };
+      socket.emit("join_station", join, function (reply) {
         if (reply && reply.ok) {
           if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
             window.location.reload(); // changed while this page was away
