@@ -75,9 +75,13 @@ DEFAULTS: dict[str, Any] = {
     # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
     "SOCKET_EVENT_BURST": 60,
     "SOCKET_EVENT_RATE": 5.0,
+    # ...and every this many bytes of an answer count as one more event (0: bytes are free).
+    "SOCKET_EVENT_BYTES": 16 * 1024,
     # Visible notes a station takes at most (hidden ones do not count; a resend of a stored
     # note is still answered). 0: no cap.
     "MAX_NOTES_PER_STATION": 2000,
+    # Visible replies one note takes at most (a resend is still answered). 0: no cap.
+    "MAX_REPLIES_PER_NOTE": 50,
     # Largest HTTP request body and Socket.IO message, in bytes.
     "MAX_MESSAGE_BYTES": 64 * 1024,
     # Reverse proxies in front of the server that set X-Forwarded-For (nginx: 1). Each venue's

@@ -60,6 +60,7 @@ MESSAGES = {
         "Too many requests in a short time. Please wait a moment and try again."
     ),
     "station_full": lazy_gettext("This station is full: it cannot take any more notes."),
+    "note_full": lazy_gettext("This note cannot take any more replies (at most %(limit)s)."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
 

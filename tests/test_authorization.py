@@ -437,6 +437,7 @@ class Event:
 SOCKET: dict[str, Event] = {
     # --- phones: public by design, the station token is the capability ---
     "join_station": Event(PUBLIC, lambda w: {"station": w.s1}, why=CAPABILITY),
+    "more_notes": Event(PUBLIC, lambda w: {"station": w.s1, "before": w.n3 + 1}, why=CAPABILITY),
     "post_note": Event(
         PUBLIC,
         lambda w: {"station": w.s1, "text": "Über den Socket", "client_id": "sock-00000001"},

@@ -6,11 +6,14 @@ Every function checks the phase rules (`stations.phases`) for the note's station
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import peewee as pw
+from flask import current_app
 from peewee import fn
 
+from stations.budget import newest_within
 from stations.notes import NoteIn, parse_id
 from stations.phases import admit, check_vote
 
@@ -69,9 +72,16 @@ def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
             .exists()
         )
 
+    def held() -> int:
+        return Reply.select().where((Reply.note == note) & ~Reply.hidden).count()
+
     station = note.station
     with refusing():
-        admit(station.workshop.phase, "reply", locked=station.locked, resend=resend)
+        admit(
+            station.workshop.phase, "reply", locked=station.locked, resend=resend,
+            cap=current_app.config["MAX_REPLIES_PER_NOTE"], held=held, held_exactly=held,
+            full="note_full",
+        )  # fmt: skip
     item, created = Reply.store(note, reply_in, participant)
     if created:
         facts().note_updated(note)
@@ -153,14 +163,32 @@ def note_extras(note_ids: list[int], *, stations: list[int] | None = None) -> di
     return extras
 
 
+# The replies a note carries on the wire at most, in bytes of JSON: its newest ones; the
+# others are counted (`reply_count`). With the longest texts a note stays near 20 KiB.
+REPLY_BYTES = 12 * 1024
+
+
+def wire_size(value: Any) -> int:
+    """Bytes of `value` as Socket.IO sends it (JSON, non-ASCII escaped)."""
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def on_the_wire(extras: dict) -> dict:
+    """A note's extras as phones and walls get them: the newest replies that fit
+    REPLY_BYTES, and how many there are."""
+    replies = extras["replies"]
+    shown = newest_within(replies, REPLY_BYTES, wire_size) if replies else []
+    return {**extras, "replies": shown, "reply_count": len(replies)}
+
+
 def note_dict(note: Note, station_token: str | None = None, *, fresh: bool = False) -> dict:
-    """A note's wire shape with its +1s, dots and replies. `fresh`: just stored, so it has
-    none yet (no queries on the hot path of posting)."""
-    extras = NO_EXTRAS if fresh else note_extras([note.id])[note.id]
+    """A note's wire shape with its +1s, dots and (newest) replies. `fresh`: just stored, so
+    it has none yet (no queries on the hot path of posting)."""
+    extras = NO_EXTRAS if fresh else on_the_wire(note_extras([note.id])[note.id])
     return {**note.to_dict(station_token), **extras, "replies": list(extras["replies"])}
 
 
-NO_EXTRAS = {"plus_ones": 0, "votes": 0, "replies": ()}
+NO_EXTRAS = {"plus_ones": 0, "votes": 0, "replies": (), "reply_count": 0}
 
 
 def votes_state(station: Station) -> dict:

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_socketio import join_room
 
-from stations.notes import NoteError, parse_note
+from stations.notes import NoteError, parse_id, parse_note
 
 from .. import identity
 from ..actions import reactions, walk
@@ -41,6 +41,20 @@ def join_station(data: Any) -> dict:
     mine = participant_state(station, pid)
     rotation_ticker.follow(station.workshop, mine["rotation"])
     return {"ok": True, **station_state(station), **mine}
+
+
+@socketio.on("more_notes")
+def more_notes(data: Any) -> dict:
+    """Sent by a phone after its join when the ack said `more`: `{"station", "before"}`; the
+    ack is the next page back, `{"ok", "notes", "more"}` (as GET /api/v1/stations/<token>)."""
+    station = station_from(data)
+    if station is None:
+        return error_body("station_not_found")
+    before = parse_id(data.get("before"))
+    if before is None:
+        return error_body("invalid_payload")
+    state = station_state(station, before)
+    return {"ok": True, "notes": state["notes"], "more": state["more"]}
 
 
 @socketio.on("post_note")

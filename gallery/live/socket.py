@@ -22,6 +22,7 @@ from flask import current_app, session
 from flask_socketio import SocketIO
 
 from .. import identity, limits
+from ..actions.reactions import wire_size
 from ..errors import error_body
 
 # Socket.IO events that add something: they need a participant (issued here if the
@@ -31,6 +32,9 @@ POSTING_EVENTS = frozenset({"post_note", "reply_note", "plus_one", "vote_note", 
 IDENTIFIED_EVENTS = POSTING_EVENTS | {"join_group"}
 # Connection lifecycle events are never refused: a disconnect must always run.
 UNGUARDED_EVENTS = frozenset({"connect", "disconnect"})
+# The wall's join answers with the whole workshop, once, and only with the key: its bytes
+# are not charged (they would hold the facilitator's next clicks back for seconds).
+UNCHARGED_ANSWERS = frozenset({"join_wall"})
 
 clock = time.monotonic  # the token buckets' clock; tests replace it
 
@@ -58,6 +62,11 @@ class TokenBucket:
             return 0.0
         return (cost - self.tokens) / self.rate if self.rate > 0 else math.inf
 
+    def charge(self, now: float, cost: float) -> None:
+        """Spend `cost` tokens after the fact, into debt if need be: the next events wait."""
+        self.take(now, 0.0)
+        self.tokens -= cost
+
 
 BUCKET = "_events"  # per connection, in the Socket.IO session (which dies with the connection)
 _bucket_lock = threading.Lock()  # threading mode handles one connection's events in parallel
@@ -76,6 +85,20 @@ def _spend_connection_budget() -> None:
         wait = bucket.take(now)
     if wait:
         raise limits.Refusal(wait)
+
+
+def charge_answer(answer: Any) -> None:
+    """An answer's bytes cost the connection's bucket too (one event per
+    SOCKET_EVENT_BYTES): asking again and again for big answers (a full station's join)
+    cannot buy the loop's time with bytes."""
+    config = current_app.config
+    if not (config["RATE_LIMITS"] and config["SOCKET_EVENT_BYTES"]) or not isinstance(answer, dict):
+        return
+    cost = wire_size(answer) / config["SOCKET_EVENT_BYTES"]
+    with _bucket_lock:
+        bucket = session.get(BUCKET)
+        if bucket is not None:
+            bucket.charge(clock(), cost)
 
 
 def check_event(event: str, data: Any = None) -> dict | None:
@@ -118,7 +141,10 @@ def guard(event: str, handler):
             return refusal
         if not least <= len(args) <= most:
             return error_body("invalid_payload")
-        return handler(*args)
+        answer = handler(*args)
+        if event not in UNCHARGED_ANSWERS:
+            charge_answer(answer)
+        return answer
 
     return guarded
 

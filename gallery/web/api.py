@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from stations.notes import NoteError
+from stations.notes import NoteError, parse_id
 
 from .. import identity, limits
 from ..actions.notes import submit_note
@@ -25,7 +25,15 @@ def _api_station(token: str) -> Station:
 
 @api.get("/stations/<token>")
 def api_station(token: str):
-    return jsonify({"ok": True, **station_state(_api_station(token))})
+    """The station and its newest notes; `?before=<note id>` pages back (`more` says to
+    which id, or is null at the oldest)."""
+    station = _api_station(token)
+    before = request.args.get("before")
+    digits = before is not None and before.isascii() and before.isdigit() and len(before) < 20
+    cursor = parse_id(int(before)) if digits else None
+    if before is not None and cursor is None:
+        raise ApiError("invalid_payload", 400)
+    return jsonify({"ok": True, **station_state(station, cursor)})
 
 
 @api.post("/stations/<token>/notes")

@@ -158,6 +158,22 @@
     updateCount();
   }
 
+  // The join brings the newest page of notes; the older ones follow a page at a time.
+  function olderNotes(before) {
+    if (!before) return;
+    emit("more_notes", { station: station, before: before }, function (page) {
+      if (!page || !page.ok) {
+        var wait = page && page.error && page.error.retry_after;
+        if (wait) window.setTimeout(function () { olderNotes(before); }, wait * 1000);
+        return;
+      }
+      page.notes.forEach(function (note) {
+        if (!document.getElementById("note-" + note.id) && !hiddenIds[note.id]) insertInOrder(note);
+      });
+      olderNotes(page.more);
+    });
+  }
+
   function redrawNotes() {
     if (!list) return;
     var notes = Array.prototype.map.call(list.children, function (li) { return notesById[li.dataset.id]; });
@@ -366,6 +382,7 @@
           }
           applyMe(reply.me);
           replaceNotes(reply.notes); // newest first, as the server sends them
+          olderNotes(reply.more);
           applyStation(reply.station);
           buildPicker(reply.rotation.groups);
           applyRotation(reply.rotation);
