@@ -34,6 +34,7 @@ MESSAGES = {
     "csrf": lazy_gettext("The form has expired. Please reload the page and try again."),
     "cluster_not_found": lazy_gettext("This group does not exist (any more)."),
     "note_not_found": lazy_gettext("This note does not exist (any more)."),
+    "reply_not_found": lazy_gettext("This reply does not exist (any more)."),
     "invalid_label": lazy_gettext("Please give the group a name."),
     "label_too_long": lazy_gettext("The group name is too long: at most 60 characters."),
     "invalid_clusters": lazy_gettext("Choose at least two different groups to merge."),

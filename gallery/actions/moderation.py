@@ -1,5 +1,5 @@
-"""The facilitator's moderation: hide and restore notes, everything of one participant at
-once (and undo that), correct a typo, lock a station.
+"""The facilitator's moderation: hide and restore notes and replies, everything of one
+participant at once (and undo that), correct a typo, lock a station.
 Nothing is ever deleted here: hidden notes and original texts stay in the database (and in
 the exports, marked). Each change is stored, then announced once; the moderation page (HTTP)
 and the wall's socket events both come through here."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from stations.notes import parse_id, parse_text
+from stations.notes import parse_id_text, parse_text
 
 from ..clustering.scheduler import changed
 from ..errors import Refused, refusing
@@ -20,9 +20,7 @@ from ..store.models import Note, Reply, Station, Workshop
 
 def station_note(workshop: Workshop, note_id: Any) -> Note:
     """Any note (hidden or not) of this workshop, with its station."""
-    if isinstance(note_id, str) and note_id.isdigit():
-        note_id = int(note_id)
-    note_id = parse_id(note_id)
+    note_id = parse_id_text(note_id)
     if note_id is None:
         raise Refused("note_not_found")
     note = (
@@ -49,6 +47,48 @@ def restore(note: Note) -> None:
         facts().note_updated(note)
         changed(note.station)
         facts().votes_changed(note.station)
+
+
+def workshop_reply(workshop: Workshop, reply_id: Any) -> Reply:
+    """Any reply (hidden or not) of this workshop, with its note and station."""
+    reply = None
+    if (reply_id := parse_id_text(reply_id)) is not None:
+        reply = Reply.get_or_none(Reply.id == reply_id)
+    if reply is None:
+        raise Refused("reply_not_found")
+    try:
+        reply.note = station_note(workshop, reply.note_id)
+    except Refused:
+        raise Refused("reply_not_found") from None
+    return reply
+
+
+def hide_reply(reply: Reply) -> None:
+    if reply.set(hidden=True, hidden_batch=None):
+        _reply_changed(reply)
+
+
+def restore_reply(reply: Reply) -> None:
+    if reply.set(hidden=False, hidden_batch=None):
+        _reply_changed(reply)
+
+
+def edit_reply(reply: Reply, text: Any) -> None:
+    """Correct a reply's text; the first original is kept."""
+    with refusing():
+        text = parse_text(text)
+    if text == reply.text:
+        return
+    original = reply.original_text if reply.original_text is not None else reply.text
+    reply.set(text=text, original_text=original)
+    if not reply.hidden:
+        _reply_changed(reply)
+
+
+def _reply_changed(reply: Reply) -> None:
+    """Phones and walls see the note's replies anew (a hidden note's are seen by nobody)."""
+    if not reply.note.hidden:
+        facts().note_updated(reply.note)
 
 
 def hide_participant(note: Note) -> tuple[str, int]:

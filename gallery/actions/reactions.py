@@ -126,11 +126,16 @@ def unvote(note: Note, participant: str) -> bool:
 # --- shapes --------------------------------------------------------------------------------
 
 
-def note_extras(note_ids: list[int], *, stations: list[int] | None = None) -> dict[int, dict]:
+def note_extras(
+    note_ids: list[int], *, stations: list[int] | None = None, hidden_replies: bool = False
+) -> dict[int, dict]:
     """+1 counts, dot counts and replies of these notes, in three queries. With `stations`
     (all the notes are of these stations) the queries select by station: a long `IN` list
-    of note ids cost more to build than to run (a phone's join reads every note)."""
-    extras = {i: {"plus_ones": 0, "votes": 0, "replies": []} for i in note_ids}
+    of note ids cost more to build than to run (a wall's join reads every note). With
+    `hidden_replies` (exports) the hidden ones come too, as `hidden_replies`."""
+    extras = {
+        i: {"plus_ones": 0, "votes": 0, "replies": [], "hidden_replies": []} for i in note_ids
+    }
     if not note_ids:
         return extras
     if stations is not None:
@@ -151,15 +156,11 @@ def note_extras(note_ids: list[int], *, stations: list[int] | None = None) -> di
             for note_id, n in rows:
                 if note_id in extras:
                     extras[note_id][key] = n
-        replies = (
-            Reply.select()
-            .join(Note)
-            .where(reply_scope & (Reply.hidden == False))  # noqa: E712
-            .order_by(Reply.created_at, Reply.id)
-        )
+        shown = reply_scope if hidden_replies else reply_scope & ~Reply.hidden
+        replies = Reply.select().join(Note).where(shown).order_by(Reply.created_at, Reply.id)
         for r in replies:
             if r.note_id in extras:
-                extras[r.note_id]["replies"].append(r.to_dict())
+                extras[r.note_id]["hidden_replies" if r.hidden else "replies"].append(r.to_dict())
     return extras
 
 
@@ -178,7 +179,8 @@ def on_the_wire(extras: dict) -> dict:
     REPLY_BYTES, and how many there are."""
     replies = extras["replies"]
     shown = newest_within(replies, REPLY_BYTES, wire_size) if replies else []
-    return {**extras, "replies": shown, "reply_count": len(replies)}
+    return {"plus_ones": extras["plus_ones"], "votes": extras["votes"], "replies": shown,
+            "reply_count": len(replies)}  # fmt: skip
 
 
 def note_dict(note: Note, station_token: str | None = None, *, fresh: bool = False) -> dict:

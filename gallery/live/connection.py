@@ -16,7 +16,7 @@ from flask import session
 from stations.notes import parse_id
 
 from ..identity import PID
-from ..store.models import Note, Station, Workshop
+from ..store.models import Note, Reply, Station, Workshop
 
 STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
 WALLS = "walls"  # per connection: the workshops whose wall this socket joined with the key
@@ -75,6 +75,17 @@ def facilitated_workshop(data: Any) -> Workshop | None:
     if workshop is None or not _facilitates(workshop, data):
         return None
     return workshop
+
+
+def facilitated_workshop_of_reply(data: Any) -> Workshop | None:
+    """The workshop of the reply named in a facilitator event, if this connection may act."""
+    if not isinstance(data, Mapping):
+        return None
+    reply_id = parse_id(data.get("reply_id"))
+    reply = Reply.get_or_none(Reply.id == reply_id) if reply_id is not None else None
+    if reply is None:
+        return None
+    return facilitated_workshop_of_note({**data, "note_id": reply.note_id})
 
 
 def facilitated_workshop_of_note(data: Any) -> Workshop | None:

@@ -381,6 +381,7 @@ class Reply(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     hidden = pw.BooleanField(default=False)
     hidden_batch = pw.CharField(max_length=16, null=True)  # as Note.hidden_batch
+    original_text = pw.TextField(null=True)  # as Note.original_text
 
     class Meta:
         indexes = ((("note", "client_id"), True),)
@@ -407,6 +408,7 @@ class Reply(BaseModel):
             "author": self.author,
             "client_id": self.client_id,
             "created_at": iso(self.created_at),
+            "edited": self.original_text is not None,
         }
 
 

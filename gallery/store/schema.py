@@ -37,15 +37,20 @@ def _add_walk_method(db) -> None:
     db.create_tables([PlusOne, Reply, Vote, Membership], safe=True)
 
 
-def _add_hidden_batch(db) -> None:
-    """v2: notes and replies hidden together (everything of one participant), for undo."""
+def _add_reply_moderation(db) -> None:
+    """v2: notes and replies hidden together (everything of one participant), for undo;
+    a reply's original text when the facilitator corrected it."""
     m = SchemaMigrator.from_database(db)
-    for table in ("note", "reply"):  # v1 created `reply` at today's shape
-        if "hidden_batch" not in {c.name for c in db.get_columns(table)}:
-            run(m.add_column(table, "hidden_batch", peewee.CharField(max_length=16, null=True)))
+    for table, column, field in (
+        ("note", "hidden_batch", peewee.CharField(max_length=16, null=True)),
+        ("reply", "hidden_batch", peewee.CharField(max_length=16, null=True)),
+        ("reply", "original_text", peewee.TextField(null=True)),
+    ):
+        if column not in {c.name for c in db.get_columns(table)}:  # v1 made `reply` as today
+            run(m.add_column(table, column, field))
 
 
-MIGRATIONS: list = [_add_walk_method, _add_hidden_batch]
+MIGRATIONS: list = [_add_walk_method, _add_reply_moderation]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

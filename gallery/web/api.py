@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from stations.notes import NoteError, parse_id
+from stations.notes import NoteError, parse_id_text
 
 from .. import identity, limits
 from ..actions.notes import submit_note
@@ -29,8 +29,7 @@ def api_station(token: str):
     which id, or is null at the oldest)."""
     station = _api_station(token)
     before = request.args.get("before")
-    digits = before is not None and before.isascii() and before.isdigit() and len(before) < 20
-    cursor = parse_id(int(before)) if digits else None
+    cursor = parse_id_text(before)
     if before is not None and cursor is None:
         raise ApiError("invalid_payload", 400)
     return jsonify({"ok": True, **station_state(station, cursor)})
