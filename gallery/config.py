@@ -28,7 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "ASYNC_MODE": "gevent",
     # redis://host:6379/0 when several processes serve one workshop.
     "MESSAGE_QUEUE": "",
-    # Extra origins allowed to open Socket.IO connections (comma separated). Empty: same origin.
+    # Host names this server answers (comma separated; "*": any). Empty: this machine's own
+    # names and addresses, plus the hosts of PUBLIC_URL and LAN_URL. Other Hosts get 400.
+    "ALLOWED_HOSTS": "",
+    # Extra origins allowed to open Socket.IO connections (comma separated), besides pages
+    # served under the allowed host names.
     "CORS_ORIGINS": "",
     # Instance folder (database, secret key). Empty: ./instance
     "INSTANCE_PATH": "",
