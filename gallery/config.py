@@ -76,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
     # keeps it): a venue's router passes, a script that drops its cookie after every note
     # does not (gallery/identity.py).
     "NEW_PARTICIPANT_LIMIT_IP": "500/hour",
+    # Workshops created from one IP address.
+    "CREATE_LIMIT_IP": "20/hour",
     # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
     "SOCKET_EVENT_BURST": 60,
     "SOCKET_EVENT_RATE": 5.0,

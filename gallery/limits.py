@@ -224,6 +224,16 @@ looking_up = limiter.shared_limit(
 )
 
 
+# Workshops created per IP address (only a workshop actually created spends it).
+creating = limiter.shared_limit(
+    _setting("CREATE_LIMIT_IP"),
+    scope="create",
+    key_func=_ip_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 303,
+)
+
+
 @functools.lru_cache(maxsize=16)
 def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits_text))
@@ -258,6 +268,65 @@ def spend_posting_budget() -> None:
             raise Refusal(strategy.get_window_stats(item, *address).reset_time - time.time())
     for item in ip_items:
         strategy.hit(item, *address)
+
+
+# --- admin password guessing ----------------------------------------------------------------
+
+# Wrong admin passwords from one address: the first few are free (typos), then each waits
+# twice as long as the one before, up to an hour; forgotten a day after the last one.
+ADMIN_FREE_TRIES = 3
+ADMIN_MAX_WAIT = 3600
+ADMIN_MEMORY = 24 * 3600
+
+
+def _admin_keys() -> tuple[str, str]:
+    where = f"{KEY_PREFIX}/admin-password/{_ip_key()}"
+    return f"{where}/wrong", f"{where}/wait"
+
+
+def admin_wait() -> int:
+    """Seconds this address must still wait before its next admin password is checked."""
+    if not current_app.config["RATE_LIMITS"]:
+        return 0
+    storage = limiter.limiter.storage
+    _, wait = _admin_keys()
+    try:
+        if not storage.get(wait):
+            return 0
+        return max(1, math.ceil(storage.get_expiry(wait) - time.time()))
+    except Exception:  # the counters' storage failed: check the password as before
+        current_app.logger.exception("rate limit storage failed; admin password checked")
+        return 0
+
+
+def admin_password_wrong() -> None:
+    """Count a wrong admin password from this address, make the next one wait, log it."""
+    wrong, wait = _admin_keys()
+    delay = 0
+    count = 0
+    if current_app.config["RATE_LIMITS"]:
+        storage = limiter.limiter.storage
+        try:
+            count = storage.incr(wrong, ADMIN_MEMORY)
+            if count > ADMIN_FREE_TRIES:
+                delay = min(2 ** (count - ADMIN_FREE_TRIES - 1), ADMIN_MAX_WAIT)
+                storage.clear(wait)
+                storage.incr(wait, delay)
+        except Exception:
+            current_app.logger.exception("rate limit storage failed; admin password counted")
+    current_app.logger.warning(
+        "wrong admin password from %s (%s in a row); next try in %s s",
+        client_ip(), count or "?", delay,
+    )  # fmt: skip
+
+
+def admin_password_right() -> None:
+    if current_app.config["RATE_LIMITS"]:
+        wrong, _ = _admin_keys()
+        try:
+            limiter.limiter.storage.clear(wrong)
+        except Exception:
+            current_app.logger.exception("rate limit storage failed")
 
 
 # --- refusals ----------------------------------------------------------------------------

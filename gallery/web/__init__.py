@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFProtect
 
 from .. import limits
+from ..errors import message
 from ..store.models import Station
 from . import error_pages, headers, openapi, participant, staff, wall
 from .api import api
@@ -38,7 +39,11 @@ def _rate_limited(err: RateLimitExceeded | limits.Refusal):
         g.workshop = station.workshop
     if request.endpoint == "participant.post_form" and station is not None:
         return participant.rate_limited_form(station, retry_after)
-    response = jsonify(limits.refusal_body(retry_after))
+    if error_pages.wants_json():
+        response = jsonify(limits.refusal_body(retry_after))
+    else:  # a page (a code typed by hand, the form that creates a workshop)
+        text = message("rate_limited")
+        response = make_response(render_template("error.html", status=429, text=text))
     response.status_code = 429
     response.headers["Retry-After"] = str(retry_after)
     return response
