@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import limits, live, web
-from .adapters import GalleryFlask
+from .adapters import GalleryFlask, TolerantPacket
 from .clustering import scheduler
 from .live.socket import socketio
 from .store import db, schema
@@ -101,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         async_mode=settings["ASYNC_MODE"],
         message_queue=settings["MESSAGE_QUEUE"] or None,
         cors_allowed_origins=hosts.origin_check(app),  # our host names, GALLERY_CORS_ORIGINS
+        serializer=TolerantPacket,  # a malformed frame: counted, not a traceback each
         max_http_buffer_size=settings["MAX_MESSAGE_BYTES"],
         ping_interval=20,
         ping_timeout=20,

@@ -444,6 +444,9 @@ class Event:
 SOCKET: dict[str, Event] = {
     # --- phones: public by design, the station token is the capability ---
     "join_station": Event(PUBLIC, lambda w: {"station": w.s1}, why=CAPABILITY),
+    "malformed_frame": Event(
+        frozenset(), lambda w: {}, refusal="invalid_payload", why="what a broken frame becomes"
+    ),
     "more_notes": Event(PUBLIC, lambda w: {"station": w.s1, "before": w.n3 + 1}, why=CAPABILITY),
     "post_note": Event(
         PUBLIC,

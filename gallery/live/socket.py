@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_socketio import SocketIO
 
 from .. import identity, limits
 from ..actions.reactions import wire_size
+from ..adapters import MALFORMED
 from ..errors import error_body
 
 # Socket.IO events that add something: they need a participant (issued here if the
@@ -166,3 +167,29 @@ class GuardedSocketIO(SocketIO):
 
 
 socketio = GuardedSocketIO()
+
+
+MALFORMED_COUNT = "_malformed"  # per connection: frames that could not be decoded
+
+
+@socketio.on(MALFORMED)
+def malformed_frame(*_) -> dict:
+    """What adapters.TolerantPacket makes of a frame that could not be decoded: counted per
+    connection and logged once (a flood of them must not flood the log)."""
+    count = session.get(MALFORMED_COUNT, 0) + 1
+    session[MALFORMED_COUNT] = count
+    if count == 1:
+        current_app.logger.warning(
+            "malformed Socket.IO frame from %s (ignored; further ones from this connection "
+            "are only counted)", request.remote_addr,
+        )  # fmt: skip
+    return error_body("invalid_payload")  # heard only by a client that sent it by name
+
+
+@socketio.on("disconnect")
+def count_malformed_frames(*_) -> None:
+    count = session.get(MALFORMED_COUNT, 0)
+    if count > 1:
+        current_app.logger.warning(
+            "%s malformed Socket.IO frames from %s on one connection", count, request.remote_addr
+        )
