@@ -40,6 +40,7 @@ KEY_PREFIX = "gallery"
 # Spent by both transports; the scope names are part of the storage keys.
 PARTICIPANT_SCOPE = "post:participant"
 IP_SCOPE = "post:ip"
+LOOKUP_MISS_SCOPE = "lookup-miss"
 
 
 def client_ip() -> str:
@@ -218,7 +219,7 @@ def posting(view):
 # Spent only by answers "no such workshop" (404): people who typed a code right pass freely.
 looking_up = limiter.shared_limit(
     _setting("LOOKUP_MISS_LIMIT_IP"),
-    scope="lookup-miss",
+    scope=LOOKUP_MISS_SCOPE,
     key_func=_ip_key,
     deduct_when=lambda response: response.status_code == 404,
 )
@@ -255,6 +256,21 @@ def spend(setting: str, key: str, scope: str) -> None:
 def spend_ip_budget(setting: str, scope: str) -> None:
     """`spend` for this request's IP address."""
     spend(setting, _ip_key(), scope)
+
+
+def looked_up(found: bool) -> None:
+    """A lookup by code outside HTTP (Socket.IO's get_rotation): refused like /j/<code> once
+    the address has had its misses, hit or not (else a hit would still tell), and a miss
+    spends one. Raises Refusal."""
+    if not current_app.config["RATE_LIMITS"]:
+        return
+    strategy = limiter.limiter
+    address = [KEY_PREFIX, _ip_key(), LOOKUP_MISS_SCOPE]
+    for item in _items("LOOKUP_MISS_LIMIT_IP"):
+        if not strategy.test(item, *address):
+            raise Refusal(strategy.get_window_stats(item, *address).reset_time - time.time())
+    if not found:
+        spend_ip_budget("LOOKUP_MISS_LIMIT_IP", LOOKUP_MISS_SCOPE)
 
 
 def spend_posting_budget() -> None:

@@ -14,7 +14,7 @@ from flask_socketio import join_room
 
 from stations.notes import NoteError, parse_id, parse_note
 
-from .. import identity
+from .. import identity, limits
 from ..actions import reactions, walk
 from ..actions.notes import submit_note
 from ..actions.state import for_participants, participant_state, station_state
@@ -159,6 +159,10 @@ def get_rotation(data: Any) -> dict:
     """Anyone: `{"workshop"}`; the current `rotation_updated` state (a client whose
     countdown reached zero asks, in case it missed the change)."""
     workshop = workshop_from(data)
+    try:
+        limits.looked_up(workshop is not None)  # codes cannot be walked here either
+    except limits.Refusal as refusal:
+        return limits.refusal_body(refusal.retry_after)
     if workshop is None:
         return error_body("workshop_not_found")
     return {"ok": True, "rotation": walk.rotation_state(workshop)}
