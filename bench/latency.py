@@ -222,9 +222,13 @@ class Server:
     def stored_notes(self) -> list[dict]:
         notes: list[dict] = []
         for token in self.tokens:
-            url = f"{self.base}/api/v1/stations/{token}"
-            with urllib.request.urlopen(url, timeout=30) as reply:
-                notes.extend(json.load(reply)["notes"])
+            more = ""  # the API pages its notes (a server without paging sends no `more`)
+            while more is not None:
+                url = f"{self.base}/api/v1/stations/{token}" + (f"?before={more}" if more else "")
+                with urllib.request.urlopen(url, timeout=30) as reply:
+                    page = json.load(reply)
+                notes.extend(page["notes"])
+                more = page.get("more")
         return notes
 
 

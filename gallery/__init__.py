@@ -15,10 +15,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import limits, live, web
-from .adapters import GalleryFlask
+from .adapters import GalleryFlask, TolerantPacket
 from .clustering import scheduler
 from .live.socket import socketio
 from .store import db, schema
+from .web import hosts
 
 __version__ = config_module.VERSION
 __all__ = ["create_app", "socketio"]
@@ -107,12 +108,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     web.register(app, csrf)
 
-    origins = [o.strip() for o in settings["CORS_ORIGINS"].split(",") if o.strip()]
     live.init_app(
         app,
         async_mode=settings["ASYNC_MODE"],
         message_queue=settings["MESSAGE_QUEUE"] or None,
-        cors_allowed_origins=origins or None,  # None: same origin only
+        cors_allowed_origins=hosts.origin_check(app),  # our host names, GALLERY_CORS_ORIGINS
+        serializer=TolerantPacket,  # a malformed frame: counted, not a traceback each
         max_http_buffer_size=settings["MAX_MESSAGE_BYTES"],
         ping_interval=20,
         ping_timeout=20,
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings["TRUSTED_PROXIES"]:  # outermost, so Socket.IO sees the client's address too
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
+    hosts.init_app(app)  # outermost: a foreign Host is refused before anything runs
 
     if settings["ASYNC_MODE"] == "gevent":
         scheduler.warm_up(app)

@@ -11,6 +11,10 @@ tests/test_adapters.py fails loudly when an upgrade moves what these lean on.
   The environ is the same for every event of a connection, so the bound URL map and the
   routing result are kept in it, and the connection's session is handed over directly. The
   first event of a connection, and every HTTP request, go the usual way.
+* python-socketio: a frame it cannot decode (`42[`, an event that is not a list, an unknown
+  packet type) raises inside its Engine.IO message handler, and Engine.IO logs the traceback
+  for every such frame. `TolerantPacket` (a serializer, which the server takes as an option)
+  turns it into the event `malformed_frame` instead, which gallery/live/socket.py counts.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Sequence
 import peewee
 from flask import Flask
 from flask.ctx import RequestContext
+from socketio import packet
 
 # --- peewee ----------------------------------------------------------------------------------
 
@@ -76,3 +81,33 @@ class GalleryFlask(Flask):
         if adapter is None:
             adapter = request.environ[URL_ADAPTER] = super().create_url_adapter(request)
         return adapter
+
+
+# --- python-socketio -------------------------------------------------------------------------
+
+MALFORMED = "malformed_frame"
+_TYPES = range(packet.CONNECT, packet.BINARY_ACK + 1)
+
+
+class TolerantPacket(packet.Packet):
+    """python-socketio's packet, except that one that makes no sense decodes as the event
+    `malformed_frame` (no ack id: nothing is answered)."""
+
+    def decode(self, encoded_packet):
+        try:
+            attachments = super().decode(encoded_packet)
+            if self._makes_sense():
+                return attachments
+        except (ValueError, TypeError, RecursionError):
+            pass
+        self.packet_type, self.namespace, self.id, self.data = packet.EVENT, None, None, [MALFORMED]
+        return 0
+
+    def _makes_sense(self) -> bool:
+        if self.packet_type not in _TYPES:
+            return False
+        if self.packet_type in (packet.EVENT, packet.BINARY_EVENT):
+            return isinstance(self.data, list) and bool(self.data) and isinstance(self.data[0], str)
+        if self.packet_type in (packet.ACK, packet.BINARY_ACK):
+            return isinstance(self.data, list)
+        return True

@@ -12,7 +12,7 @@ import click
 
 from stations import export
 
-from .web.public_url import lan_address
+from .web.addresses import lan_address
 
 
 def _app(db: str | None = None, public_url: str | None = None, lan_url: str | None = None):

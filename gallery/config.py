@@ -28,7 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "ASYNC_MODE": "gevent",
     # redis://host:6379/0 when several processes serve one workshop.
     "MESSAGE_QUEUE": "",
-    # Extra origins allowed to open Socket.IO connections (comma separated). Empty: same origin.
+    # Host names this server answers (comma separated; "*": any). Empty: this machine's own
+    # names and addresses, plus the hosts of PUBLIC_URL and LAN_URL. Other Hosts get 400.
+    "ALLOWED_HOSTS": "",
+    # Extra origins allowed to open Socket.IO connections (comma separated), besides pages
+    # served under the allowed host names.
     "CORS_ORIGINS": "",
     # Instance folder (database, secret key). Empty: ./instance
     "INSTANCE_PATH": "",
@@ -68,11 +72,22 @@ DEFAULTS: dict[str, Any] = {
     # Workshop codes that do not exist, asked for from one IP address (/j/<code>, /join): a
     # venue's typos stay far below it; walking the codes takes months instead of hours.
     "LOOKUP_MISS_LIMIT_IP": "60/minute",
+    # New participant ids issued to one IP address (a phone gets one on its first visit and
+    # keeps it): a venue's router passes, a script that drops its cookie after every note
+    # does not (gallery/identity.py).
+    "NEW_PARTICIPANT_LIMIT_IP": "500/hour",
+    # Workshops created from one IP address.
+    "CREATE_LIMIT_IP": "20/hour",
     # Socket.IO events of any kind per connection: a bucket of this many, refilled per second.
     "SOCKET_EVENT_BURST": 60,
     "SOCKET_EVENT_RATE": 5.0,
-    # New notes a station takes at most (a resend of a stored note is still answered). 0: no cap.
+    # ...and every this many bytes of an answer count as one more event (0: bytes are free).
+    "SOCKET_EVENT_BYTES": 16 * 1024,
+    # Visible notes a station takes at most (hidden ones do not count; a resend of a stored
+    # note is still answered). 0: no cap.
     "MAX_NOTES_PER_STATION": 2000,
+    # Visible replies one note takes at most (a resend is still answered). 0: no cap.
+    "MAX_REPLIES_PER_NOTE": 50,
     # Largest HTTP request body and Socket.IO message, in bytes.
     "MAX_MESSAGE_BYTES": 64 * 1024,
     # Reverse proxies in front of the server that set X-Forwarded-For (nginx: 1). Each venue's

@@ -37,6 +37,7 @@ MESSAGES = {
     "csrf": lazy_gettext("The form has expired. Please reload the page and try again."),
     "cluster_not_found": lazy_gettext("This group does not exist (any more)."),
     "note_not_found": lazy_gettext("This note does not exist (any more)."),
+    "reply_not_found": lazy_gettext("This reply does not exist (any more)."),
     "invalid_label": lazy_gettext("Please give the group a name."),
     "label_too_long": lazy_gettext("The group name is too long: at most 60 characters."),
     "invalid_clusters": lazy_gettext("Choose at least two different groups to merge."),
@@ -69,6 +70,7 @@ MESSAGES = {
         "Too many requests in a short time. Please wait a moment and try again."
     ),
     "station_full": lazy_gettext("This station is full: it cannot take any more notes."),
+    "note_full": lazy_gettext("This note cannot take any more replies (at most %(limit)s)."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}
 

@@ -40,6 +40,7 @@ KEY_PREFIX = "gallery"
 # Spent by both transports; the scope names are part of the storage keys.
 PARTICIPANT_SCOPE = "post:participant"
 IP_SCOPE = "post:ip"
+LOOKUP_MISS_SCOPE = "lookup-miss"
 
 
 def client_ip() -> str:
@@ -47,13 +48,10 @@ def client_ip() -> str:
 
 
 def participant_key() -> str:
-    """The posting budget's owner: the session's participant, else (no cookie) the IP's
-    anonymous budget over HTTP, or the connection itself over Socket.IO."""
+    """The posting budget's owner: the session's participant, else (no cookie yet) the IP's
+    anonymous budget. Socket.IO events that spend it get a participant first (identity.py)."""
     pid = session.get("pid")
-    if pid:
-        return f"p:{pid}"
-    sid = getattr(request, "sid", None)
-    return f"sid:{sid}" if sid else f"anon:{client_ip()}"
+    return f"p:{pid}" if pid else f"anon:{client_ip()}"
 
 
 def _ip_key() -> str:
@@ -221,9 +219,19 @@ def posting(view):
 # Spent only by answers "no such workshop" (404): people who typed a code right pass freely.
 looking_up = limiter.shared_limit(
     _setting("LOOKUP_MISS_LIMIT_IP"),
-    scope="lookup-miss",
+    scope=LOOKUP_MISS_SCOPE,
     key_func=_ip_key,
     deduct_when=lambda response: response.status_code == 404,
+)
+
+
+# Workshops created per IP address (only a workshop actually created spends it).
+creating = limiter.shared_limit(
+    _setting("CREATE_LIMIT_IP"),
+    scope="create",
+    key_func=_ip_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 303,
 )
 
 
@@ -236,13 +244,39 @@ def _items(key: str) -> tuple[RateLimitItem, ...]:
     return _parsed(current_app.config[key])
 
 
+def spend(setting: str, key: str, scope: str) -> None:
+    """Spend one from each limit of `setting` for `key`, or raise Refusal."""
+    strategy = limiter.limiter
+    owner = [KEY_PREFIX, key, scope]
+    for item in _items(setting):
+        if not strategy.hit(item, *owner):
+            raise Refusal(strategy.get_window_stats(item, *owner).reset_time - time.time())
+
+
+def spend_ip_budget(setting: str, scope: str) -> None:
+    """`spend` for this request's IP address."""
+    spend(setting, _ip_key(), scope)
+
+
+def looked_up(found: bool) -> None:
+    """A lookup by code outside HTTP (Socket.IO's get_rotation): refused like /j/<code> once
+    the address has had its misses, hit or not (else a hit would still tell), and a miss
+    spends one. Raises Refusal."""
+    if not current_app.config["RATE_LIMITS"]:
+        return
+    strategy = limiter.limiter
+    address = [KEY_PREFIX, _ip_key(), LOOKUP_MISS_SCOPE]
+    for item in _items("LOOKUP_MISS_LIMIT_IP"):
+        if not strategy.test(item, *address):
+            raise Refusal(strategy.get_window_stats(item, *address).reset_time - time.time())
+    if not found:
+        spend_ip_budget("LOOKUP_MISS_LIMIT_IP", LOOKUP_MISS_SCOPE)
+
+
 def spend_posting_budget() -> None:
     """The same per-participant and per-IP budgets that HTTP posting spends."""
     strategy = limiter.limiter
-    owner = [KEY_PREFIX, participant_key(), PARTICIPANT_SCOPE]
-    for item in _items("POST_LIMIT_PARTICIPANT"):
-        if not strategy.hit(item, *owner):
-            raise Refusal(strategy.get_window_stats(item, *owner).reset_time - time.time())
+    spend("POST_LIMIT_PARTICIPANT", participant_key(), PARTICIPANT_SCOPE)
     address = [KEY_PREFIX, _ip_key(), IP_SCOPE]
     ip_items = _items("POST_LIMIT_IP")
     for item in ip_items:
@@ -250,6 +284,65 @@ def spend_posting_budget() -> None:
             raise Refusal(strategy.get_window_stats(item, *address).reset_time - time.time())
     for item in ip_items:
         strategy.hit(item, *address)
+
+
+# --- admin password guessing ----------------------------------------------------------------
+
+# Wrong admin passwords from one address: the first few are free (typos), then each waits
+# twice as long as the one before, up to an hour; forgotten a day after the last one.
+ADMIN_FREE_TRIES = 3
+ADMIN_MAX_WAIT = 3600
+ADMIN_MEMORY = 24 * 3600
+
+
+def _admin_keys() -> tuple[str, str]:
+    where = f"{KEY_PREFIX}/admin-password/{_ip_key()}"
+    return f"{where}/wrong", f"{where}/wait"
+
+
+def admin_wait() -> int:
+    """Seconds this address must still wait before its next admin password is checked."""
+    if not current_app.config["RATE_LIMITS"]:
+        return 0
+    storage = limiter.limiter.storage
+    _, wait = _admin_keys()
+    try:
+        if not storage.get(wait):
+            return 0
+        return max(1, math.ceil(storage.get_expiry(wait) - time.time()))
+    except Exception:  # the counters' storage failed: check the password as before
+        current_app.logger.exception("rate limit storage failed; admin password checked")
+        return 0
+
+
+def admin_password_wrong() -> None:
+    """Count a wrong admin password from this address, make the next one wait, log it."""
+    wrong, wait = _admin_keys()
+    delay = 0
+    count = 0
+    if current_app.config["RATE_LIMITS"]:
+        storage = limiter.limiter.storage
+        try:
+            count = storage.incr(wrong, ADMIN_MEMORY)
+            if count > ADMIN_FREE_TRIES:
+                delay = min(2 ** (count - ADMIN_FREE_TRIES - 1), ADMIN_MAX_WAIT)
+                storage.clear(wait)
+                storage.incr(wait, delay)
+        except Exception:
+            current_app.logger.exception("rate limit storage failed; admin password counted")
+    current_app.logger.warning(
+        "wrong admin password from %s (%s in a row); next try in %s s",
+        client_ip(), count or "?", delay,
+    )  # fmt: skip
+
+
+def admin_password_right() -> None:
+    if current_app.config["RATE_LIMITS"]:
+        wrong, _ = _admin_keys()
+        try:
+            limiter.limiter.storage.clear(wrong)
+        except Exception:
+            current_app.logger.exception("rate limit storage failed")
 
 
 # --- refusals ----------------------------------------------------------------------------

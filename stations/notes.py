@@ -112,6 +112,13 @@ def parse_id(raw: Any) -> int | None:
     return raw
 
 
+def parse_id_text(raw: Any) -> int | None:
+    """`parse_id`, also for an id written in ASCII digits (a form field, a query string)."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 20:
+        raw = int(raw)
+    return parse_id(raw)
+
+
 def parse_client_id(raw: Any) -> str:
     if not isinstance(raw, str) or not CLIENT_ID_PATTERN.fullmatch(raw):  # "$" allows "\n"
         raise NoteError(

@@ -88,15 +88,17 @@ def admit(
     cap: int = 0,
     held: Callable[[], int] = lambda: 0,
     held_exactly: Callable[[], int] = lambda: 0,
+    full: str = "station_full",
 ) -> None:
     """Raise PhaseError unless a participant may add this note or reply now: the phase, the
-    lock, the station's cap. A resend of one already stored is always admitted (its phone
-    must hear "saved", whatever changed since). The counts and the resend are readers, so
-    the common case (open, far from the cap) reads nothing more."""
+    lock, the cap of the station (or, with `full="note_full"`, of a note's replies). A resend
+    of one already stored is always admitted (its phone must hear "saved", whatever changed
+    since). The counts and the resend are readers, so the common case (open, far from the
+    cap) reads nothing more."""
     try:
         check(phase, action, locked=locked)
         if is_full(cap, held, held_exactly):
-            raise PhaseError("station_full", limit=cap)
+            raise PhaseError(full, limit=cap)
     except PhaseError:
         if resend():
             return

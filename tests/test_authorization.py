@@ -93,6 +93,7 @@ class World:
     other_note: int
     secrets: tuple[str, ...] = ()  # strings no refusal may contain
     private: tuple[str, ...] = ()  # the keys and the hidden note: only for facilitators
+    reply: int = 0  # a visible reply on n1
 
     def private_for(self, role: str) -> tuple[str, ...]:
         """What even an allowed answer must not show this role."""
@@ -152,7 +153,7 @@ def _seed(app) -> World:
                    s1.token, s2.token, so.token)  # fmt: skip
         return World(ws.code, key, ws.title, s1.token, s2.token, n1.id, n2.id, n3.id, hidden.id,
                      "c1", "c2", other.code, other_key, other.title, so.token, no.id,
-                     secrets, (hidden.text,))  # fmt: skip
+                     secrets, (hidden.text,), reply.id)  # fmt: skip
 
 
 def _config(path) -> dict:
@@ -354,6 +355,20 @@ HTTP: dict[tuple[str, str], Http] = {
     ("wall.set_hidden", "POST"): Http(
         FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/hidden", hidden="yes"), writes=True
     ),
+    ("wall.set_reply_hidden", "POST"): Http(
+        FACILITATORS, _post("/w/{w.code}/replies/{w.reply}/hidden", hidden="yes"), writes=True
+    ),
+    ("wall.correct_reply", "POST"): Http(
+        FACILITATORS, _post("/w/{w.code}/replies/{w.reply}/text", text="Korrigiert"), writes=True
+    ),
+    ("wall.hide_author", "POST"): Http(
+        FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/hide-author"), writes=True
+    ),
+    ("wall.undo_hide", "POST"): Http(
+        FACILITATORS,
+        _post("/w/{w.code}/undo/0123456789abcdef"),
+        why="a batch that was never hidden: answered, nothing restored",
+    ),
     ("wall.correct_text", "POST"): Http(
         FACILITATORS, _post("/w/{w.code}/notes/{w.n1}/text", text="Korrigiert"), writes=True
     ),
@@ -432,6 +447,10 @@ class Event:
 SOCKET: dict[str, Event] = {
     # --- phones: public by design, the station token is the capability ---
     "join_station": Event(PUBLIC, lambda w: {"station": w.s1}, why=CAPABILITY),
+    "malformed_frame": Event(
+        frozenset(), lambda w: {}, refusal="invalid_payload", why="what a broken frame becomes"
+    ),
+    "more_notes": Event(PUBLIC, lambda w: {"station": w.s1, "before": w.n3 + 1}, why=CAPABILITY),
     "post_note": Event(
         PUBLIC,
         lambda w: {"station": w.s1, "text": "Über den Socket", "client_id": "sock-00000001"},
@@ -488,6 +507,10 @@ SOCKET: dict[str, Event] = {
     "set_granularity": Event(
         FACILITATORS, lambda w: {"station": w.s1, "granularity": 2}, writes=True
     ),
+    "set_groups": Event(FACILITATORS, lambda w: {"station": w.s1, "groups": 2}, writes=True),
+    "set_topics": Event(
+        FACILITATORS, lambda w: {"station": w.s1, "topics": ["Glasfaser"]}, writes=True
+    ),
     "back_to_suggestion": Event(  # nothing steered yet: nothing to undo
         FACILITATORS, lambda w: {"station": w.s1, "discard": True}, writes=None
     ),
@@ -501,6 +524,11 @@ SOCKET: dict[str, Event] = {
     "restore_note": Event(FACILITATORS, lambda w: {"note_id": w.hidden}, writes=True),
     "edit_note": Event(
         FACILITATORS, lambda w: {"note_id": w.n1, "text": "Korrigiert"}, writes=True
+    ),
+    "hide_reply": Event(FACILITATORS, lambda w: {"reply_id": w.reply}, writes=True),
+    "restore_reply": Event(FACILITATORS, lambda w: {"reply_id": w.reply}, writes=None),
+    "edit_reply": Event(
+        FACILITATORS, lambda w: {"reply_id": w.reply, "text": "Korrigiert"}, writes=True
     ),
     "lock_station": Event(FACILITATORS, lambda w: {"station": w.s1, "locked": True}, writes=True),
     "add_paper_note": Event(

@@ -92,10 +92,14 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(tmp_path):
         resent = sum(p.resent for p in phones)
         already = sum(p.already_stored for p in phones)
 
-        # Through the HTTP API: each station lists each of its notes once.
+        # Through the HTTP API (page after page): each station lists each of its notes once.
         via_api = {}
         for token in tokens:
-            notes = requests.get(f"{base}/api/v1/stations/{token}", timeout=10).json()["notes"]
+            notes, more = [], ""
+            while more is not None:
+                query = {"before": more} if more else {}
+                page = requests.get(f"{base}/api/v1/stations/{token}", query, timeout=10).json()
+                notes, more = notes + page["notes"], page["more"]
             ids = Counter(n["client_id"] for n in notes)
             assert max(ids.values()) == 1, [c for c, k in ids.items() if k > 1][:5]
             via_api.update({n["client_id"]: (token, n["id"], n["text"]) for n in notes})

@@ -193,7 +193,8 @@ def test_qr_never_points_at_localhost(app, client, workshop):
     client.get(f"/qr/{s1.token}.svg", base_url="http://127.0.0.1:8000")
     assert qr.svg.cache_info().currsize >= 1
     assert any("192.168.1.20" in key for key in _cached_urls(qr.svg))
-    # a phone that reached us by our LAN name gets that name back
+    # a phone that reached us by a LAN name we were told about gets that name back
+    app.config.update(ALLOWED_HOSTS="gallery.lan,localhost,127.0.0.1")
     html = client.get(f"/s/{s1.token}/display", base_url="http://gallery.lan:8000").get_data(True)
     assert "gallery.lan:8000/s/" in html
 

@@ -160,7 +160,8 @@ def test_behind_a_proxy_each_forwarded_address_has_its_own_budget(make_app):
 def test_every_socket_event_spends_the_connection_budget(make_app, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(live_socket, "clock", lambda: now[0])
-    app = make_app(SOCKET_EVENT_BURST=3, SOCKET_EVENT_RATE=0.5)
+    # answers' bytes cost nothing here (test_big_answers_cost_their_bytes)
+    app = make_app(SOCKET_EVENT_BURST=3, SOCKET_EVENT_RATE=0.5, SOCKET_EVENT_BYTES=0)
     station = app.stations[0]
     flooder = socketio.test_client(app)
     neighbour = socketio.test_client(app)
@@ -372,3 +373,20 @@ def test_walking_the_workshop_codes_is_slowed_down(make_app):
     assert client.post("/join", data={"code": "BCDFL"}).status_code == 429
     other = app.test_client()
     assert other.get(f"/j/{code}", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200
+
+
+def test_get_rotation_cannot_walk_the_codes_either(make_app):
+    """The socket's lookup by code spends the same misses as /j/<code>; once they are gone
+    a real code is refused as well (an `ok` would still tell)."""
+    app = make_app(LOOKUP_MISS_LIMIT_IP="3/minute")
+    code, _ = app.workshop
+    client = app.test_client()
+    sock = socketio.test_client(app, flask_test_client=client)
+    assert sock.emit("get_rotation", {"workshop": code}, callback=True)["ok"]
+    for guess in ("BCDFG", "BCDFH"):
+        answer = sock.emit("get_rotation", {"workshop": guess}, callback=True)
+        assert answer["error"]["code"] == "workshop_not_found"
+    assert client.get("/j/BCDFJ").status_code == 404  # the third miss, over HTTP
+    assert_rate_limited(sock.emit("get_rotation", {"workshop": "BCDFK"}, callback=True))
+    assert_rate_limited(sock.emit("get_rotation", {"workshop": code}, callback=True))
+    sock.disconnect()

@@ -1,4 +1,4 @@
-"""Who may do what: the anonymous participant id, facilitator keys, the admin password.
+"""Who may do what: facilitator keys, the admin password (participants: gallery/identity.py).
 
 A facilitator proves themselves once with the workshop key (from the facilitator link); the
 signed session cookie then remembers which workshops this browser facilitates, so the key
@@ -8,23 +8,12 @@ does not have to stay in the address bar of a projected screen.
 from __future__ import annotations
 
 import hmac
-import secrets
 
 from flask import abort, current_app, request, session
 
 from ..store.models import Station, Workshop
 
 FACILITATED = "facilitated"
-
-
-def participant_id() -> str:
-    """Anonymous, per browser; created on first visit and kept in the session cookie."""
-    pid = session.get("pid")
-    if not pid:
-        pid = secrets.token_urlsafe(12)
-        session["pid"] = pid
-        session.permanent = True
-    return pid
 
 
 def workshop_or_404(code: str) -> Workshop:

@@ -6,11 +6,14 @@ Every function checks the phase rules (`stations.phases`) for the note's station
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import peewee as pw
+from flask import current_app
 from peewee import fn
 
+from stations.budget import newest_within
 from stations.notes import NoteIn, parse_id
 from stations.phases import admit, check_vote
 
@@ -69,9 +72,16 @@ def reply(note: Note, participant: str, reply_in: NoteIn) -> tuple[Reply, bool]:
             .exists()
         )
 
+    def held() -> int:
+        return Reply.select().where((Reply.note == note) & ~Reply.hidden).count()
+
     station = note.station
     with refusing():
-        admit(station.workshop.phase, "reply", locked=station.locked, resend=resend)
+        admit(
+            station.workshop.phase, "reply", locked=station.locked, resend=resend,
+            cap=current_app.config["MAX_REPLIES_PER_NOTE"], held=held, held_exactly=held,
+            full="note_full",
+        )  # fmt: skip
     item, created = Reply.store(note, reply_in, participant)
     if created:
         facts().note_updated(note)
@@ -116,11 +126,16 @@ def unvote(note: Note, participant: str) -> bool:
 # --- shapes --------------------------------------------------------------------------------
 
 
-def note_extras(note_ids: list[int], *, stations: list[int] | None = None) -> dict[int, dict]:
+def note_extras(
+    note_ids: list[int], *, stations: list[int] | None = None, hidden_replies: bool = False
+) -> dict[int, dict]:
     """+1 counts, dot counts and replies of these notes, in three queries. With `stations`
     (all the notes are of these stations) the queries select by station: a long `IN` list
-    of note ids cost more to build than to run (a phone's join reads every note)."""
-    extras = {i: {"plus_ones": 0, "votes": 0, "replies": []} for i in note_ids}
+    of note ids cost more to build than to run (a wall's join reads every note). With
+    `hidden_replies` (exports) the hidden ones come too, as `hidden_replies`."""
+    extras = {
+        i: {"plus_ones": 0, "votes": 0, "replies": [], "hidden_replies": []} for i in note_ids
+    }
     if not note_ids:
         return extras
     if stations is not None:
@@ -141,26 +156,41 @@ def note_extras(note_ids: list[int], *, stations: list[int] | None = None) -> di
             for note_id, n in rows:
                 if note_id in extras:
                     extras[note_id][key] = n
-        replies = (
-            Reply.select()
-            .join(Note)
-            .where(reply_scope & (Reply.hidden == False))  # noqa: E712
-            .order_by(Reply.created_at, Reply.id)
-        )
+        shown = reply_scope if hidden_replies else reply_scope & ~Reply.hidden
+        replies = Reply.select().join(Note).where(shown).order_by(Reply.created_at, Reply.id)
         for r in replies:
             if r.note_id in extras:
-                extras[r.note_id]["replies"].append(r.to_dict())
+                extras[r.note_id]["hidden_replies" if r.hidden else "replies"].append(r.to_dict())
     return extras
 
 
+# The replies a note carries on the wire at most, in bytes of JSON: its newest ones; the
+# others are counted (`reply_count`). With the longest texts a note stays near 20 KiB.
+REPLY_BYTES = 12 * 1024
+
+
+def wire_size(value: Any) -> int:
+    """Bytes of `value` as Socket.IO sends it (JSON, non-ASCII escaped)."""
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def on_the_wire(extras: dict) -> dict:
+    """A note's extras as phones and walls get them: the newest replies that fit
+    REPLY_BYTES, and how many there are."""
+    replies = extras["replies"]
+    shown = newest_within(replies, REPLY_BYTES, wire_size) if replies else []
+    return {"plus_ones": extras["plus_ones"], "votes": extras["votes"], "replies": shown,
+            "reply_count": len(replies)}  # fmt: skip
+
+
 def note_dict(note: Note, station_token: str | None = None, *, fresh: bool = False) -> dict:
-    """A note's wire shape with its +1s, dots and replies. `fresh`: just stored, so it has
-    none yet (no queries on the hot path of posting)."""
-    extras = NO_EXTRAS if fresh else note_extras([note.id])[note.id]
+    """A note's wire shape with its +1s, dots and (newest) replies. `fresh`: just stored, so
+    it has none yet (no queries on the hot path of posting)."""
+    extras = NO_EXTRAS if fresh else on_the_wire(note_extras([note.id])[note.id])
     return {**note.to_dict(station_token), **extras, "replies": list(extras["replies"])}
 
 
-NO_EXTRAS = {"plus_ones": 0, "votes": 0, "replies": ()}
+NO_EXTRAS = {"plus_ones": 0, "votes": 0, "replies": (), "reply_count": 0}
 
 
 def votes_state(station: Station) -> dict:

@@ -23,7 +23,7 @@ def _station(station: Station) -> ExportStation:
     clusters = station.ordered_clusters()
     key_of = {c.id: c.key for c in clusters}
     notes = list(station.notes.order_by(Note.created_at, Note.id))
-    extras = note_extras([n.id for n in notes], stations=[station.id])
+    extras = note_extras([n.id for n in notes], stations=[station.id], hidden_replies=True)
     members: dict[str, list[int]] = {c.key: [] for c in clusters}
     for note in notes:
         if note.cluster_id in key_of and not note.hidden:
@@ -42,10 +42,8 @@ def _station(station: Station) -> ExportStation:
                 cluster=None if n.hidden else key_of.get(n.cluster_id),
                 plus_ones=extras[n.id]["plus_ones"],
                 votes=extras[n.id]["votes"],
-                replies=tuple(
-                    r["text"] + (f" ({r['author']})" if r["author"] else "")
-                    for r in extras[n.id]["replies"]
-                ),
+                replies=_reply_texts(extras[n.id]["replies"]),
+                hidden_replies=_reply_texts(extras[n.id]["hidden_replies"]),
             )
             for n in notes
         ),
@@ -55,6 +53,10 @@ def _station(station: Station) -> ExportStation:
             if members[c.key]
         ),
     )
+
+
+def _reply_texts(replies: list[dict]) -> tuple[str, ...]:
+    return tuple(r["text"] + (f" ({r['author']})" if r["author"] else "") for r in replies)
 
 
 def participants(workshop: Workshop) -> int:
@@ -111,6 +113,8 @@ def _restore_reactions(station: Station, row: Note, note) -> None:
         Vote.create(station=station, note=row, participant=f"import{i}")
     for i, text in enumerate(note.replies):
         Reply.create(note=row, text=text, client_id=f"import{row.id:08d}{i:04d}")
+    for i, text in enumerate(note.hidden_replies):
+        Reply.create(note=row, text=text, client_id=f"import{row.id:08d}h{i:04d}", hidden=True)
 
 
 def collect(workshop: Workshop) -> ExportWorkshop:

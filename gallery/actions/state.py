@@ -3,18 +3,27 @@ the HTTP API, read from the models."""
 
 from __future__ import annotations
 
+from stations.budget import first_within
 from stations.phases import dots_shown_to_participants
 
 from ..clustering import scheduler
 from ..clustering.store import clusters_state
 from ..store.models import Note, Station, Workshop
-from .reactions import my_state, note_extras
+from .reactions import my_state, note_extras, on_the_wire, wire_size
 from .walk import group_of, rotation_state
 
+# A phone's join and a page of the station API: the newest notes, at most this many and
+# about this many bytes (always one), then a cursor to the older ones (`more`).
+PAGE_NOTES = 100
+PAGE_BYTES = 40 * 1024
 
-def _with_extras(notes: list[dict], station_id: int) -> list[dict]:
-    extras = note_extras([n["id"] for n in notes], stations=[station_id])
-    return [{**n, **extras[n["id"]]} for n in notes]
+
+def _with_extras(notes: list[dict], station_id: int | None = None) -> list[dict]:
+    """The notes with their +1s, dots and newest replies; by station when they are all of
+    one (a long `IN` list of ids cost more to build than the query)."""
+    ids = [n["id"] for n in notes]
+    extras = note_extras(ids, stations=[station_id] if station_id is not None else None)
+    return [{**n, **on_the_wire(extras[n["id"]])} for n in notes]
 
 
 def for_participants(note: dict, phase: str) -> dict:
@@ -24,14 +33,27 @@ def for_participants(note: dict, phase: str) -> dict:
     return {k: v for k, v in note.items() if k != "votes"}
 
 
-def station_state(station: Station) -> dict:
-    """What a phone (or a station display) joins with: dots hidden until the results."""
-    notes = Note.wire_dicts(station.visible_notes(), {station.id: station.token})
+def station_state(station: Station, before: int | None = None) -> dict:
+    """What a phone (or a station display) joins with: the newest page of notes (older than
+    note `before`, when given), `more` (the cursor to the next page, or None), dots hidden
+    until the results. `note_count` counts all the visible notes."""
+    query = (
+        Note.select()
+        .where((Note.station == station) & ~Note.hidden)
+        .order_by(Note.id.desc())
+        .limit(PAGE_NOTES + 1)
+    )
+    if before is not None:
+        query = query.where(Note.id < before)
+    notes = Note.wire_dicts(query, {station.id: station.token})
     phase = station.workshop.phase
-    notes = [for_participants(n, phase) for n in _with_extras(notes, station.id)]
+    page = [for_participants(n, phase) for n in _with_extras(notes[:PAGE_NOTES])]
+    page = first_within(page, PAGE_BYTES, wire_size)
+    more = page[-1]["id"] if len(page) < len(notes) else None
     return {
-        "station": station.to_dict(note_count=len(notes)),
-        "notes": notes,
+        "station": station.to_dict(note_count=Note.count_at(station)),
+        "notes": page,
+        "more": more,
         "workshop": station.workshop.to_dict(),
     }
 

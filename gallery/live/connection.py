@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request, session
+from flask import session
 
 from stations.notes import parse_id
 
-from ..store.models import Note, Station, Workshop
+from ..identity import PID
+from ..store.models import Note, Reply, Station, Workshop
 
 STATIONS = "stations"  # per connection: the stations this socket joined (join_station)
 WALLS = "walls"  # per connection: the workshops whose wall this socket joined with the key
 
 
 def participant() -> str:
-    """The session's anonymous participant, or this connection as its own."""
-    return session.get("pid") or f"sid:{request.sid}"
+    """The session's participant: events that add something have one (socket.py issues it
+    before they run); others read as nobody in particular."""
+    return session.get(PID) or ""
 
 
 def joined_station(token: str) -> None:
@@ -73,6 +75,17 @@ def facilitated_workshop(data: Any) -> Workshop | None:
     if workshop is None or not _facilitates(workshop, data):
         return None
     return workshop
+
+
+def facilitated_workshop_of_reply(data: Any) -> Workshop | None:
+    """The workshop of the reply named in a facilitator event, if this connection may act."""
+    if not isinstance(data, Mapping):
+        return None
+    reply_id = parse_id(data.get("reply_id"))
+    reply = Reply.get_or_none(Reply.id == reply_id) if reply_id is not None else None
+    if reply is None:
+        return None
+    return facilitated_workshop_of_note({**data, "note_id": reply.note_id})
 
 
 def facilitated_workshop_of_note(data: Any) -> Workshop | None:

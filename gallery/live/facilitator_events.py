@@ -16,12 +16,13 @@ from ..actions.reactions import note_dict
 from ..actions.state import wall_state
 from ..clustering.store import clusters_state
 from ..errors import Refused, error_body
-from ..store.models import Note, Station, Workshop
+from ..store.models import Note, Reply, Station, Workshop
 from .broadcast import rotation_ticker
 from .connection import (
     facilitated_station,
     facilitated_workshop,
     facilitated_workshop_of_note,
+    facilitated_workshop_of_reply,
     joined_wall,
     workshop_from,
 )
@@ -190,6 +191,37 @@ def restore_note(data: Any) -> dict:
 def edit_note(data: Any) -> dict:
     """Facilitator: `{"note_id", "text"}` corrects a typo; the original text is kept."""
     return _moderate(data, lambda note: moderation.edit(note, data.get("text")))
+
+
+def _moderate_reply(data: Any, action: Callable[[Reply], None]) -> dict:
+    """A facilitator event about one reply of the workshop (hidden ones included); the
+    rooms hear `note_updated` with the note's replies as now shown."""
+
+    def act(workshop: Workshop) -> dict:
+        reply = moderation.workshop_reply(workshop, data.get("reply_id"))
+        action(reply)
+        return {"reply": {**reply.to_dict(), "hidden": reply.hidden}}
+
+    return _facilitate(facilitated_workshop_of_reply(data), act)
+
+
+@socketio.on("hide_reply")
+def hide_reply(data: Any) -> dict:
+    """Facilitator: `{"reply_id"}`; the reply leaves its note on phones and walls and stays
+    in the database, marked hidden in exports."""
+    return _moderate_reply(data, moderation.hide_reply)
+
+
+@socketio.on("restore_reply")
+def restore_reply(data: Any) -> dict:
+    """Facilitator: `{"reply_id"}`; the reply is shown again."""
+    return _moderate_reply(data, moderation.restore_reply)
+
+
+@socketio.on("edit_reply")
+def edit_reply(data: Any) -> dict:
+    """Facilitator: `{"reply_id", "text"}` corrects a typo; the original text is kept."""
+    return _moderate_reply(data, lambda reply: moderation.edit_reply(reply, data.get("text")))
 
 
 @socketio.on("lock_station")

@@ -12,8 +12,9 @@ from typing import Any
 from flask_babel import force_locale
 from flask_socketio import join_room
 
-from stations.notes import NoteError, parse_note
+from stations.notes import NoteError, parse_id, parse_note
 
+from .. import identity, limits
 from ..actions import reactions, walk
 from ..actions.notes import submit_note
 from ..actions.state import for_participants, participant_state, station_state
@@ -35,9 +36,25 @@ def join_station(data: Any) -> dict:
     join_room(station_room(station.token))
     join_room(workshop_room(station.workshop.code))
     joined_station(station.token)
-    mine = participant_state(station, participant())
+    # The phone's participant is issued here, once per device; reading needs none.
+    pid = identity.participant_or_none(identity.device_of(data)) or ""
+    mine = participant_state(station, pid)
     rotation_ticker.follow(station.workshop, mine["rotation"])
     return {"ok": True, **station_state(station), **mine}
+
+
+@socketio.on("more_notes")
+def more_notes(data: Any) -> dict:
+    """Sent by a phone after its join when the ack said `more`: `{"station", "before"}`; the
+    ack is the next page back, `{"ok", "notes", "more"}` (as GET /api/v1/stations/<token>)."""
+    station = station_from(data)
+    if station is None:
+        return error_body("station_not_found")
+    before = parse_id(data.get("before"))
+    if before is None:
+        return error_body("invalid_payload")
+    state = station_state(station, before)
+    return {"ok": True, "notes": state["notes"], "more": state["more"]}
 
 
 @socketio.on("post_note")
@@ -142,6 +159,10 @@ def get_rotation(data: Any) -> dict:
     """Anyone: `{"workshop"}`; the current `rotation_updated` state (a client whose
     countdown reached zero asks, in case it missed the change)."""
     workshop = workshop_from(data)
+    try:
+        limits.looked_up(workshop is not None)  # codes cannot be walked here either
+    except limits.Refusal as refusal:
+        return limits.refusal_body(refusal.retry_after)
     if workshop is None:
         return error_body("workshop_not_found")
     return {"ok": True, "rotation": walk.rotation_state(workshop)}

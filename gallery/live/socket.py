@@ -2,8 +2,9 @@
 
 Flask-Limiter does not see Socket.IO events, so `GuardedSocketIO` wraps every client event
 handler at registration (handlers added later are covered too): each connection has a token
-bucket for all of its events, and `post_note` / `reply_note` also spend the participant and
-IP posting budgets that HTTP spends (gallery/limits.py), under the same keys. The bucket lives
+bucket for all of its events; the events that add something get a participant first
+(gallery/identity.py) and spend the participant and IP posting budgets that HTTP spends
+(gallery/limits.py), under the same keys. The bucket lives
 in the connection's process, as the connection does.
 """
 
@@ -15,17 +16,26 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_socketio import SocketIO
 
-from .. import limits
+from .. import identity, limits
+from ..actions.reactions import wire_size
+from ..adapters import MALFORMED
 from ..errors import error_body
 
-# Socket.IO events that create content: they spend the posting budgets as well.
-POSTING_EVENTS = frozenset({"post_note", "reply_note"})
+# Socket.IO events that add something: they need a participant (issued here if the
+# connection has none, gallery/identity.py) and spend the posting budgets, so that dots and
+# +1s cost what notes cost.
+POSTING_EVENTS = frozenset({"post_note", "reply_note", "plus_one", "vote_note", "unvote_note"})
+IDENTIFIED_EVENTS = POSTING_EVENTS | {"join_group"}
 # Connection lifecycle events are never refused: a disconnect must always run.
 UNGUARDED_EVENTS = frozenset({"connect", "disconnect"})
+# The wall's join answers with the whole workshop, once, and only with the key: its bytes
+# are not charged (they would hold the facilitator's next clicks back for seconds).
+UNCHARGED_ANSWERS = frozenset({"join_wall"})
 
 clock = time.monotonic  # the token buckets' clock; tests replace it
 
@@ -53,6 +63,11 @@ class TokenBucket:
             return 0.0
         return (cost - self.tokens) / self.rate if self.rate > 0 else math.inf
 
+    def charge(self, now: float, cost: float) -> None:
+        """Spend `cost` tokens after the fact, into debt if need be: the next events wait."""
+        self.take(now, 0.0)
+        self.tokens -= cost
+
 
 BUCKET = "_events"  # per connection, in the Socket.IO session (which dies with the connection)
 _bucket_lock = threading.Lock()  # threading mode handles one connection's events in parallel
@@ -73,13 +88,29 @@ def _spend_connection_budget() -> None:
         raise limits.Refusal(wait)
 
 
-def check_event(event: str) -> dict | None:
+def charge_answer(answer: Any) -> None:
+    """An answer's bytes cost the connection's bucket too (one event per
+    SOCKET_EVENT_BYTES): asking again and again for big answers (a full station's join)
+    cannot buy the loop's time with bytes."""
+    config = current_app.config
+    if not (config["RATE_LIMITS"] and config["SOCKET_EVENT_BYTES"]) or not isinstance(answer, dict):
+        return
+    cost = wire_size(answer) / config["SOCKET_EVENT_BYTES"]
+    with _bucket_lock:
+        bucket = session.get(BUCKET)
+        if bucket is not None:
+            bucket.charge(clock(), cost)
+
+
+def check_event(event: str, data: Any = None) -> dict | None:
     """None when the event may run, else the refusal to send back as its ack."""
-    if not current_app.config["RATE_LIMITS"]:
-        return None
+    limited = current_app.config["RATE_LIMITS"]
     try:
-        _spend_connection_budget()
-        if event in POSTING_EVENTS:
+        if limited:
+            _spend_connection_budget()
+        if event in IDENTIFIED_EVENTS:
+            identity.participant(identity.device_of(data))
+        if limited and event in POSTING_EVENTS:
             limits.spend_posting_budget()
     except limits.Refusal as refusal:
         return limits.refusal_body(refusal.retry_after)
@@ -106,12 +137,15 @@ def guard(event: str, handler):
 
     @functools.wraps(handler)
     def guarded(*args):
-        refusal = check_event(event)
+        refusal = check_event(event, args[0] if args else None)
         if refusal is not None:
             return refusal
         if not least <= len(args) <= most:
             return error_body("invalid_payload")
-        return handler(*args)
+        answer = handler(*args)
+        if event not in UNCHARGED_ANSWERS:
+            charge_answer(answer)
+        return answer
 
     return guarded
 
@@ -133,3 +167,29 @@ class GuardedSocketIO(SocketIO):
 
 
 socketio = GuardedSocketIO()
+
+
+MALFORMED_COUNT = "_malformed"  # per connection: frames that could not be decoded
+
+
+@socketio.on(MALFORMED)
+def malformed_frame(*_) -> dict:
+    """What adapters.TolerantPacket makes of a frame that could not be decoded: counted per
+    connection and logged once (a flood of them must not flood the log)."""
+    count = session.get(MALFORMED_COUNT, 0) + 1
+    session[MALFORMED_COUNT] = count
+    if count == 1:
+        current_app.logger.warning(
+            "malformed Socket.IO frame from %s (ignored; further ones from this connection "
+            "are only counted)", request.remote_addr,
+        )  # fmt: skip
+    return error_body("invalid_payload")  # heard only by a client that sent it by name
+
+
+@socketio.on("disconnect")
+def count_malformed_frames(*_) -> None:
+    count = session.get(MALFORMED_COUNT, 0)
+    if count > 1:
+        current_app.logger.warning(
+            "%s malformed Socket.IO frames from %s on one connection", count, request.remote_addr
+        )

@@ -152,16 +152,12 @@ class Station(BaseModel):
     position = pw.IntegerField(default=0)
     token = pw.CharField(max_length=32, unique=True, default=new_token)
     created_at = pw.DateTimeField(default=utcnow)
-    # The wall's "fewer / more groups" control: 0 is the engine's default, -3..3.
-    granularity = pw.IntegerField(default=0)
+    granularity = pw.IntegerField(default=0)  # "gröber / feiner": -3..3, 0 the engine's
     cluster_seq = pw.IntegerField(default=0)  # the last cluster id handed out ("c<n>")
     locked = pw.BooleanField(default=False)  # the facilitator closed it: no new notes
-    # The facilitator's hints to the engine: expected topics (one per line) and "Gruppen: N".
-    topics = pw.TextField(default="")
-    groups = pw.IntegerField(null=True)
-    # The facilitator asked for a fresh grouping (another granularity or group count, back
-    # to the suggestion, new topics): the next re-clustering regroups instead of holding.
-    regroup = pw.BooleanField(default=False)
+    topics = pw.TextField(default="")  # hints to the engine: expected topics, one a line,
+    groups = pw.IntegerField(null=True)  # and "Gruppen: N"
+    regroup = pw.BooleanField(default=False)  # the next re-clustering regroups (not holds)
     settled_note = pw.IntegerField(default=0)  # the last note id a full re-clustering saw
 
     def delete_instance(self, *args, **kwargs):
@@ -274,6 +270,8 @@ class Note(BaseModel):
     original_text = pw.TextField(null=True)
     edited_at = pw.DateTimeField(null=True)
     source = pw.CharField(max_length=8, default="phone")  # "paper": typed in from a card
+    # Hidden with everything else of its author at once: undo restores exactly this batch.
+    hidden_batch = pw.CharField(max_length=16, null=True)
 
     class Meta:
         indexes = ((("station", "client_id"), True),)
@@ -324,7 +322,8 @@ class Note(BaseModel):
 
     @classmethod
     def count_at(cls, station: Station) -> int:
-        """How many notes the station holds, hidden ones included (the cap counts them)."""
+        """How many visible notes the station holds (the cap counts them: spam the
+        facilitator hid makes room again)."""
         count, newest = queries.rows("note_count", station.id)[0]
         _counted[station.token] = (count, newest or 0, time.monotonic())
         return count
@@ -394,6 +393,8 @@ class Reply(BaseModel):
     participant = pw.CharField(max_length=32, default="")
     created_at = pw.DateTimeField(default=utcnow)
     hidden = pw.BooleanField(default=False)
+    hidden_batch = pw.CharField(max_length=16, null=True)  # as Note.hidden_batch
+    original_text = pw.TextField(null=True)  # as Note.original_text
 
     class Meta:
         indexes = ((("note", "client_id"), True),)
@@ -420,6 +421,7 @@ class Reply(BaseModel):
             "author": self.author,
             "client_id": self.client_id,
             "created_at": iso(self.created_at),
+            "edited": self.original_text is not None,
         }
 
 

@@ -22,7 +22,7 @@ CLUSTER_COLUMNS = ("id", "station_id", "key", "label", "label_manual", "pinned",
                    "created_at")  # fmt: skip
 NOTE_COLUMNS = ("id", "station_id", "text", "author", "client_id", "participant", "created_at",
                 "hidden", "cluster_id", "cluster_manual", "vector", "vector_kind",
-                "original_text", "edited_at", "source")  # fmt: skip
+                "original_text", "edited_at", "source", "hidden_batch")  # fmt: skip
 # A new note's columns: all but its id.
 NOTE_INSERT_COLUMNS = NOTE_COLUMNS[1:]
 
@@ -65,9 +65,14 @@ SQL: dict[str, str] = {
         f'SELECT {_list("note", NOTE_COLUMNS)} FROM "note" '
         'WHERE "station_id" = ? AND "client_id" = ?'
     ),
-    "note_count": 'SELECT COUNT("id"), MAX("id") FROM "note" WHERE "station_id" = ?',
+    # Visible notes (the station's cap), and the highest id seen, hidden or not.
+    "note_count": (
+        'SELECT COUNT(CASE WHEN NOT "hidden" THEN 1 END), MAX("id") FROM "note" '
+        'WHERE "station_id" = ?'
+    ),
     "note_count_since": (
-        'SELECT COUNT("id"), MAX("id") FROM "note" WHERE "station_id" = ? AND "id" > ?'
+        'SELECT COUNT(CASE WHEN NOT "hidden" THEN 1 END), MAX("id") FROM "note" '
+        'WHERE "station_id" = ? AND "id" > ?'
     ),
     # -- clusters and memberships
     "station_clusters": (

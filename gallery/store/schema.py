@@ -44,8 +44,21 @@ def _add_form_of_address(db) -> None:
     db.execute_sql("UPDATE workshop SET address = 'sie'")
 
 
+def _add_reply_moderation(db) -> None:
+    """v3: notes and replies hidden together (everything of one participant), for undo;
+    a reply's original text when the facilitator corrected it."""
+    m = SchemaMigrator.from_database(db)
+    for table, column, field in (
+        ("note", "hidden_batch", peewee.CharField(max_length=16, null=True)),
+        ("reply", "hidden_batch", peewee.CharField(max_length=16, null=True)),
+        ("reply", "original_text", peewee.TextField(null=True)),
+    ):
+        if column not in {c.name for c in db.get_columns(table)}:  # v1 made `reply` as today
+            run(m.add_column(table, column, field))
+
+
 def _add_grouping_hints(db) -> None:
-    """v3: the facilitator's hints to the clustering (topics, a group count) and what the
+    """v4: the facilitator's hints to the clustering (topics, a group count) and what the
     last full re-clustering saw (a regroup asked for, the last note id)."""
     m = SchemaMigrator.from_database(db)
     run(
@@ -62,7 +75,12 @@ def _add_grouping_hints(db) -> None:
     )
 
 
-MIGRATIONS: list = [_add_walk_method, _add_form_of_address, _add_grouping_hints]
+MIGRATIONS: list = [
+    _add_walk_method,
+    _add_form_of_address,
+    _add_reply_moderation,
+    _add_grouping_hints,
+]
 
 
 MIGRATION_LOCK = 0x6761_6C6C  # "gall": the advisory lock key of migrate() on PostgreSQL

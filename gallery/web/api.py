@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from stations.notes import NoteError
+from stations.notes import NoteError, parse_id_text
 
-from .. import limits
-from ..actions.access import participant_id
+from .. import identity, limits
 from ..actions.notes import submit_note
 from ..actions.state import station_state
 from ..errors import ApiError, Refused
@@ -26,7 +25,14 @@ def _api_station(token: str) -> Station:
 
 @api.get("/stations/<token>")
 def api_station(token: str):
-    return jsonify({"ok": True, **station_state(_api_station(token))})
+    """The station and its newest notes; `?before=<note id>` pages back (`more` says to
+    which id, or is null at the oldest)."""
+    station = _api_station(token)
+    before = request.args.get("before")
+    cursor = parse_id_text(before)
+    if before is not None and cursor is None:
+        raise ApiError("invalid_payload", 400)
+    return jsonify({"ok": True, **station_state(station, cursor)})
 
 
 @api.post("/stations/<token>/notes")
@@ -40,7 +46,7 @@ def api_post_note(token: str):
     if payload is None:
         raise ApiError("invalid_payload", 400)
     try:
-        done = submit_note(station, payload, participant_id())
+        done = submit_note(station, payload, identity.participant())
     except NoteError as err:
         raise ApiError(
             err.code, 422 if err.code in ("note_too_long", "author_too_long") else 400, **err.params

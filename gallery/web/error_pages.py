@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import ApiError, error_body, message
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/socket.io")
 
 
@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         code = getattr(err, "gallery_code", None) or _HTTP_CODES.get(err.code, "bad_request")
-        if _wants_json():
+        if wants_json():
             return jsonify(error_body(code)), err.code
         title = _("Not found") if err.code == 404 else _("Sorry")
         page = render_template("error.html", status=err.code, title=title, text=message(code))
@@ -45,6 +45,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(err: Exception):
         app.logger.exception("unhandled error")
-        if _wants_json():
+        if wants_json():
             return jsonify(error_body("server_error")), 500
         return render_template("error.html", status=500, text=message("server_error")), 500

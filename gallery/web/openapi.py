@@ -57,17 +57,29 @@ DOCUMENT: dict = {
         "/api/v1/stations/{token}": {
             "get": {
                 "operationId": "getStation",
-                "summary": "A station and its visible notes, newest first.",
-                "parameters": [_TOKEN],
+                "summary": "A station and a page of its visible notes, newest first.",
+                "parameters": [
+                    _TOKEN,
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "required": False,
+                        "description": "The page of notes older than this note id (the "
+                        "previous page's `more`).",
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                ],
                 "responses": {
                     "200": {
-                        "description": "The station's state.",
+                        "description": "The station's state: at most 100 notes and about "
+                        "40 KiB; `more` is the cursor to the older ones (null: no more).",
                         "content": {
                             "application/json": {
                                 "schema": {"$ref": "#/components/schemas/StationState"}
                             }
                         },
                     },
+                    "400": _error("`before` is not a note id.", ["invalid_payload"]),
                     "404": _error("Unknown station.", ["station_not_found", "not_found"]),
                 },
             }
@@ -165,6 +177,7 @@ DOCUMENT: dict = {
                     "ok": {"const": True},
                     "station": {"$ref": "#/components/schemas/Station"},
                     "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+                    "more": {"type": ["integer", "null"]},
                 },
             },
             "NotePosted": {

@@ -20,6 +20,7 @@ from peewee import fn
 from stations import export
 from stations.notes import clean_text
 
+from .. import limits
 from ..actions import results, workshops
 from ..actions.access import (
     admin_required,
@@ -75,14 +76,21 @@ def _stations_from_form(form) -> list[tuple[str, str]]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limits.creating
 def new_workshop():
     form = request.form
     errors: list[str] = []
+    wait = 0
     if request.method == "POST":
         if admin_required() and not is_admin():
-            if check_admin_password(form.get("admin_password")):
+            wait = limits.admin_wait()
+            if wait:
+                errors.append(_("Too many wrong passwords: please wait %(n)s seconds.", n=wait))
+            elif check_admin_password(form.get("admin_password")):
+                limits.admin_password_right()
                 session["admin"] = True
             else:
+                limits.admin_password_wrong()
                 errors.append(_("The admin password is wrong."))
         try:
             title = _clean_line(form.get("title"), MAX_TITLE, _("The title"))
@@ -102,13 +110,16 @@ def new_workshop():
             workshop, key = create_workshop(title, language, stations, address)
             return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
     rows = max(4, len(form.getlist("station_title")))
-    return render_template(
+    page = render_template(
         "staff/new.html",
         errors=errors,
         form=form,
         rows=rows,
         need_password=admin_required() and not is_admin(),
-    ), (400 if errors else 200)
+    )
+    if wait:
+        return page, 429, {"Retry-After": str(wait)}
+    return page, (400 if errors else 200)
 
 
 # --- manage ----------------------------------------------------------------------------

@@ -40,6 +40,17 @@
     }
   }
 
+  // This phone's device id, kept for good: a phone whose connection brings no cookie keeps
+  // its participant (its dots, its +1s) by it (gallery/identity.py).
+  function deviceId() {
+    var id = load("gallery.device", null);
+    if (typeof id !== "string" || !/^[0-9a-f]{32}$/.test(id)) {
+      id = newClientId();
+      save("gallery.device", id);
+    }
+    return id;
+  }
+
   function Outbox(station, options) {
     this.station = station;
     this.key = "gallery.outbox." + station;
@@ -161,7 +172,8 @@
   };
 
   Outbox.prototype.send = function (item) {
-    var payload = { station: item.station, text: item.text, client_id: item.client_id };
+    var payload = { station: item.station, text: item.text, client_id: item.client_id,
+                    device: Outbox.device };
     if (item.author) payload.author = item.author;
     var socket = this.socket;
     var self = this;
@@ -207,6 +219,7 @@
   Outbox.newClientId = newClientId;
   Outbox.el = el;
   Outbox.storage = storage;
+  Outbox.device = deviceId();
   window.GalleryOutbox = Outbox;
 
   // --- this page: the note form and the notes on their way ---------------------------------

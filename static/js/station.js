@@ -175,6 +175,22 @@
     updateCount();
   }
 
+  // The join brings the newest page of notes; the older ones follow a page at a time.
+  function olderNotes(before) {
+    if (!before) return;
+    emit("more_notes", { station: station, before: before }, function (page) {
+      if (!page || !page.ok) {
+        var wait = page && page.error && page.error.retry_after;
+        if (wait) window.setTimeout(function () { olderNotes(before); }, wait * 1000);
+        return;
+      }
+      page.notes.forEach(function (note) {
+        if (!document.getElementById("note-" + note.id) && !hiddenIds[note.id]) insertInOrder(note);
+      });
+      olderNotes(page.more);
+    });
+  }
+
   function redrawNotes() {
     if (!list) return;
     var notes = Array.prototype.map.call(list.children, function (li) { return notesById[li.dataset.id]; });
@@ -409,7 +425,8 @@
     outbox.socket = socket;
     socket.on("connect", function () {
       socketDown = false;
-      socket.emit("join_station", { station: station }, function (reply) {
+      var join = { station: station, device: window.GalleryOutbox.device };
+      socket.emit("join_station", join, function (reply) {
         if (reply && reply.ok) {
           if (reply.workshop.phase !== phase || reply.station.locked !== (msg.locked === "true")) {
             window.location.reload(); // changed while this page was away
@@ -419,6 +436,7 @@
           replaceNotes(reply.notes); // newest first, as the server sends them
           offlineCopy = false;
           if (list) list.classList.remove("notes--stale");
+          olderNotes(reply.more);
           applyStation(reply.station);
           buildPicker(reply.rotation.groups);
           applyRotation(reply.rotation);

@@ -40,6 +40,8 @@ def _note_json(note: ExportNote) -> dict[str, Any]:
         "plus_ones": note.plus_ones,
         "votes": note.votes,
         "replies": list(note.replies),
+        # only when there are some: older readers and files stay as they were
+        **({"hidden_replies": list(note.hidden_replies)} if note.hidden_replies else {}),
     }
 
 
@@ -173,6 +175,9 @@ def _note_from(data: dict[str, Any], path: str) -> ExportNote:
         plus_ones=_count(data, "plus_ones", path),
         votes=_count(data, "votes", path),
         replies=tuple(cap_marks(reply) for reply in _strings(data, "replies", path)),
+        hidden_replies=tuple(cap_marks(reply) for reply in _strings(data, "hidden_replies", path))
+        if "hidden_replies" in data
+        else (),
     )
 
 

@@ -37,6 +37,7 @@ class ExportNote:
     plus_ones: int = 0
     votes: int = 0
     replies: tuple[str, ...] = ()
+    hidden_replies: tuple[str, ...] = ()  # hidden by the facilitator: kept, marked
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ WORDS: dict[str, dict[str, str]] = {
         "votes": "Punkte",
         "no_notes": "Keine Notizen.",
         "hidden_one": "1 ausgeblendete Notiz nicht aufgeführt",
+        "hidden_reply": "ausgeblendet",
         "hidden_many": "{n} ausgeblendete Notizen nicht aufgeführt",
         "top": "Top-Ergebnisse",
         "top_sheet": "Top",
@@ -95,6 +96,7 @@ WORDS: dict[str, dict[str, str]] = {
         "votes": "dots",
         "no_notes": "No notes.",
         "hidden_one": "1 hidden note not listed",
+        "hidden_reply": "hidden",
         "hidden_many": "{n} hidden notes not listed",
         "top": "Top results",
         "top_sheet": "Top",
@@ -152,7 +154,12 @@ def station_rows(station: ExportStation, language: str, zone: str = "UTC") -> li
                     "author": note.author or "",
                     "plus_ones": note.plus_ones,
                     "votes": note.votes,
-                    "replies": REPLY_SEPARATOR.join(note.replies),
+                    "replies": REPLY_SEPARATOR.join(
+                        [
+                            *note.replies,
+                            *(f"[{words['hidden_reply']}] {r}" for r in note.hidden_replies),
+                        ]
+                    ),
                     "hidden": words["yes"] if note.hidden else words["no"],
                     "created": local_time(note.created_at, zone),
                 }
