@@ -4,9 +4,13 @@ the groups, and a regroup asked for is done once."""
 
 from __future__ import annotations
 
+import pytest
+
+from gallery.actions import results
 from gallery.clustering import jobs
 from gallery.clustering.store import topics_of
-from gallery.store.models import Station
+from gallery.store.models import Station, Workshop
+from stations import export
 
 from .test_topics import NOTES, groups_on_the_wall, members, post_all, state
 
@@ -83,3 +87,54 @@ def test_typed_topics_become_the_groups(client, workshop, wall):
         ack = wall.emit("set_topics", {"station": s1.token, "topics": bad}, callback=True)
         assert ack["error"]["code"] == code
     assert state(s1)["topics"] == []
+
+
+def test_topics_typed_in_new_and_changed_on_the_manage_page(client):
+    form = {
+        "title": "Digital-Gipfel", "language": "de",
+        "station_title": ["Mobilität", "Energie"], "station_prompt": ["", ""],
+        "station_topics": ["Rufbus\r\nCarsharing\r\n\r\nrufbus", ""],
+    }  # fmt: skip
+    location = client.post("/new", data=form).headers["Location"]
+    client.get(location)  # remembers the key
+    ws = Workshop.get()
+    first, second = ws.ordered_stations()
+    assert topics_of(first.topics) == ["Rufbus", "Carsharing"] and second.topics == ""
+    assert "Carsharing" in client.get(f"/w/{ws.code}").get_data(True)
+    post_all(client, first, NOTES[:4])
+    labels = {c["label"] for c in state(first)["clusters"] if not c["single"]}
+    assert labels and labels <= {"Rufbus", "Carsharing"}
+    edit = {"title": "Mobilität", "prompt": "", "topics": "E-Bikes\nRufbus"}
+    assert client.post(f"/w/{ws.code}/stations/{first.token}", data=edit).status_code == 303
+    now = Station.get_by_id(first.id)
+    assert topics_of(now.topics) == ["E-Bikes", "Rufbus"] and not now.regroup  # regrouped
+    assert {c["label"] for c in state(now)["clusters"] if not c["single"]} <= {"E-Bikes", "Rufbus"}
+
+
+def test_too_many_topics_on_new_say_so_in_german(client):
+    form = {
+        "title": "Gipfel", "language": "de", "station_title": ["Eins"],
+        "station_topics": ["\n".join(f"Thema {i}" for i in range(25))],
+    }  # fmt: skip
+    page = client.post("/new", data=form, headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert "Höchstens 20 Themen pro Station." in page.get_data(True)
+    assert not Workshop.select().exists()
+
+
+def test_topics_travel_through_export_and_import(app, client, workshop, wall):
+    ws, _, (s1, _) = workshop
+    wall.emit("set_topics", {"station": s1.token, "topics": ["Glasfaser", "Funkloch"]},
+              callback=True)  # fmt: skip
+    with app.app_context():
+        document = export.to_json(results.collect(Workshop.get_by_id(ws.id)))
+        assert document["stations"][0]["topics"] == ["Glasfaser", "Funkloch"]
+        assert "topics" not in document["stations"][1]  # none: as older files
+        restored, _key = results.restore(export.from_json(document))
+        stations = list(restored.ordered_stations())
+        assert topics_of(stations[0].topics) == ["Glasfaser", "Funkloch"]
+        bad = {**document}
+        bad["stations"] = [{**document["stations"][0], "topics": ["x" * 61]}]
+        with pytest.raises(export.ExportError) as caught:
+            export.from_json(bad)
+        assert caught.value.path == "$.stations[0].topics[0]"

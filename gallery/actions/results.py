@@ -13,7 +13,7 @@ from stations.export import ExportCluster, ExportNote, ExportStation, ExportWork
 from stations.phases import PHASES
 from stations.results import Score, rank_station
 
-from ..clustering.store import clusters_state
+from ..clustering.store import clusters_state, topics_of
 from ..store.db import write_transaction
 from ..store.models import Cluster, Note, PlusOne, Reply, Station, Vote, Workshop
 from .reactions import note_extras
@@ -32,6 +32,7 @@ def _station(station: Station) -> ExportStation:
         number=station.number,
         title=station.title,
         prompt=station.prompt,
+        topics=tuple(topics_of(station.topics)),
         notes=tuple(
             ExportNote(
                 id=n.id,
@@ -83,8 +84,9 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
         workshop.save()
         for position, item in enumerate(data.stations):
             station = Station.create(
-                workshop=workshop, title=item.title, prompt=item.prompt, position=position
-            )
+                workshop=workshop, title=item.title, prompt=item.prompt, position=position,
+                topics="\n".join(item.topics),
+            )  # fmt: skip
             rows = {}
             for index, cluster in enumerate(item.clusters):
                 rows[cluster.id] = Cluster.create(

@@ -3,6 +3,8 @@ during the event. Each change is stored, then announced to the walls and phones 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..facts import facts
 from ..store.db import write_transaction
 from ..store.models import Station, Workshop
@@ -13,17 +15,23 @@ MAX_STATIONS = 30
 
 
 def create_workshop(
-    title: str, language: str, stations: list[tuple[str, str]], address: str = "sie"
+    title: str,
+    language: str,
+    stations: Sequence[tuple[str, str] | tuple[str, str, Sequence[str]]],
+    address: str = "sie",
 ):
     """Shared by the web form, `gallery workshop new` and `gallery demo`; returns (workshop,
-    facilitator key)."""
+    facilitator key). A station is (title, question) or (title, question, expected topics)."""
     with write_transaction():
         workshop, key = Workshop.create_with_key(title, language)
         if address != workshop.address:
             workshop.address = address
             workshop.save()
-        for position, (station_title, prompt) in enumerate(stations):
-            Station.create(workshop=workshop, title=station_title, prompt=prompt, position=position)
+        for position, (station_title, prompt, *topics) in enumerate(stations):
+            Station.create(
+                workshop=workshop, title=station_title, prompt=prompt, position=position,
+                topics="\n".join(topics[0] if topics else ()),
+            )  # fmt: skip
     return workshop, key
 
 

@@ -17,7 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 from peewee import fn
 
-from stations import export
+from stations import export, steering
+from stations.errors import RuleError
 from stations.notes import clean_text
 
 from .. import limits
@@ -29,7 +30,10 @@ from ..actions.access import (
     require_facilitator,
     workshop_or_404,
 )
+from ..actions.steering import set_topics
 from ..actions.workshops import MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
+from ..clustering.store import topics_of
+from ..errors import message
 from ..store.db import utcnow
 from ..store.models import ADDRESSES, LANGUAGES, Note, Station, Workshop
 from . import public_url
@@ -58,15 +62,25 @@ def _clean_prompt(value: str | None) -> str:
     return text
 
 
-def _stations_from_form(form) -> list[tuple[str, str]]:
+def _clean_topics(value: str | None) -> list[str]:
+    """Expected topics typed one per line, cleaned as every other text."""
+    try:
+        return steering.parse_topics(clean_text((value or "").replace("\r", "")))
+    except RuleError as error:
+        raise FormError(message(error.code, **error.params)) from None
+
+
+def _stations_from_form(form) -> list[tuple[str, str, list[str]]]:
     titles = form.getlist("station_title")
     prompts = form.getlist("station_prompt")
+    topics = form.getlist("station_topics")
     stations = []
     for i, raw_title in enumerate(titles):
         title = _clean_line(raw_title, MAX_TITLE, _("A station title"))
         prompt = _clean_prompt(prompts[i] if i < len(prompts) else "")
+        expected = _clean_topics(topics[i] if i < len(topics) else "")
         if title:
-            stations.append((title, prompt))
+            stations.append((title, prompt, expected))
         elif prompt:
             raise FormError(_("Station %(n)s has a question but no title.", n=i + 1))
     return stations
@@ -206,9 +220,12 @@ def edit_station(code: str, token: str):
     try:
         title = _clean_line(request.form.get("title"), MAX_TITLE, _("A station title"))
         prompt = _clean_prompt(request.form.get("prompt"))
+        topics = _clean_topics(request.form.get("topics"))
     except FormError:
         abort(400)
     workshops.edit_station(station, title, prompt)
+    if "topics" in request.form and topics != topics_of(station.topics):
+        set_topics(station, topics)  # the wall regroups under them, as from edit mode
     return _back(workshop, f"#station-{station.token}")
 
 

@@ -14,8 +14,10 @@
     labels[0].textContent = button.dataset.labelTitle.replace("{n}", n + 1);
     labels[0].htmlFor = fields[0].id = "station_title_" + n;
     labels[1].htmlFor = fields[1].id = "station_prompt_" + n;
+    labels[2].htmlFor = fields[2].id = "station_topics_" + n;
     fields[0].value = "";
     fields[1].value = "";
+    fields[2].value = "";
     rows.appendChild(copy);
     fields[0].focus();
   });

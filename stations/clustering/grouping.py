@@ -101,7 +101,8 @@ def cluster_notes(
     else:
         auto = _group_free_notes(free, near, cut, method, granularity, groups, previous, tuning)
         clusters = _continue_ids(auto, previous, fresh_id, tuning)
-    if hold and previous and new_notes:
+    if hold and previous and new_notes and not topics:
+        # (with topics a note's place depends on its own words: no flicker to hold back)
         clusters = settle(clusters, previous, free, near, cut, tuning)
     clusters = _apply_moves(clusters, pinned, previous, moves, present)
     placed = {n: key for n, key in moves.items() if n in present}

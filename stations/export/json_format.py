@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..clustering.topics import MAX_TOPIC_LENGTH, MAX_TOPICS, clean_topics
 from ..notes import cap_marks, is_visible
 from .model import (
     LANGUAGES,
@@ -50,6 +51,8 @@ def _station_json(station: ExportStation) -> dict[str, Any]:
         "number": station.number,
         "title": station.title,
         "prompt": station.prompt,
+        # only when there are some: older readers and files stay as they were
+        **({"topics": list(station.topics)} if station.topics else {}),
         "clusters": [
             {"id": c.id, "label": c.label, "note_ids": list(c.note_ids)} for c in station.clusters
         ],
@@ -210,7 +213,23 @@ def _station_from(data: dict[str, Any], path: str, note_ids: set[int]) -> Export
         prompt=_need(data, "prompt", str, path),
         notes=notes,
         clusters=clusters,
+        topics=_topics(data, path),
     )
+
+
+def _topics(data: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """A station's expected topics, within the limits the wall sets for them."""
+    if "topics" not in data:
+        return ()
+    topics = _strings(data, "topics", path)
+    if len(topics) > MAX_TOPICS:
+        raise ExportError("too_many", f"at most {MAX_TOPICS} topics", f"{path}.topics")
+    for index, topic in enumerate(topics):
+        if not topic.strip() or len(topic) > MAX_TOPIC_LENGTH:
+            raise ExportError(
+                "bad_topic", f"1-{MAX_TOPIC_LENGTH} characters", f"{path}.topics[{index}]"
+            )
+    return tuple(clean_topics(topics))
 
 
 def _check_unique(values: Sequence[Any], what: str, path: str) -> None:

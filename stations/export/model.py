@@ -54,6 +54,7 @@ class ExportStation:
     prompt: str
     notes: tuple[ExportNote, ...]
     clusters: tuple[ExportCluster, ...]
+    topics: tuple[str, ...] = ()  # the facilitator's expected topics (grouping hints)
 
 
 @dataclass(frozen=True)
