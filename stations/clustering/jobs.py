@@ -83,7 +83,7 @@ def cluster(
 ) -> tuple[dict, Clustering, KeyCounter | None]:
     """Full clustering of a station (options go to `cluster_notes`)."""
     fresh = embed_missing(notes)
-    result = cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, **options)
+    result = cluster_notes(with_vectors(notes, fresh), lang, next_id=keys, reuse=True, **options)
     return _only(fresh, keep), result, keys
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from stations.text import Lang, content_words, stem, surface_forms, tokens
 
 _MAX_LABEL_WORDS = 4  # three, and a fourth only to tell two labels apart
+_CANDIDATES = 30  # a group's best words weighed for its label (a large group has hundreds)
 _LABEL_SPLIT = re.compile(r"\s*(?:,|&|·)\s*")
 # Words that may help group notes but name no topic in a label: adverbs and fillers seen
 # on workshop walls ("Leerrohre · Baustelle · gleich", "Netz · Hauptsache · Tal"), and
@@ -132,9 +133,10 @@ def _label_words(
     note_counts = Counter(s for t in texts for s in {stem(w, lang) for w in content_words(t, lang)})
     if len(texts) > 1 and ranked and note_counts[ranked[0][0]] > 1:
         forms = surface_forms(texts, lang)
+        best = ranked[:_CANDIDATES]
         scored = _distinct(
-            [(d, w) for t, w in ranked if _label_worthy(d := _display_word(t, forms), lang)]
-            or [(_display_word(t, forms), w) for t, w in ranked]
+            [(d, w) for t, w in best if _label_worthy(d := _display_word(t, forms), lang)]
+            or [(_display_word(t, forms), w) for t, w in best]
         )
         named = [(d, w) for d, w in scored if d in nouns]
         if named:  # a label names its topic with nouns; other words only when none is left
