@@ -328,6 +328,7 @@
     textarea.setAttribute("aria-invalid", "true");
   }
 
+  var sentAt = 0; // when the last note left the box
   if (form) {
     form.noValidate = true; // our own messages, never the browser's bubble
     if (authorInput) authorInput.value = authorInput.value || storage(authorKey) || "";
@@ -346,6 +347,9 @@
       event.preventDefault();
       if (submit && submit.disabled) return;
       var text = textarea.value.trim();
+      // A late tap of a double tap finds the box just emptied: the note is on its way, so
+      // say nothing (an error beside "saved" reads as if the note were lost).
+      if (!text && Date.now() - sentAt < 5000) return;
       var error = null;
       if (!text) error = msg.msgEmpty;
       else if (length(text) > maxLength) error = msg.msgTooLong.replace("{n}", length(text));
@@ -358,6 +362,7 @@
       var author = authorInput ? authorInput.value.trim() : "";
       storage(authorKey, author);
       lockUntil = Date.now() + 3000;
+      sentAt = Date.now();
       [1000, 3000].forEach(function (ms) { window.setTimeout(function () { outbox.onChange(outbox.items); }, ms); });
       current = outbox.add(text, author).client_id;
       textarea.value = "";
