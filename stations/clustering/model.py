@@ -168,6 +168,10 @@ class Tuning:
     # with that of its topic_neighbours nearest notes.
     topic_neighbours: int = 5
     topic_spread: float = 0.5
+    # Then up to topic_rounds times each note goes to the topic nearest by this mix of the
+    # distance to its name and (topic_members) the mean distance to the notes it holds.
+    topic_rounds: int = 2
+    topic_members: float = 0.5
     min_label_overlap: float = 0.5
     # Fast path: a note joins the nearest centroid when it is no farther than this quantile
     # of the wall's leave-one-out member-to-centroid distances; 1.0 (the loosest member)

@@ -59,7 +59,23 @@ def nearest_topics(
         to_topic = (1 - tuning.topic_spread) * to_topic + tuning.topic_spread * to_topic[
             neighbours
         ].mean(axis=1)
-    return [int(i) for i in np.argmin(to_topic, axis=1)]
+    chosen = np.argmin(to_topic, axis=1)
+    among = dist[:n, :n]
+    for _round in range(tuning.topic_rounds):
+        # a topic is also the notes it holds: a short name says little, its notes say more
+        held = np.stack(
+            [
+                among[:, chosen == t].mean(axis=1) if (chosen == t).any() else to_topic[:, t]
+                for t in range(len(topics))
+            ],
+            axis=1,
+        )
+        mixed = (1 - tuning.topic_members) * to_topic + tuning.topic_members * held
+        again = np.argmin(mixed, axis=1)
+        if (again == chosen).all():
+            break
+        chosen = again
+    return [int(i) for i in chosen]
 
 
 def topic_drafts(
