@@ -413,35 +413,39 @@
 
   // --- columns -------------------------------------------------------------------------
 
-  // The grouping controls (edit mode): "coarser" / "finer" step the station's granularity
-  // (the engine never lets a step go the wrong way) and the count between them is the groups
-  // the column shows, counted as clusteredBody counts them. "Back to the suggestion" resets
-  // the granularity; ticking "discard my changes too" also drops moves, pins and names.
+  // The grouping controls (edit mode): "− N Gruppen +" asks the engine for exactly one group
+  // fewer or more than the column shows ("Gruppen: N"); "Themen" takes the facilitator's
+  // expected topics, which then are the groups; "zurück zum Vorschlag" appears once the
+  // facilitator asked for something, and with "discard my changes too" also drops moves,
+  // pins and names. A topics draft survives the column's redraws.
+  var topicDrafts = {};
   function granularityTools(station) {
     var data = state.clusters[station.token] || { granularity: 0, clusters: [] };
-    var g = data.granularity || 0;
     var clusters = data.clusters || [];
+    var notes = 0;
     var count = clusters.filter(function (c) {
       var ids = c.note_ids.filter(function (id) { return state.byId[id]; });
+      notes += ids.length;
       return ids.length > 0 ? !isSingle(c, ids.length) : c.pinned;
     }).length;
+    var asked = data.groups; // null: the engine's own number
     var manual = clusters.some(function (c) { return c.manual || c.pinned; });
-    var tools = el("p", "column__tools granularity");
-    var coarser = button(d.msgCoarser, "granularity__step", function () {
-      steer("set_granularity", station.token, { granularity: g - 1 });
-    });
-    var finer = button(d.msgFiner, "granularity__step", function () {
-      steer("set_granularity", station.token, { granularity: g + 1 });
-    });
-    coarser.title = d.msgCoarserTitle; // a tooltip; the name stays the word on the button
-    finer.title = d.msgFinerTitle;
-    coarser.disabled = g <= -3 || (g <= 0 && count <= 1); // never fewer than one group
-    finer.disabled = g >= 3;
-    tools.appendChild(coarser);
+    var tools = el("div", "column__tools granularity");
+    var fewer = button("−", "granularity__step", function () {
+      steer("set_groups", station.token, { groups: Math.max(1, count - 1) });
+    }, d.msgCoarserTitle);
+    var more = button("+", "granularity__step", function () {
+      steer("set_groups", station.token, { groups: count + 1 });
+    }, d.msgFinerTitle);
+    fewer.disabled = count <= 1; // never fewer than one group
+    // as many groups as pairs of notes at most, and no further once the notes allowed no more
+    more.disabled = count >= Math.floor(notes / 2) || (asked !== null && asked !== undefined && count < asked);
+    tools.appendChild(fewer);
     var counted = count === 1 ? d.msgOneGroup : d.msgGroupCount.replace("{n}", count);
     tools.appendChild(el("span", "granularity__count", counted));
-    tools.appendChild(finer);
-    if (g === 0 && !manual) return tools;
+    tools.appendChild(more);
+    tools.appendChild(topicsTools(station, data.topics || []));
+    if ((asked === null || asked === undefined) && !data.granularity && !manual) return tools;
     var discard = null;
     var reset = button(d.msgSuggestion, "granularity__reset", function () {
       steer("back_to_suggestion", station.token, { discard: !!(discard && discard.checked) });
@@ -458,6 +462,46 @@
     }
     return tools;
   }
+
+  function topicsTools(station, topics) {
+    var token = station.token;
+    var box = el("span", "topics");
+    var draft = topicDrafts[token];
+    var toggle = button(d.msgTopics + (topics.length ? " (" + topics.length + ")" : ""), "topics__toggle", function () {
+      topicDrafts[token] = draft ? null : { text: topics.join("\n") };
+      render();
+    });
+    toggle.setAttribute("aria-expanded", draft ? "true" : "false");
+    box.appendChild(toggle);
+    if (!draft) return box;
+    var form = el("form", "topics__form");
+    var id = "topics-" + token;
+    var label = el("label", "topics__label", d.msgTopicsLabel);
+    label.htmlFor = id;
+    var text = el("textarea", "topics__text");
+    text.id = id;
+    text.rows = 4;
+    text.value = draft.text;
+    text.addEventListener("input", function () { draft.text = text.value; });
+    var apply = el("button", "wall-btn topics__apply", d.msgApply);
+    apply.type = "submit";
+    var cancel = button(d.msgCancel, "topics__cancel", function () {
+      topicDrafts[token] = null;
+      render();
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      topicDrafts[token] = null;
+      steer("set_topics", token, { topics: text.value });
+    });
+    form.appendChild(label);
+    form.appendChild(text);
+    form.appendChild(apply);
+    form.appendChild(cancel);
+    box.appendChild(form);
+    return box;
+  }
+
 
   function column(station, index) {
     var notes = state.notes[station.token] || [];

@@ -10,6 +10,7 @@ import numpy as np
 
 from stations.text import Lang, resolve_language
 
+from .count import step_to
 from .distances import _has_e5, fused_distances
 from .embeddings import EmbeddingCache, _note_vectors, _with_e5_view
 from .hold import Distances, kept_as_before, propagate, settle
@@ -95,7 +96,8 @@ def cluster_notes(
     topics = clean_topics(topics)[:MAX_TOPICS]
     placed_before = {n for c in previous for n in c.note_ids}
     new_notes = (present - placed_before) | (present & set(arrived or ()))
-    if hold and previous and not new_notes:
+    stepping = groups is not None and not hold and previous and not (new_notes - placed_before)
+    if stepping or (hold and previous and not new_notes):
         # nothing arrived: the facilitator changed something, and only that changes
         clusters = kept_as_before(previous, free)
     elif topics and free:
@@ -109,6 +111,8 @@ def cluster_notes(
         # (with topics a note's place depends on its own words: no flicker to hold back)
         clusters = settle(clusters, previous, free, near, cut, tuning)
     clusters = _apply_moves(clusters, pinned, previous, moves, present)
+    if stepping:  # "Gruppen: N" on the wall as shown: one merge or split at a time
+        clusters = step_to(clusters, groups, near, fresh_id)
     placed = {n: key for n, key in moves.items() if n in present}
     propagate(clusters, placed, fixed_notes, near, cut, tuning)
     by_id = {n.id: n.text for n in notes}

@@ -172,9 +172,14 @@ def _agglomerate(
     if method == "average":
         found = _pair_singles(found, dist, threshold, tuning)
     if wanted is not None:
-        cut = _exact_cut(_group_counts(tree, n), int(labels.max()), wanted)
-        if cut != labels.max():
+        counts = _group_counts(tree, n)
+        cut = _exact_cut(counts, int(labels.max()), wanted)
+        shown = sum(len(g) > 1 for g in found)
+        # the default may show more groups than any cut of the tree (pairs): keep it when
+        # no cut comes nearer, so "one more" never shows fewer
+        if abs(counts[cut] - wanted) < abs(shown - wanted):
             found = _groups_of(_cut(tree, n, cut))
+        found = _pair_up_to(found, dist, wanted)
     elif granularity:
         # steps count from the groups shown at 0 (pairs included), so they stay monotone
         shown = sum(len(g) > 1 for g in found)
@@ -182,6 +187,28 @@ def _agglomerate(
         if cut != labels.max():  # a step that cannot move keeps what 0 shows
             found = _groups_of(_cut(tree, n, cut))
     return found
+
+
+def _pair_up_to(groups: list[list[int]], dist: np.ndarray, wanted: int) -> list[list[int]]:
+    """More groups than any cut of the tree has, when the facilitator asks for them: the two
+    closest single notes become a pair, again, until there are `wanted` groups (or no two
+    single notes are left)."""
+    shown = sum(len(g) > 1 for g in groups)
+    singles = [g[0] for g in groups if len(g) == 1]
+    if shown >= wanted or len(singles) < 2:
+        return groups
+    pairs: list[list[int]] = []
+    near = dist[np.ix_(singles, singles)].astype(np.float64)
+    np.fill_diagonal(near, np.inf)
+    left = set(range(len(singles)))
+    while shown + len(pairs) < wanted and len(left) >= 2:
+        i, j = np.unravel_index(int(np.argmin(near)), near.shape)
+        pairs.append([singles[i], singles[j]])
+        left -= {int(i), int(j)}
+        near[[i, j], :] = np.inf
+        near[:, [i, j]] = np.inf
+    kept = [g for g in groups if len(g) > 1] + [[singles[k]] for k in sorted(left)]
+    return sorted((sorted(g) for g in kept + pairs), key=lambda g: g[0])
 
 
 def _groups_of(labels: np.ndarray) -> list[list[int]]:
