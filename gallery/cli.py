@@ -304,14 +304,23 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
 @db_option
 @click.option("--json", "as_json", is_flag=True)
 def import_command(file, public_url, db, as_json) -> None:
-    """Recreate a workshop from its JSON export (with a new facilitator key)."""
+    """Recreate a workshop from its JSON export (with a new facilitator key). The whole file
+    is checked first, against the limits of the web forms; nothing is written unless it
+    passes. It is written in short transactions, so a running server keeps answering."""
+    from .actions.importing import checked
     from .actions.results import restore
 
+    app = _app(db, public_url)
     try:
         data = export.from_json(json.load(file))
-    except (ValueError, export.ExportError) as err:
-        raise click.ClickException(f"not a Gallery Walk export: {err}") from None
-    app = _app(db, public_url)
+        data = checked(
+            data, app.config["MAX_NOTES_PER_STATION"], app.config["MAX_REPLIES_PER_NOTE"]
+        )
+    except (ValueError, RecursionError, export.ExportError) as err:  # ValueError: JSON, digits
+        reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)[:300]
+        raise click.ClickException(
+            f"not a Gallery Walk export this server takes: {reason}"
+        ) from None
     with app.app_context():
         workshop, key = restore(data)
         _print_links(_links(app, workshop, key, _guess_base(public_url, 8000)), as_json)

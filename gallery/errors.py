@@ -70,6 +70,13 @@ MESSAGES = {
         "Too many requests in a short time. Please wait a moment and try again."
     ),
     "station_full": lazy_gettext("This station is full: it cannot take any more notes."),
+    "storage_busy": lazy_gettext(
+        "The server is busy for a moment. Your note is kept and sent again by itself."
+    ),
+    "storage_full": lazy_gettext(
+        "The server cannot store anything right now (its disk is full). Your note is kept on "
+        "this device and sent again by itself; please tell the facilitator."
+    ),
     "note_full": lazy_gettext("This note cannot take any more replies (at most %(limit)s)."),
 }
 _PARAM_DEFAULTS = {"limit": MAX_TEXT, "length": MAX_TEXT + 1}

@@ -43,6 +43,10 @@ class Facts:
     def station_removed(self, workshop: Any, token: str) -> None:
         """It was deleted (alone or with its workshop)."""
 
+    def storage_trouble(self, code: str) -> None:
+        """The database refused a write for a passing reason (`storage_full`,
+        `storage_busy`); announced at most every few seconds."""
+
     def workshop_changed(self, workshop: Any) -> None:
         """Its title or language changed, or stations were added or reordered."""
 

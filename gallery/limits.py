@@ -3,18 +3,19 @@
 A venue's 300 phones often reach us through one router, so one public IP is not one person.
 Posting is therefore limited twice, in this order:
 
-1. per participant (the session's anonymous `pid`; a Socket.IO connection without one counts
-   as its own participant; an HTTP request without one shares its IP's anonymous budget):
-   strict, a person writes a few notes a minute, an outbox flushed after a dead spot a few
-   dozen at once;
+1. per participant (the session's anonymous `pid`, issued once per device by identity.py,
+   which limits new ones per IP; an HTTP request without one shares its IP's anonymous
+   budget): strict, a person writes a few notes a minute, an outbox flushed after a dead
+   spot a few dozen at once;
 2. per IP: generous, about what the server itself can take, so that one address can never
    saturate it. A request refused by (1) never spends (2), so one flooding phone exhausts only
    its own budget and the 299 others behind the same router keep posting.
 
 HTTP (`POST /s/<token>`, `POST /api/v1/stations/<token>/notes`) is limited by Flask-Limiter;
-Socket.IO's `post_note` / `reply_note` spend the same budgets (`spend_posting_budget`, called
-by gallery/live/socket.py), in the same storage and under the same keys. With several
-processes the storage is Redis (`GALLERY_RATELIMIT_STORAGE`, by default the
+Socket.IO's `post_note`, `reply_note`, `plus_one` and the dots spend the same budgets
+(`spend_posting_budget`, called by gallery/live/socket.py), in the same storage and under the
+same keys. Also here: lookups by workshop code, workshop creation, admin password guesses.
+With several processes the storage is Redis (`GALLERY_RATELIMIT_STORAGE`, by default the
 `GALLERY_MESSAGE_QUEUE` when that is redis://).
 
 Every refusal is `{"ok": false, "error": {"code": "rate_limited", "message", "retry_after"}}`

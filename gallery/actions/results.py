@@ -71,10 +71,16 @@ def participants(workshop: Workshop) -> int:
     return counted + workshop.imported_participants
 
 
+# Notes written per transaction by an import: a server on the same database waits at most
+# for one such batch (with their +1s, dots and replies) between two of its own writes.
+IMPORT_BATCH = 100
+
+
 def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
     """Recreate an exported workshop (`gallery import`): stations, notes with their times,
     authors and hidden flags, clusters with their labels. A new facilitator key is made (the
-    export never contains one); the code is kept unless another workshop has it."""
+    export never contains one); the code is kept unless another workshop has it. Written in
+    short transactions (IMPORT_BATCH notes each); if one fails, the workshop is removed."""
     with write_transaction():
         workshop, key = Workshop.create_with_key(data.title, data.language)
         if not Workshop.select().where(Workshop.code == data.code).exists():
@@ -82,20 +88,34 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
         workshop.created_at = data.created_at
         workshop.imported_participants = data.participants
         workshop.save()
+    try:
         for position, item in enumerate(data.stations):
-            station = Station.create(
-                workshop=workshop, title=item.title, prompt=item.prompt, position=position,
-                topics="\n".join(item.topics),
+            _restore_station(workshop, position, item)
+    except BaseException:
+        with write_transaction():
+            workshop.delete_instance()
+        raise
+    return workshop, key
+
+
+def _restore_station(workshop: Workshop, position: int, item) -> None:
+    with write_transaction():
+        station = Station.create(
+            workshop=workshop, title=item.title, prompt=item.prompt, position=position,
+            topics="\n".join(item.topics),
+        )  # fmt: skip
+        rows = {}
+        for index, cluster in enumerate(item.clusters):
+            rows[cluster.id] = Cluster.create(
+                station=station, key=cluster.id, label=cluster.label, position=index,
+                label_manual=True,  # as the facilitator left it
             )  # fmt: skip
-            rows = {}
-            for index, cluster in enumerate(item.clusters):
-                rows[cluster.id] = Cluster.create(
-                    station=station, key=cluster.id, label=cluster.label, position=index,
-                    label_manual=True,  # as the facilitator left it
-                )  # fmt: skip
-            last = max((int(k[1:]) for k in rows if k[1:].isdigit()), default=0)
-            Station.update(cluster_seq=last).where(Station.id == station.id).execute()
-            for n, note in enumerate(item.notes):
+        last = max((int(k[1:]) for k in rows if k[1:].isdigit()), default=0)
+        Station.update(cluster_seq=last).where(Station.id == station.id).execute()
+    notes = list(enumerate(item.notes))
+    for start in range(0, len(notes), IMPORT_BATCH):
+        with write_transaction():
+            for n, note in notes[start : start + IMPORT_BATCH]:
                 row = Note.create(
                     station=station, text=note.text, author=note.author,
                     client_id=f"import{note.id:08d}{n:04d}", created_at=note.created_at,
@@ -103,20 +123,24 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
                     cluster_manual=note.cluster in rows,
                 )  # fmt: skip
                 _restore_reactions(station, row, note)
-    return workshop, key
 
 
 def _restore_reactions(station: Station, row: Note, note) -> None:
     """An export keeps counts and reply texts, not who gave them: the import recreates
     them under stand-in participants ("import<n>"), so the counts come out the same."""
-    for i in range(note.plus_ones):
-        PlusOne.create(note=row, participant=f"import{i}")
-    for i in range(note.votes):
-        Vote.create(station=station, note=row, participant=f"import{i}")
-    for i, text in enumerate(note.replies):
-        Reply.create(note=row, text=text, client_id=f"import{row.id:08d}{i:04d}")
-    for i, text in enumerate(note.hidden_replies):
-        Reply.create(note=row, text=text, client_id=f"import{row.id:08d}h{i:04d}", hidden=True)
+    stand_ins = [f"import{i}" for i in range(max(note.plus_ones, note.votes))]
+    if note.plus_ones:
+        PlusOne.insert_many([(row.id, p) for p in stand_ins[: note.plus_ones]],
+                            fields=[PlusOne.note, PlusOne.participant]).execute()  # fmt: skip
+    if note.votes:
+        Vote.insert_many([(station.id, row.id, p) for p in stand_ins[: note.votes]],
+                         fields=[Vote.station, Vote.note, Vote.participant]).execute()  # fmt: skip
+    replies = [(text, f"import{row.id:08d}{i:04d}", False) for i, text in enumerate(note.replies)]
+    replies += [(text, f"import{row.id:08d}h{i:04d}", True)
+                for i, text in enumerate(note.hidden_replies)]  # fmt: skip
+    if replies:
+        fields = [Reply.note, Reply.text, Reply.client_id, Reply.hidden]
+        Reply.insert_many([(row.id, *r) for r in replies], fields=fields).execute()
 
 
 def collect(workshop: Workshop) -> ExportWorkshop:

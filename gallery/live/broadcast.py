@@ -8,13 +8,15 @@ the full contract is docs/protocol.md.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale
 
 from ..actions.reactions import note_dict, votes_state
 from ..actions.state import for_participants, workshop_state
+from ..errors import message
 from ..facts import Facts
 from ..store.models import Note, Station, Workshop
 from .fanout import PhoneFanout
-from .rooms import station_room, wall_room, workshop_room
+from .rooms import all_walls_room, station_room, wall_room, workshop_room
 from .socket import socketio
 from .ticker import RotationTicker
 
@@ -105,6 +107,14 @@ class Broadcasts(Facts):
             "station_removed", {"station": token},
             to=[station_room(token), wall_room(workshop.code)],
         )  # fmt: skip
+
+    def storage_trouble(self, code: str) -> None:
+        """Every wall: the server cannot store for now (the message in both languages)."""
+        messages = {}
+        for language in ("de", "en"):
+            with force_locale(language):
+                messages[language] = message(code)
+        socketio.emit("server_trouble", {"code": code, "messages": messages}, to=all_walls_room())
 
     def workshop_changed(self, workshop: Workshop) -> None:
         """Stations added or reordered, title changed: walls re-render their columns."""

@@ -26,7 +26,7 @@ from .connection import (
     joined_wall,
     workshop_from,
 )
-from .rooms import wall_room
+from .rooms import all_walls_room, wall_room
 from .socket import socketio
 
 
@@ -40,6 +40,7 @@ def join_wall(data: Any) -> dict:
     if workshop is None or not workshop.check_key(data.get("key")):
         return error_body("forbidden")  # same answer for both: no probing for codes
     join_room(wall_room(workshop.code))
+    join_room(all_walls_room())
     joined_wall(workshop.code)
     state = wall_state(workshop)
     rotation_ticker.follow(workshop, state["rotation"])

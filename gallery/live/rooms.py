@@ -14,3 +14,8 @@ def wall_room(code: str) -> str:
 def workshop_room(code: str) -> str:
     """Every phone and station display of a workshop: phase and rotation changes."""
     return f"workshop:{code}"
+
+
+def all_walls_room() -> str:
+    """Every facilitator's wall on this server: warnings about the server itself."""
+    return "walls"

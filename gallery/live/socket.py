@@ -21,7 +21,7 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import SocketIO
 
-from .. import identity, limits
+from .. import identity, limits, trouble
 from ..actions.reactions import wire_size
 from ..adapters import MALFORMED
 from ..errors import error_body
@@ -142,7 +142,13 @@ def guard(event: str, handler):
             return refusal
         if not least <= len(args) <= most:
             return error_body("invalid_payload")
-        answer = handler(*args)
+        try:
+            answer = handler(*args)
+        except Exception as err:
+            code = trouble.classify(err)
+            if code is None:
+                raise
+            return trouble.report(code)  # a full disk, a held lock: the sender tries again
         if event not in UNCHARGED_ANSWERS:
             charge_answer(answer)
         return answer

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import trouble
 from ..errors import ApiError, error_body, message
 
 
@@ -44,6 +45,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(err: Exception):
+        code = trouble.classify(err)
+        if code is not None:  # a full disk, a held lock: passing, and said so
+            body = trouble.report(code)
+            retry = {"Retry-After": str(body["error"]["retry_after"])}
+            if wants_json():
+                return jsonify(body), 503, retry
+            page = render_template("error.html", status=503, text=message(code))
+            return page, 503, retry
         app.logger.exception("unhandled error")
         if wants_json():
             return jsonify(error_body("server_error")), 500

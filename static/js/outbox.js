@@ -152,8 +152,9 @@
         delete self.inFlight[item.client_id];
         if (reply && reply.ok) {
           self.confirmed(reply.note);
-        } else if (reply && reply.error && reply.error.code === "rate_limited") {
-          // Too fast for the limits (a long outbox after a dead spot): later, never dropped.
+        } else if (reply && reply.error && reply.error.retry_after) {
+          // Too fast for the limits (a long outbox after a dead spot), or the server cannot
+          // store for a moment (a full disk, a held lock): later, never dropped.
           self.retryDelay = Math.max(self.retryDelay, (reply.error.retry_after || 2) * 1000);
           self.scheduleRetry();
           self.onChange(self.items);

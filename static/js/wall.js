@@ -1064,6 +1064,7 @@
   });
 
   socket.on("connect", join);
+  socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });
   socket.on("disconnect", offline);
   // A wall opened while the server is unreachable never sees "disconnect": say so.
   socket.on("connect_error", offline);
