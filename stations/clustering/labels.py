@@ -141,8 +141,8 @@ def _label_words(
         named = [(d, w) for d, w in scored if d in nouns]
         if named:  # a label names its topic with nouns; other words only when none is left
             scored = named
-        words = [d for d, _ in scored]
-        shared = [note_counts[stem(w, lang)] for w in words[:3]]
+        words = _phrases([d for d, _ in scored], texts)
+        shared = [note_counts[stem(w.split()[0], lang)] for w in words[:3]]
         if shared[0] < 0.6 * len(texts):  # no word says it for most notes: two together
             return words, min(2, len(words))
         # the word most notes share, and the next two as far as they are shared like it
@@ -154,6 +154,21 @@ def _label_words(
     # A single note, or notes that share no word: their own words in reading order, nouns
     # first.
     return _nouns_first(_reading_words(texts, lang, skip), nouns)
+
+
+def _phrases(words: list[str], texts: Sequence[str]) -> list[str]:
+    """The two best words as the phrase they form when the notes write them together
+    ("Smart Farming", not "Smart & Farming")."""
+    if len(words) < 2:
+        return words
+    pair = f"{words[0]} {words[1]}"
+    flipped = f"{words[1]} {words[0]}"
+    both = [t for t in texts if words[0] in t and words[1] in t]
+    for phrase in (pair, flipped):
+        together = sum(phrase in t for t in both)
+        if together >= 2 and together * 2 >= len(both):
+            return [phrase, *words[2:]]
+    return words
 
 
 def _nouns_first(words: list[str], nouns: Nouns) -> tuple[list[str], int]:
