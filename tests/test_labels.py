@@ -56,6 +56,6 @@ def test_english_keeps_the_notes_casing_and_drops_verbs() -> None:
 
 
 def test_two_words_the_notes_write_together_stay_a_phrase() -> None:
-    texts = ["Smart Farming für Landwirte", "Smart Farming mit Sensoren", "Sensoren und Smart Farming"]
+    texts = ["Smart Farming für Höfe", "Smart Farming mit Sensoren", "Sensoren und Smart Farming"]
     (label,) = label_clusters([texts], "de")
     assert label.startswith("Smart Farming")
