@@ -21,6 +21,7 @@
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
   var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null };
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
+  var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
   var socket = window.io({ reconnectionDelayMax: 5000 });
 
@@ -175,7 +176,7 @@
         li.classList.add("sticky--dragging");
       });
       li.addEventListener("dragend", function () { li.classList.remove("sticky--dragging"); });
-      li.appendChild(moveMenu(note, station, groups));
+      li.insertBefore(moveMenu(note, station, groups), li.firstChild); // floats beside the text
     }
     return li;
   }
@@ -185,7 +186,10 @@
     var label = el("label", "sticky__move");
     var span = el("span", "visually-hidden", d.msgThisNote);
     var select = el("select", "sticky__select");
-    select.appendChild(new Option(d.msgMoveTo + " …", ""));
+    select.title = d.msgMoveTo + " …";
+    // A narrow menu beside the text (the card stays as tall as in the overview, so edit mode
+    // fits the screen as the overview does); its options say what it does.
+    select.appendChild(new Option("⇄", ""));
     // The note's own actions share the menu (one control per sticky keeps edit mode compact);
     // the moves come last, so End still picks "new group".
     var actions = el("optgroup", "");
@@ -221,6 +225,12 @@
     return label;
   }
 
+  function openGroup(token, key) {
+    if (key) opened[token] = key; else delete opened[token];
+    delete fitted[token]; // the column fits afresh around the opened group
+    renderColumn(token);
+  }
+
   function dropTarget(node, station, clusterId) {
     if (!editing()) return;
     node.addEventListener("dragover", function (e) {
@@ -242,39 +252,54 @@
 
   // --- groups --------------------------------------------------------------------------
 
+  // A group's header: its label and count; in edit mode the count opens the group (all its
+  // cards, the others folded if need be) and one menu holds the group's own actions, so a
+  // group's header stays one line on the projector.
   function groupHeader(station, group, groups) {
     var head = el("header", "group__head");
     var title = el("h3", "group__label", group.label || "–");
     head.appendChild(title);
-    head.appendChild(el("span", "group__count", group.note_ids.length));
+    head.appendChild(groupCount(station, group.id, group.note_ids.length));
     if (group.pinned) head.appendChild(el("span", "group__pin", d.msgPinned));
-    if (!editing()) return head;
+    if (editing()) head.appendChild(groupActions(head, title, station, group, groups));
+    return head;
+  }
 
-    var tools = el("div", "group__tools");
-    tools.appendChild(button(d.msgRename, "", function () { renameForm(head, title, station, group); }));
-    tools.appendChild(button(group.pinned ? d.msgUnpin : d.msgPin, "", function () {
-      steer("pin_cluster", station.token, { cluster: group.id, pinned: !group.pinned });
-    }));
-    if (group.note_ids.length > 1) {
-      tools.appendChild(button(d.msgSplit, "", function () {
-        steer("split_cluster", station.token, { cluster: group.id });
-      }));
-    }
+  function groupCount(station, key, n) {
+    if (!editing()) return el("span", "group__count", n);
+    var open = opened[station.token] === key;
+    var count = button(String(n), "group__count", function () { openGroup(station.token, open ? null : key); },
+                       d.msgOpenGroup.replace("{n}", n));
+    count.setAttribute("aria-expanded", String(open));
+    return count;
+  }
+
+  function groupActions(head, title, station, group, groups) {
+    var label = el("label", "group__actions");
+    label.appendChild(el("span", "visually-hidden", d.msgGroupActions));
+    var select = el("select", "");
+    select.title = d.msgGroupActions;
+    select.appendChild(new Option("⋯", ""));
+    select.appendChild(new Option(d.msgRename, "!rename"));
+    select.appendChild(new Option(group.pinned ? d.msgUnpin : d.msgPin, "!pin"));
+    if (group.note_ids.length > 1) select.appendChild(new Option(d.msgSplit, "!split"));
     var others = groups.filter(function (g) { return g.id !== group.id; });
     if (others.length) {
-      var label = el("label", "group__merge");
-      label.appendChild(el("span", "visually-hidden", d.msgMerge));
-      var select = el("select", "");
-      select.appendChild(new Option(d.msgMerge + " …", ""));
-      others.forEach(function (g) { select.appendChild(new Option(g.label || "–", g.id)); });
-      select.addEventListener("change", function () {
-        if (select.value) steer("merge_clusters", station.token, { clusters: [group.id, select.value] });
-      });
-      label.appendChild(select);
-      tools.appendChild(label);
+      var merge = el("optgroup", "");
+      merge.label = d.msgMerge;
+      others.forEach(function (g) { merge.appendChild(new Option(g.label || "–", g.id)); });
+      select.appendChild(merge);
     }
-    head.appendChild(tools);
-    return head;
+    select.addEventListener("change", function () {
+      var value = select.value;
+      select.value = "";
+      if (value === "!rename") renameForm(head, title, station, group);
+      else if (value === "!pin") steer("pin_cluster", station.token, { cluster: group.id, pinned: !group.pinned });
+      else if (value === "!split") steer("split_cluster", station.token, { cluster: group.id });
+      else if (value) steer("merge_clusters", station.token, { clusters: [group.id, value] });
+    });
+    label.appendChild(select);
+    return label;
   }
 
   function renameForm(head, title, station, group) {
@@ -300,6 +325,7 @@
   function groupBox(station, group, groups, index, notes) {
     var box = el("section", "group group--g" + (index % PALETTE) + (group.pinned ? " group--pinned" : ""));
     box.dataset.cluster = group.id;
+    if (editing() && opened[station.token] === group.id) box.classList.add("group--opened");
     box.appendChild(groupHeader(station, group, groups));
     var list = el("ol", "stickies");
     notes.forEach(function (n) { list.appendChild(sticky(n, station, groups, group.id)); });
@@ -343,6 +369,9 @@
     var all = groups.concat(singles);
     var order = groups.map(function (g, i) { return { g: g, i: i, votes: g.note_ids.reduce(function (sum, id) { return sum + (byId[id].votes || 0); }, 0) }; });
     if (state.phase === "results") order.sort(function (a, b) { return b.votes - a.votes || a.i - b.i; });
+    // the group the facilitator opened comes first: it keeps its cards, the others fold first
+    var first = editing() ? opened[station.token] : null;
+    if (first) order.sort(function (a, b) { return (b.g.id === first) - (a.g.id === first); });
     order.forEach(function (o) {
       body.appendChild(groupBox(station, o.g, all, o.i, ranked(o.g.note_ids.map(function (id) { return byId[id]; }))));
     });
@@ -350,13 +379,16 @@
       var other = el("section", "group group--singles");
       var head = el("header", "group__head");
       head.appendChild(el("h3", "group__label", d.msgSingles));
-      head.appendChild(el("span", "group__count", singles.length));
+      head.appendChild(groupCount(station, "single", singles.length));
       other.appendChild(head);
       var ol = el("ol", "stickies");
       singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all, "singles")); });
       other.appendChild(ol);
       dropTarget(other, station, "single");
-      body.appendChild(other);
+      if (first === "single") {
+        other.classList.add("group--opened");
+        body.insertBefore(other, body.firstChild);
+      } else body.appendChild(other);
     }
     if (editing()) {
       var zone = el("p", "group group--drop", d.msgDropNew);
@@ -485,7 +517,6 @@
     if (editing() && clustered()) head.appendChild(granularityTools(station));
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
-    body.tabIndex = 0; // it scrolls on its own: keyboard users must be able to reach it
     if (!clustered()) body.appendChild(flatBody(station, notes));
     else if (state.phase === "results" && !editing()) body.appendChild(resultsBody(station, notes));
     else if (!d.focus) body.appendChild(clusteredBody(station, notes));
@@ -660,8 +691,9 @@
   // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
   // stays in sight. Each step finds its value by halving, since every measurement costs the
   // browser a layout of the column. A new note starts from the column's last type size, so
-  // the notes do not change size at every arrival. Edit mode keeps every card (the
-  // facilitator drags them) and scrolls.
+  // the notes do not change size at every arrival. Edit mode fits the same way, so every group
+  // and drop target is in view while dragging; a group the facilitator opens keeps all its
+  // cards and the others give way first.
   var COMFORT_PX = 24;
   var FIT_MIN_PX = 18;
   var fitted = {}; // station token -> the type size (px) its column was last fitted at
@@ -681,13 +713,16 @@
     body.style.fontSize = lo + "px";
   }
 
+  // In edit mode "+7" is a button that opens the group: every card can be reached to move it.
   function holdBack(group) {
     var hidden = group.querySelectorAll(".sticky[hidden]").length;
     var more = group.querySelector(".group__more");
     if (!more && !hidden) return;
     if (!more) {
-      more = el("span", "group__more");
-      group.querySelector(".group__head").appendChild(more);
+      var count = group.querySelector(".group__count");
+      more = count && count.tagName === "BUTTON"
+        ? button("", "group__more", function () { count.click(); }) : el("span", "group__more");
+      group.querySelector(".group__head").insertBefore(more, count ? count.nextSibling : null);
     }
     more.textContent = "+" + hidden;
     more.title = d.msgMore.replace("{n}", hidden);
@@ -698,6 +733,11 @@
 
   function openGroups(body) {
     return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
+  }
+
+  // The groups whose cards may be held back: all but the one the facilitator opened.
+  function cappable(body) {
+    return openGroups(body).filter(function (g) { return !g.classList.contains("group--opened"); });
   }
 
   // Each group shows at most `cap` cards, a note just in among them; the rest are counted.
@@ -740,7 +780,8 @@
   // should see some notes), and the top group folds only as the very last resort. Returns how
   // many folded and how many chips gave way.
   function fold(body) {
-    var groups = openGroups(body);
+    var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
+    if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
     var folded = 0;
     for (var k = groups.length - 1; k >= 1 && overflowing(body); k--) {
       foldInto(strip(body), groups[k]);
@@ -757,7 +798,12 @@
   }
 
   function strip(body) {
-    return body.querySelector(".column__folded") || body.appendChild(el("div", "column__folded"));
+    // above the field for a new group, which stays the column's last drop target
+    var into = body.querySelector(".column__folded");
+    if (into) return into;
+    var zone = body.querySelector(".group--drop");
+    return zone ? zone.parentNode.insertBefore(el("div", "column__folded"), zone)
+      : body.appendChild(el("div", "column__folded"));
   }
 
   function foldInto(into, group) {
@@ -789,12 +835,12 @@
       var token = body.parentNode.dataset.station;
       var last = fitted[token]; // what the column was fitted at before
       body.style.fontSize = "";
-      if (editing() || !overflowing(body)) { delete fitted[token]; return; }
+      if (!overflowing(body)) { delete fitted[token]; return; }
       if (last) {
         // the common case of a new note: the last fit holds, checked in a few layouts
         if (last.px) body.style.fontSize = last.px + "px";
         if (last.folded) refold(body, last);
-        if (last.cap !== null) capAt(openGroups(body), last.cap);
+        if (last.cap !== null) capAt(cappable(body), last.cap);
         if (!overflowing(body)) return;
         if (last.folded) {
           // a new note's "Just in" on top: one more group to the strip usually makes room
@@ -828,13 +874,13 @@
     if (fromDefault) shrink(body, COMFORT_PX);
     var cap = null, folds = { folded: 0, dropped: 0 };
     if (overflowing(body)) {
-      if (capCards(body, openGroups(body), 2)) cap = capOf(body);
+      if (capCards(body, cappable(body), 2)) cap = capOf(body);
       else {
         shrink(body, FIT_MIN_PX);
-        if (capCards(body, openGroups(body), 2)) cap = capOf(body);
+        if (capCards(body, cappable(body), 2)) cap = capOf(body);
         else {
           folds = fold(body);
-          capCards(body, openGroups(body), 0); // room the folding left goes back to cards
+          capCards(body, cappable(body), 0); // room the folding left goes back to cards
           cap = capOf(body);
         }
       }
@@ -997,8 +1043,8 @@
     });
   }
 
-  // Dragging a note near the top or bottom edge of a column scrolls it, so a group out of
-  // sight can be reached (edit mode scrolls; the overview never does).
+  // Dragging a note near the top or bottom edge of a column scrolls it, should a column ever
+  // be taller than its box (the fit keeps every drop target in view).
   document.addEventListener("dragover", function (e) {
     var body = e.target.closest && e.target.closest(".column__body");
     if (!body || !editing()) return;

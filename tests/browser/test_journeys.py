@@ -529,7 +529,7 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
 
     # rename that group; the name is kept
     box = column.locator(f'.group[data-cluster="{moved_to}"]')
-    box.get_by_role("button", name=re.compile("Umbenennen|Rename")).click()
+    box.locator(".group__actions select").select_option("!rename")
     wall.keyboard.press("Control+a")
     wall.keyboard.type("Energie <zuhause>")
     wall.keyboard.press("Enter")
