@@ -258,6 +258,7 @@
   function groupHeader(station, group, groups) {
     var head = el("header", "group__head");
     var title = el("h3", "group__label", group.label || "–");
+    title.title = group.label || ""; // the whole label when a folded chip cuts it
     head.appendChild(title);
     head.appendChild(groupCount(station, group.id, group.note_ids.length));
     if (group.pinned) head.appendChild(el("span", "group__pin", d.msgPinned));
@@ -334,6 +335,14 @@
     return box;
   }
 
+  // "Just in": the notes the clustering has not placed yet, newest first.
+  function justIn() {
+    var box = el("section", "group group--new");
+    box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
+    box.appendChild(el("ol", "stickies"));
+    return box;
+  }
+
   // A single idea ("Einzelne Ideen"): one note in no pinned cluster, placed by the engine or
   // put there by the facilitator (then without a label); a note moved into a new group of its
   // own keeps its group.
@@ -359,11 +368,8 @@
     });
     var waiting = notes.filter(function (n) { return !placed[n.id]; });
     if (waiting.length) { // arrived a moment ago; the clustering places them shortly
-      var box = el("section", "group group--new");
-      box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
-      var list = el("ol", "stickies");
-      waiting.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null, "new")); });
-      box.appendChild(list);
+      var box = justIn();
+      waiting.slice().reverse().forEach(function (n) { box.lastChild.appendChild(sticky(n, station, null, "new")); });
       body.appendChild(box);
     }
     var all = groups.concat(singles);
@@ -777,8 +783,9 @@
 
   // Groups fold from the bottom up into a strip of labels and counts; when even that is too
   // long, its last chips give way to "+N" before the top group gives up its cards (the room
-  // should see some notes), and the top group folds only as the very last resort. Returns how
-  // many folded and how many chips gave way.
+  // should see some notes; in edit mode the other way round, the chips being drop targets),
+  // and the top group folds only as the very last resort. Returns how many folded and how
+  // many chips gave way.
   function fold(body) {
     var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
     if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
@@ -788,12 +795,13 @@
       folded++;
     }
     var dropped = 0;
-    while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+    // in edit mode a chip is a drop target: the top group gives up its cards first
+    if (!editing()) while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
     if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
       foldInto(strip(body), groups[0]);
       folded++;
-      while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
     }
+    while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
     return { folded: folded, dropped: dropped };
   }
 
@@ -821,6 +829,37 @@
     more.title = d.msgMoreGroups.replace("{n}", n);
   }
 
+  // Folding goes group by group, so it can free more room than was missing (or the column
+  // lost a group since its last fit): folded groups come back, the top one first, while the
+  // column fits with them showing as many cards as the open groups do (at least one), one
+  // layout each. Returns how many came back.
+  function unfold(body, folds) {
+    var back = 0, into = body.querySelector(".column__folded"), cap = shownCap(body);
+    while (into && cap > 0 && folds.dropped === 0 && back < folds.folded) {
+      var group = into.querySelector(".group");
+      group.classList.remove("group--folded");
+      into.parentNode.insertBefore(group, into);
+      capAt([group], cap);
+      if (overflowing(body)) {
+        foldInto(into, group);
+        break;
+      }
+      back++;
+    }
+    if (into && !into.querySelector(".group")) into.remove();
+    return back;
+  }
+
+  // How many cards the open groups show: the most any group holding cards back shows, or
+  // all of them (Infinity) when none does.
+  function shownCap(body) {
+    var cap = -1;
+    cappable(body).forEach(function (g) {
+      if (g.querySelector(".sticky[hidden]")) cap = Math.max(cap, g.querySelectorAll(".sticky:not([hidden])").length);
+    });
+    return cap === -1 ? Infinity : cap;
+  }
+
   // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
   function refold(body, last) {
     var groups = openGroups(body);
@@ -841,7 +880,11 @@
         if (last.px) body.style.fontSize = last.px + "px";
         if (last.folded) refold(body, last);
         if (last.cap !== null) capAt(cappable(body), last.cap);
-        if (!overflowing(body)) return;
+        if (!overflowing(body)) {
+          // the column may have lost a group since: what it folded for it comes back
+          if (last.folded) { last.folded -= unfold(body, last); last.cap = capOf(body); }
+          return;
+        }
         if (last.folded) {
           // a new note's "Just in" on top: one more group to the strip usually makes room
           var open = openGroups(body);
@@ -881,6 +924,7 @@
         else {
           folds = fold(body);
           capCards(body, cappable(body), 0); // room the folding left goes back to cards
+          folds.folded -= unfold(body, folds);
           cap = capOf(body);
         }
       }
@@ -890,14 +934,10 @@
   }
 
 
-  // The cap the groups were left at: the most cards any open group shows.
+  // The cap the groups were left at (null: no group holds cards back, or none shows any).
   function capOf(body) {
-    var cap = 0;
-    openGroups(body).forEach(function (g) {
-      var shownCards = g.querySelectorAll(".sticky:not([hidden])").length;
-      if (g.querySelector(".sticky[hidden]")) cap = Math.max(cap, shownCards);
-    });
-    return cap || null;
+    var cap = shownCap(body);
+    return cap === Infinity ? null : cap || null;
   }
 
 
@@ -1007,13 +1047,71 @@
     state.byId[note.id] = note;
     fresh[note.id] = true;
     window.setTimeout(function () { delete fresh[note.id]; }, 1500);
-    renderColumn(note.station);
+    if (!placeNew(note)) renderColumn(note.station);
+  }
+
+  // A new note's card goes into its column as the column stands ("Just in" on top) while the
+  // column's fit holds, or holds once its fullest groups show a card or two fewer; only
+  // otherwise is the column rebuilt and fitted afresh. Most notes cost one layout of one
+  // column instead of a rebuilt column and several (bench/README.md, wall layout).
+  function placeNew(note) {
+    var token = note.station;
+    var column = document.getElementById("column-" + token);
+    if (!column || !clustered() || state.phase === "results" || busy(token) || held[token]) return false;
+    var station = state.stations.filter(function (s) { return s.token === token; })[0];
+    var body = column.querySelector(".column__body");
+    var board = body.querySelector(".column__board") || body;
+    var box = board.querySelector(".group--new");
+    if (!box) box = board.insertBefore(justIn(), board.firstChild);
+    var list = box.lastChild;
+    list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
+    column.querySelector(".column__count").textContent = countLabel(state.notes[token].length);
+    column.querySelector(".column__empty").hidden = true;
+    if (!makeRoom(body, fitted[token])) return false;
+    updateTotal();
+    return true;
+  }
+
+  // Up to a few cards step back from the groups showing the most (never below two); false
+  // when that does not make the column fit, or the column had no fit to keep.
+  function makeRoom(body, last) {
+    for (var tries = 0; overflowing(body); tries++) {
+      if (!last || tries === 4) return false;
+      var fullest = null, most = 2;
+      cappable(body).forEach(function (g) {
+        if (g.classList.contains("group--new")) return;
+        var shown = g.querySelectorAll(".sticky:not([hidden])").length;
+        if (shown > most) { most = shown; fullest = g; }
+      });
+      if (!fullest) return false;
+      var cards = fullest.querySelectorAll(".sticky:not([hidden])");
+      cards[cards.length - 1].hidden = true;
+      holdBack(fullest);
+    }
+    return true;
+  }
+
+  // The page brings the state as join_wall answers it: the wall is drawn at once, and the
+  // first join's answer redraws it only if something changed in between (key order and the
+  // clock's server_time and remaining aside: the clock takes the answer's).
+  var drawn = null;
+  function canonical(value) {
+    return JSON.stringify(value, function (key, v) {
+      if (key === "server_time" || key === "remaining" || key === "ok") return undefined;
+      if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+      var sorted = {};
+      Object.keys(v).sort().forEach(function (k) { sorted[k] = v[k]; });
+      return sorted;
+    });
   }
 
   function join() {
     socket.emit("join_wall", { workshop: d.workshop, key: d.key }, function (reply) {
       if (reply && reply.ok) {
-        load(reply);
+        var same = drawn !== null && canonical(reply) === drawn;
+        drawn = null;
+        if (!same) load(reply);
+        else if (reply.rotation) { state.rotation = reply.rotation; countdown.update(reply.rotation); }
         status.textContent = "";
         root.classList.remove("wall--offline");
       } else {
@@ -1064,6 +1162,13 @@
       if (m.open) { m.open = false; m.querySelector("summary").focus(); }
     });
   });
+
+  var page = document.getElementById("wall-state");
+  if (page) {
+    var initial = JSON.parse(page.textContent);
+    drawn = canonical(initial);
+    load(initial);
+  }
 
   socket.on("connect", join);
   socket.on("disconnect", offline);

@@ -529,6 +529,9 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
 
     # rename that group; the name is kept
     box = column.locator(f'.group[data-cluster="{moved_to}"]')
+    people.shot(wall, "wall-edit-moved")
+    box.locator(".group__count").click()  # open it (a group the fit folded shows no menu)
+    expect(box).to_have_class(re.compile("group--opened"))
     box.locator(".group__actions select").select_option("!rename")
     wall.keyboard.press("Control+a")
     wall.keyboard.type("Energie <zuhause>")

@@ -76,7 +76,8 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
     people.shot(wall, f"wall-fit-{stations}x{per_station}")
 
     wall.click("#toggle-edit")  # edit mode: the same fit, the facilitator's tools added
-    expect(wall.locator("select.sticky__select").first).to_be_visible()
+    expect(wall.locator(".group__actions select").first).to_be_attached()
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
     state = wall.evaluate(FIT)
     people.shot(wall, f"wall-edit-fit-{stations}x{per_station}")
     assert_fits(state)
@@ -103,7 +104,7 @@ def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
 
 
 def an_opened_group_shows_all_its_cards(wall) -> None:
-    """"+7" in edit mode opens its group: every card drawn, the column still fits; its count
+    """ "+7" in edit mode opens its group: every card drawn, the column still fits; its count
     closes it again."""
     more = wall.locator("button.group__more:visible").first
     group = more.locator("xpath=ancestor::section[contains(@class,'group')][1]")
@@ -162,7 +163,7 @@ def test_the_move_menu_offers_groups_never_single_notes(people, workshop):
     wall = open_wall(people, workshop)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
     wall.click("#toggle-edit")
-    expect(wall.locator("select.sticky__select").first).to_be_visible()
+    expect(wall.locator("select.sticky__select:visible").first).to_be_visible()
     menus = wall.evaluate("""() => [...document.querySelectorAll('select.sticky__select')]
      .map(s => {
       const column = s.closest('.column');
