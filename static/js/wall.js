@@ -763,15 +763,16 @@
     });
   }
 
-  // The largest cap of at least `least` cards a group that fits; false when even that does not.
+  // The largest cap of at least `least` cards a group that fits; false when even that does not
+  // (tried first: on a full wall it is the common answer, and the cheaper layout).
   function capCards(body, groups, least) {
     var most = least;
     groups.forEach(function (g) { most = Math.max(most, cardsOf(g).length); });
-    capAt(groups, most);
-    if (!overflowing(body)) return true;
     var lo = least, hi = most;
     capAt(groups, lo);
     if (overflowing(body)) return false;
+    capAt(groups, most);
+    if (!overflowing(body)) return true;
     while (hi - lo > 1) {
       var mid = (lo + hi) >> 1;
       capAt(groups, mid);
@@ -789,11 +790,7 @@
   function fold(body) {
     var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
     if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
-    var folded = 0;
-    for (var k = groups.length - 1; k >= 1 && overflowing(body); k--) {
-      foldInto(strip(body), groups[k]);
-      folded++;
-    }
+    var folded = foldFewest(body, groups);
     var dropped = 0;
     // in edit mode a chip is a drop target: the top group gives up its cards first
     if (!editing()) while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
@@ -803,6 +800,38 @@
     }
     while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
     return { folded: folded, dropped: dropped };
+  }
+
+  // The fewest groups from the bottom (all but the top one at most) whose folding makes the
+  // column fit, found by halving; all but the top one folded when none does.
+  function foldFewest(body, groups) {
+    var most = groups.length - 1;
+    if (most < 1) return 0;
+    setFolded(body, groups, 0, most);
+    if (overflowing(body)) return most;
+    var lo = 0, hi = most, now = most;
+    while (hi - lo > 1) {
+      var mid = (lo + hi) >> 1;
+      now = setFolded(body, groups, now, mid);
+      if (overflowing(body)) lo = mid; else hi = mid;
+    }
+    setFolded(body, groups, now, hi);
+    return hi;
+  }
+
+  // From `from` groups folded (the bottom ones) to `to`; the strip keeps the groups' order.
+  function setFolded(body, groups, from, to) {
+    var n = groups.length;
+    for (var k = from; k < to; k++) foldInto(strip(body), groups[n - 1 - k]);
+    for (var j = from; j > to; j--) unfoldFirst(strip(body)); // groups[n - j]
+    return to;
+  }
+
+  // The strip's first chip (the top-most folded group) back in its place above the strip.
+  function unfoldFirst(into) {
+    var group = into.querySelector(".group");
+    group.classList.remove("group--folded");
+    return into.parentNode.insertBefore(group, into);
   }
 
   function strip(body) {
@@ -836,9 +865,7 @@
   function unfold(body, folds) {
     var back = 0, into = body.querySelector(".column__folded"), cap = shownCap(body);
     while (into && cap > 0 && folds.dropped === 0 && back < folds.folded) {
-      var group = into.querySelector(".group");
-      group.classList.remove("group--folded");
-      into.parentNode.insertBefore(group, into);
+      var group = unfoldFirst(into);
       capAt([group], cap);
       if (overflowing(body)) {
         foldInto(into, group);
@@ -914,13 +941,17 @@
   }
 
   function fitAfresh(body, token, fromDefault) {
-    if (fromDefault) shrink(body, COMFORT_PX);
+    // A column far too full for the screen tries the last step before folding (FIT_MIN_PX,
+    // two cards a group) first: when even that does not fit, the steps before it would not
+    // either and need no measuring (half the layouts of a 200-note wall's first fit).
+    var full = fromDefault && body.scrollHeight > 2 * body.clientHeight && !compactFits(body);
+    if (fromDefault && !full) shrink(body, COMFORT_PX);
     var cap = null, folds = { folded: 0, dropped: 0 };
-    if (overflowing(body)) {
-      if (capCards(body, cappable(body), 2)) cap = capOf(body);
+    if (full || overflowing(body)) {
+      if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
       else {
-        shrink(body, FIT_MIN_PX);
-        if (capCards(body, cappable(body), 2)) cap = capOf(body);
+        if (!full) shrink(body, FIT_MIN_PX);
+        if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
         else {
           folds = fold(body);
           capCards(body, cappable(body), 0); // room the folding left goes back to cards
@@ -933,6 +964,16 @@
                       folded: folds.folded, dropped: folds.dropped };
   }
 
+
+  // Whether the column fits at FIT_MIN_PX with two cards a group; if not, it is left so.
+  function compactFits(body) {
+    body.style.fontSize = FIT_MIN_PX + "px";
+    capAt(cappable(body), 2);
+    if (overflowing(body)) return false;
+    body.style.fontSize = "";
+    capAt(cappable(body), Infinity);
+    return true;
+  }
 
   // The cap the groups were left at (null: no group holds cards back, or none shows any).
   function capOf(body) {

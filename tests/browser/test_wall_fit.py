@@ -89,16 +89,27 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
 
 
 def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
-    """The last target of a column (a folded chip, if the fit folded groups) takes a note
-    dragged from the top of the column: nothing needs scrolling to get there."""
-    column = wall.locator("#columns > section.column").first
-    target = column.locator(".group[data-cluster]:not([hidden])").last
-    cluster = target.get_attribute("data-cluster")
-    note = column.locator(f'li.sticky[data-group]:not([data-group="{cluster}"]):visible').first
-    note_id = note.get_attribute("data-id")
+    """A column's last group (a folded chip, if the fit folded groups) takes a note dragged
+    from the top of the column: nothing needs scrolling to get there."""
+    pick = wall.evaluate("""() => {
+      for (const column of document.querySelectorAll('#columns > section.column')) {
+        const targets = [...column.querySelectorAll('.group[data-cluster]:not([hidden])')];
+        const target = targets.pop();
+        if (!target) continue;
+        const note = [...column.querySelectorAll('li.sticky')].find(li =>
+          li.getBoundingClientRect().width && li.closest('section.group') !== target);
+        if (note) return {cluster: target.dataset.cluster, note: note.dataset.id,
+                          station: column.dataset.station};
+      }
+      return null;
+    }""")
+    assert pick, "some column has a group to drag a note of another group onto"
+    column = wall.locator(f"#column-{pick['station']}")
+    target = column.locator(f'.group[data-cluster="{pick["cluster"]}"]')
     assert target.evaluate(VISIBLE_POINT), "the last group must be in view"
-    drag(wall, note, target)
-    expect(wall.locator(f"#wall-note-{note_id}")).to_have_attribute("data-group", cluster)
+    drag(wall, wall.locator(f"#wall-note-{pick['note']}"), target)
+    moved = wall.locator(f"#wall-note-{pick['note']}")
+    expect(moved).to_have_attribute("data-group", pick["cluster"])
     wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
     assert_fits(wall.evaluate(FIT))
 
