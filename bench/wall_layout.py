@@ -300,6 +300,9 @@ def cold_load(browser, wall_url: str, notes: int, fits: int) -> tuple[dict, obje
           const all = B.frames.find(f => f[1] >= n);  // the first frame with every note
           return {calls: B.calls, longtasks: B.longtasks, frames: B.frames.length,
                   drawn: all ? all[0] : null,
+                  scripts: Math.max(0, ...performance.getEntriesByType('resource')
+                    .filter(e => e.initiatorType === 'script' || e.initiatorType === 'link')
+                    .map(e => e.responseEnd)),
                   probe: B.frames.map(f => f[4]),
                   dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
                   response: nav.responseEnd};
@@ -310,6 +313,7 @@ def cold_load(browser, wall_url: str, notes: int, fits: int) -> tuple[dict, obje
     connect = next((c for c in data["calls"] if c["name"] == "connect"), None)
     result.update(
         drawn=data["drawn"],
+        scripts=data["scripts"],
         connect=connect["start"] if connect else None,
         ack_reads=ack["reads"] if ack else None,
         ack_start=ack["start"] if ack else None,
@@ -574,6 +578,7 @@ def main() -> int:
     if from_state:
         print(f"  from the state arriving     {fmt(from_state)}")
     print(f"  HTML arrived (responseEnd)  {fmt([r['response'] for r in loads])}")
+    print(f"  scripts and CSS arrived     {fmt([r['scripts'] for r in loads])}")
     print(f"  DOMContentLoaded end        {fmt([r['dcl'] for r in loads])}")
     print(f"  socket connected            {fmt([r['connect'] for r in loads])}")
     print(f"  state arrived (join ack)    {fmt([r['ack_start'] for r in loads])}")

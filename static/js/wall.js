@@ -985,9 +985,9 @@
   // The space for the notes changes with the window and with the bar above them (a longer
   // count, the join block hidden): fit anew from all cards when it does.
   var space = "";
+  function spaceNow() { return columns.clientWidth + "x" + columns.clientHeight; }
   function refit() {
-    var now = columns.clientWidth + "x" + columns.clientHeight;
-    if (now !== space) { space = now; render(); }
+    if (spaceNow() !== space) render();
   }
   if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(refit); }).observe(columns);
   else window.addEventListener("resize", function () { window.requestAnimationFrame(refit); });
@@ -1016,7 +1016,7 @@
     columns.replaceChildren(fragment);
     columns.style.setProperty("--columns", Math.max(1, visibleStations().length));
     root.classList.toggle("wall--edit", editing());
-    fit();
+    // the bar first: its buttons' words set the room left for the columns
     if (viewButton) {
       viewButton.textContent = clustered() ? d.msgFlat : d.msgClustered;
       viewButton.setAttribute("aria-pressed", String(!clustered()));
@@ -1027,6 +1027,8 @@
       editButton.hidden = !clustered();
     }
     updateTotal();
+    fit();
+    space = spaceNow(); // what this fit was for (the observer's first call then redraws nothing)
   }
 
   // --- state ---------------------------------------------------------------------------
