@@ -901,15 +901,25 @@
       var token = body.parentNode.dataset.station;
       var last = fitted[token]; // what the column was fitted at before
       body.style.fontSize = "";
-      if (!overflowing(body)) { delete fitted[token]; return; }
+      if (!last) {
+        // Measured first at the last step before folding (FIT_MIN_PX, two cards a group): when
+        // even that does not fit, the gentler steps need no measuring, nor the costly layout
+        // of every card at full size (a 200-note wall's first fit in half the layouts).
+        if (!compactFits(body)) { fitAfresh(body, token, "full"); return; }
+        if (!overflowing(body)) { delete fitted[token]; return; }
+      }
       if (last) {
         // the common case of a new note: the last fit holds, checked in a few layouts
         if (last.px) body.style.fontSize = last.px + "px";
         if (last.folded) refold(body, last);
         if (last.cap !== null) capAt(cappable(body), last.cap);
         if (!overflowing(body)) {
-          // the column may have lost a group since: what it folded for it comes back
-          if (last.folded) { last.folded -= unfold(body, last); last.cap = capOf(body); }
+          // the column lost a group since: what it folded for it may come back
+          if (last.folded && groupsIn(body) < last.groups) {
+            last.folded -= unfold(body, last);
+            last.cap = capOf(body);
+          }
+          last.groups = groupsIn(body);
           return;
         }
         if (last.folded) {
@@ -922,7 +932,7 @@
         }
         unfit(body);
       }
-      fitAfresh(body, token, !last);
+      fitAfresh(body, token, last ? "last" : "default");
     });
   }
 
@@ -940,12 +950,11 @@
     capAt(openGroups(body), Infinity);
   }
 
-  function fitAfresh(body, token, fromDefault) {
-    // A column far too full for the screen tries the last step before folding (FIT_MIN_PX,
-    // two cards a group) first: when even that does not fit, the steps before it would not
-    // either and need no measuring (half the layouts of a 200-note wall's first fit).
-    var full = fromDefault && body.scrollHeight > 2 * body.clientHeight && !compactFits(body);
-    if (fromDefault && !full) shrink(body, COMFORT_PX);
+  // `start`: "default" (full type size), "last" (the last fit's type size) or "full" (left
+  // by compactFits: even the last step before folding does not fit).
+  function fitAfresh(body, token, start) {
+    var full = start === "full";
+    if (start === "default") shrink(body, COMFORT_PX);
     var cap = null, folds = { folded: 0, dropped: 0 };
     if (full || overflowing(body)) {
       if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
@@ -954,16 +963,30 @@
         if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
         else {
           folds = fold(body);
-          capCards(body, cappable(body), 0); // room the folding left goes back to cards
+          growCap(body); // room the folding left goes back to cards
           folds.folded -= unfold(body, folds);
           cap = capOf(body);
         }
       }
     }
-    fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap,
+    fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap, groups: groupsIn(body),
                       folded: folds.folded, dropped: folds.dropped };
   }
 
+
+  function groupsIn(body) { return body.querySelectorAll(".group:not(.group--drop)").length; }
+
+  // The open groups show one card more each while the column still fits (after folding the
+  // answer is a card or two, found in as many layouts instead of a search over every cap).
+  function growCap(body) {
+    var groups = cappable(body), cap = shownCap(body);
+    if (cap === Infinity || overflowing(body)) return;
+    while (groups.some(function (g) { return g.querySelector(".sticky[hidden]"); })) {
+      capAt(groups, cap + 1);
+      if (overflowing(body)) { capAt(groups, cap); return; }
+      cap++;
+    }
+  }
 
   // Whether the column fits at FIT_MIN_PX with two cards a group; if not, it is left so.
   function compactFits(body) {
