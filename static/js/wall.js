@@ -969,6 +969,7 @@
         }
       }
     }
+    if (d.focus && cap !== null) { growEach(body); cap = capOf(body); }
     fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap, groups: groupsIn(body),
                       folded: folds.folded, dropped: folds.dropped };
   }
@@ -985,6 +986,22 @@
       capAt(groups, cap + 1);
       if (overflowing(body)) { capAt(groups, cap); return; }
       cap++;
+    }
+  }
+
+  // One station full screen: its groups stand side by side, so one cap for all would leave the
+  // room under the shorter groups empty; there each group takes a card more while it fits.
+  function growEach(body) {
+    for (var grown = true; grown;) {
+      grown = false;
+      cappable(body).forEach(function (g) {
+        var next = g.querySelector(".sticky[hidden]");
+        if (!next) return;
+        next.hidden = false;
+        if (overflowing(body)) { next.hidden = true; return; }
+        grown = true;
+        holdBack(g);
+      });
     }
   }
 
