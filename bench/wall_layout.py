@@ -21,8 +21,10 @@ wraps `WebSocket.prototype.onmessage` to note when a frame arrived (JSON decodin
     which (1) all N notes are in the DOM as `#columns li.sticky` (cards the fit pass holds back
     or folds away stay in the DOM, hidden), (2) no animation or transition runs, and (3) the
     signature stays the same for the next 2 frames. Printed from navigation start (the figure
-    the target is about) and from the moment the wall's state arrived (the `join_wall` ack
-    callback starts). The loop watches 3 s more: if the layout changes again after "settled"
+    the target is about), with the first frame that holds every note, and, if it came first,
+    from the moment the wall's state arrived (the `join_wall` ack callback starts; the page
+    carries the state, so the wall usually draws before that, and the ack redraws only what
+    changed). The loop watches 3 s more: if the layout changes again after "settled"
     (a late `clusters_updated`, a web font), it is said, with the last change.
     Also: the ack callback's own time (`load()`: render of all columns + fit, one task), how
     often it reads an element's `scrollHeight` (the wall's overflowing() does; each read after a
