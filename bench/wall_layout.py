@@ -58,8 +58,8 @@ charged to the function that asked for the geometry: `get scrollHeight` is the b
 wrapper, called by the wall's overflowing()) and the wall.js functions with their callees.
 
 The first lines name the machine (cores, CPU, load: the figures move with it) and the code
-served: the commit and the blobs of wall.js and gallery.css (`git hash-object`), with a note
-when the working tree differs. To measure another version, export it and put it first:
+served: the commit and the blobs of wall.js, wall_fit.js and gallery.css (`git hash-object`),
+with a note when the working tree differs. To measure another version, export it and put it first:
 `git archive <rev> | tar -x -C /tmp/v && PYTHONPATH=/tmp/v .venv/bin/python bench/wall_layout.py`.
 
 Targets (issue 18): settled <= 300 ms; a new note's repaint <= 16 ms.
@@ -235,7 +235,7 @@ def code_version() -> str:
     # As the server finds it (its cwd is not the checkout).
     package = run(sys.executable, "-c", "import gallery; print(gallery.__file__)", cwd=Path("/"))
     served = Path(package).resolve().parents[1] if package != "?" else ROOT
-    files = ["static/js/wall.js", "static/css/gallery.css"]
+    files = ["static/js/wall.js", "static/js/wall_fit.js", "static/css/gallery.css"]
     blobs = ", ".join(
         f"{f.rsplit('/', 1)[-1]} {run('git', 'hash-object', str(served / f))[:10]}" for f in files
     )
@@ -470,7 +470,8 @@ def profile_pass(browser, server: Server, wall_url: str, token: str, notes: int,
 
 def self_times(profile: dict) -> tuple[list, list, float]:
     """By function (name, file:line, ms): self time, best first; the same with callees included
-    (static/js/wall.js functions only); and the total sampled busy ms (idle excluded)."""
+    (the functions of static/js/wall.js and wall_fit.js only); and the total sampled busy ms
+    (idle excluded)."""
     nodes = {n["id"]: n for n in profile["nodes"]}
     parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
 
@@ -491,7 +492,7 @@ def self_times(profile: dict) -> tuple[list, list, float]:
             seen.add(key(node))
             node = parent.get(node)
         for k in seen:
-            if k[1].startswith("wall.js"):
+            if k[1].startswith(("wall.js", "wall_fit.js")):
                 whole[k] += dt / 1000
     busy = sum(v for (name, _), v in own.items() if name != "(idle)")
     ranked = sorted(((n, w, v) for (n, w), v in own.items() if n != "(idle)"), key=lambda x: -x[2])
@@ -631,7 +632,7 @@ def main() -> int:
             print(f"\nCPU profile, {title}: {busy:.0f} ms sampled busy; heaviest self time:")
             for name, where, ms in ranked[:8]:
                 print(f"  {ms:7.1f} ms {100 * ms / busy:5.1f}%  {name} {where}")
-            print("  wall.js, callees included:")
+            print("  wall.js and wall_fit.js, callees included:")
             for name, where, ms in inclusive[:10]:
                 print(f"  {ms:7.1f} ms {100 * ms / busy:5.1f}%  {name} {where}")
     print(f"\nmachine: {machine()}; bench took {time.monotonic() - started:.0f} s")
