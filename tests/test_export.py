@@ -33,6 +33,7 @@ from stations.export import (
     ExportNote,
     ExportStation,
     ExportWorkshop,
+    board,
     build,
     escape_markdown,
     from_json,
@@ -226,6 +227,26 @@ def test_rows_rank_topics_and_notes_by_dots(workshop: ExportWorkshop) -> None:
     assert jurgen["replies"] == "Ja, unbedingt! | Und die Kosten?"
     assert jurgen["hidden"] == "nein" and table[4]["hidden"] == "ja"
     assert jurgen["created"] == "2024-05-03 09:05"
+
+
+def test_board_ranks_single_ideas_among_the_topics_as_the_wall_does(
+    workshop: ExportWorkshop,
+) -> None:
+    """`board` is `stations.results.Ranking.board`: a single idea with 3 dots between the
+    topics with 4 and 2; the single ideas without a dot last, the hidden note after them."""
+    station = workshop.stations[0]
+    dotted = tuple(replace(n, votes=3) if n.text.startswith("<script>") else n
+                   for n in station.notes)  # fmt: skip
+    ranked = board(replace(station, notes=dotted))
+    assert [(s.label, s.single, s.votes) for s in ranked] == [
+        ("Mobilfunk", False, 4),
+        (None, True, 3),
+        ("Glasfaser-Ausbau", False, 2),
+        (None, False, 0),
+    ]
+    assert [n.text[:8] for n in ranked[1].notes] == ["<script>"]
+    assert [n.text[:8] for n in ranked[3].notes] == ["# Keine "]
+    assert [s.label for s in board(station)][-1] is None  # no dot: not ranked, listed last
 
 
 def test_rows_tie_on_dots_goes_to_plus_ones_then_time() -> None:

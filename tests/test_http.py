@@ -1,5 +1,6 @@
 """HTTP views: pages, the JSON API, staff flow, access."""
 
+import json
 import re
 
 import pytest
@@ -181,6 +182,25 @@ def test_the_wall_shows_how_to_join(client, workshop):
     svg = client.get(f"/j/{ws.code}/qr.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<path" in svg.data
     assert client.get("/j/ZZZZZ/qr.svg").status_code == 404
+
+
+def test_the_wall_page_carries_the_state_join_wall_answers(sio, client, workshop):
+    """The wall is drawn from the page before its socket is up: the page holds the state as
+    `join_wall` answers it, and a note's text cannot end the element that holds it."""
+    ws, key, (s1, _) = workshop
+    text = "</script><script>alert(1)</script> & <!-- Größe"
+    client.post(
+        f"/api/v1/stations/{s1.token}/notes", json={"text": text, "client_id": "wall-state-1"}
+    )
+    html = client.get(f"/w/{ws.code}/wall?key={key}", follow_redirects=True).get_data(True)
+    start = html.index('<script type="application/json" id="wall-state">') + 48
+    block = html[start : html.index("</script>", start)]
+    assert "<" not in block and "alert(1)" in block  # escaped: the block ends only here
+    ack = sio().emit("join_wall", {"workshop": ws.code, "key": key}, callback=True)
+    page = json.loads(block)
+    assert page["rotation"].pop("server_time") <= ack["rotation"].pop("server_time")
+    assert {"ok": True, **page} == ack
+    assert json.loads(block)["notes"][0]["text"] == text
 
 
 def test_qr_never_points_at_localhost(app, client, workshop):

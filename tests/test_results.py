@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from gallery import create_app
 from gallery.actions import results
 from gallery.cli import main
-from gallery.store.models import Note, Station, Workshop
+from gallery.store.models import Note, Station, Vote, Workshop
 from gallery.store.retention import expired
 from stations import export
 from tests.support import app_config
@@ -147,6 +147,22 @@ def test_report_ranks_groups_by_dots_with_dots_plus_ones_and_replies(client, gol
     # The annex keeps the order of writing: the 09:05 note before the 09:07 one.
     assert annex.index("Glasfaser bis in jedes Dorf") < annex.index("Förderung für Gemeinden")
     assert "Uhrzeit (UTC)" in annex and "09:05" in annex
+
+
+def test_report_ranks_a_single_idea_among_the_groups_as_the_wall_does(app, client, golden):
+    """One ranking everywhere (stations.results): a single idea with 3 dots stands between
+    the topics with 4 and 2 dots, numbered as they are; ideas without a dot come last."""
+    with app.app_context():
+        note = Note.get(Note.text.startswith("<script>alert('x')"))
+        for i in range(3):
+            Vote.create(station=note.station, note=note, participant=f"p{i}")
+    html = client.get(f"/w/{golden.code}/report").get_data(True)
+    station = _between(html, 'class="protocol__station', "Station 2:")
+    assert station.index("1. Mobilfunk") < station.index("2. Einzelne Idee")
+    assert station.index("2. Einzelne Idee") < station.index("3. Glasfaser-Ausbau")
+    single = _between(station, "2. Einzelne Idee", "3. Glasfaser-Ausbau")
+    assert "&lt;script&gt;alert" in single and "3 Punkte" in single
+    assert station.index("3. Glasfaser-Ausbau") < station.index("Einzelne Ideen")
 
 
 def test_report_and_downloads_use_the_workshops_time_zone(tmp_path):

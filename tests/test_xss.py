@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -55,8 +56,10 @@ class Scan(HTMLParser):
         self.attributes: list[tuple[str, str, str]] = []
         self.scripts: list[dict] = []
         self.inline_script = ""
+        self.data: list[str] = []  # <script type="application/json">: the wall's state, no code
         self.text: list[str] = []
         self._in_script = False
+        self._in_data = False
         self.feed(html)
         self.close()
 
@@ -64,16 +67,21 @@ class Scan(HTMLParser):
         self.tags.add(tag)
         for name, value in attrs:
             self.attributes.append((tag, name, value or ""))
-        if tag == "script":
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self.data.append("")
+            self._in_data = True
+        elif tag == "script":
             self.scripts.append(dict(attrs))
             self._in_script = True
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._in_script = False
+            self._in_script = self._in_data = False
 
     def handle_data(self, data):
-        if self._in_script:
+        if self._in_data:
+            self.data[-1] += data
+        elif self._in_script:
             self.inline_script += data
         else:
             self.text.append(data)
@@ -96,6 +104,12 @@ def assert_inert(page: Scan, baseline: Scan, where: str) -> None:
     # The only inline code is the page's own (the station page's note form), the same as
     # without the payload; its policy allows exactly that by hash (tests/test_headers.py).
     assert page.inline_script == baseline.inline_script, f"{where}: inline script changed"
+    # A data block holds the payload as JSON text, whole: had it ended the element early,
+    # the rest would not parse (and would show up above as elements or text).
+    assert len(page.data) == len(baseline.data), f"{where}: data blocks"
+    for block in page.data:
+        assert "<" not in block, f"{where}: '<' in a data block"
+        json.loads(block)
     assert page.scripts == baseline.scripts, f"{where}: scripts {page.scripts}"
     assert all(s["src"].startswith("/static/") for s in page.scripts if "src" in s), where
     names = {(t, n) for t, n, _v in page.attributes} - {(t, n) for t, n, _v in baseline.attributes}

@@ -306,7 +306,7 @@ def report_html(workshop: Workshop) -> str:
         clock="%H:%M" if len(days) < 2 else "%d.%m. %H:%M",  # a workshop over several days
         now=export.local_time(utcnow(), zone),
         local_time=lambda value: export.local_time(value, zone),
-        ranked_sections=export.ranked_sections,  # the topics and their notes by dots
+        board=export.board,  # topics and single ideas by dots, as on the wall and the phones
         top=export.top,
     )
 

@@ -12,6 +12,7 @@ from stations.notes import MAX_AUTHOR, MAX_TEXT
 from ..actions import moderation
 from ..actions.access import require_facilitator, station_or_404, workshop_or_404
 from ..actions.notes import add_paper_note
+from ..actions.state import wall_state
 from ..errors import Refused, message
 from ..store.models import Note, Reply, Station
 from . import public_url
@@ -45,10 +46,17 @@ def station_wall(code: str, token: str):
 
 
 def _wall_page(key: str, focus: Station | None):
-    """The room joins from the wall: the short address and a QR code of the station list."""
+    """The room joins from the wall: the short address and a QR code of the station list.
+    The page carries the wall's state as `join_wall` would answer it, so the wall is drawn
+    before the socket is up (the join then only confirms it, or brings what changed)."""
     join_url = public_url.short(workshop_url(g.workshop))
     return render_template(
-        "wall/wall.html", workshop=g.workshop, key=key, focus=focus, join_url=join_url
+        "wall/wall.html",
+        workshop=g.workshop,
+        key=key,
+        focus=focus,
+        join_url=join_url,
+        state=wall_state(g.workshop),
     )
 
 

@@ -21,8 +21,10 @@
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
   var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null };
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
+  var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
   var socket = window.io({ reconnectionDelayMax: 5000 });
+  var fitter; // static/js/wall_fit.js, made once el() and button() exist (below)
 
   function loadPrefs() {
     try {
@@ -50,6 +52,8 @@
     b.addEventListener("click", onClick);
     return b;
   }
+
+  fitter = window.GalleryWallFit(columns, { el: el, button: button, messages: d, editing: editing });
 
   function clustered() { return prefs.view !== "flat"; }
   function editing() { return prefs.edit === true; }
@@ -175,7 +179,7 @@
         li.classList.add("sticky--dragging");
       });
       li.addEventListener("dragend", function () { li.classList.remove("sticky--dragging"); });
-      li.appendChild(moveMenu(note, station, groups));
+      li.insertBefore(moveMenu(note, station, groups), li.firstChild); // floats beside the text
     }
     return li;
   }
@@ -185,7 +189,10 @@
     var label = el("label", "sticky__move");
     var span = el("span", "visually-hidden", d.msgThisNote);
     var select = el("select", "sticky__select");
-    select.appendChild(new Option(d.msgMoveTo + " …", ""));
+    select.title = d.msgMoveTo + " …";
+    // A narrow menu beside the text (the card stays as tall as in the overview, so edit mode
+    // fits the screen as the overview does); its options say what it does.
+    select.appendChild(new Option("⇄", ""));
     // The note's own actions share the menu (one control per sticky keeps edit mode compact);
     // the moves come last, so End still picks "new group".
     var actions = el("optgroup", "");
@@ -221,6 +228,12 @@
     return label;
   }
 
+  function openGroup(token, key) {
+    if (key) opened[token] = key; else delete opened[token];
+    fitter.forget(token); // the column fits afresh around the opened group
+    renderColumn(token);
+  }
+
   function dropTarget(node, station, clusterId) {
     if (!editing()) return;
     node.addEventListener("dragover", function (e) {
@@ -242,39 +255,55 @@
 
   // --- groups --------------------------------------------------------------------------
 
+  // A group's header: its label and count; in edit mode the count opens the group (all its
+  // cards, the others folded if need be) and one menu holds the group's own actions, so a
+  // group's header stays one line on the projector.
   function groupHeader(station, group, groups) {
     var head = el("header", "group__head");
     var title = el("h3", "group__label", group.label || "–");
+    title.title = group.label || ""; // the whole label when a folded chip cuts it
     head.appendChild(title);
-    head.appendChild(el("span", "group__count", group.note_ids.length));
+    head.appendChild(groupCount(station, group.id, group.note_ids.length));
     if (group.pinned) head.appendChild(el("span", "group__pin", d.msgPinned));
-    if (!editing()) return head;
+    if (editing()) head.appendChild(groupActions(head, title, station, group, groups));
+    return head;
+  }
 
-    var tools = el("div", "group__tools");
-    tools.appendChild(button(d.msgRename, "", function () { renameForm(head, title, station, group); }));
-    tools.appendChild(button(group.pinned ? d.msgUnpin : d.msgPin, "", function () {
-      steer("pin_cluster", station.token, { cluster: group.id, pinned: !group.pinned });
-    }));
-    if (group.note_ids.length > 1) {
-      tools.appendChild(button(d.msgSplit, "", function () {
-        steer("split_cluster", station.token, { cluster: group.id });
-      }));
-    }
+  function groupCount(station, key, n) {
+    if (!editing()) return el("span", "group__count", n);
+    var open = opened[station.token] === key;
+    var count = button(String(n), "group__count", function () { openGroup(station.token, open ? null : key); },
+                       d.msgOpenGroup.replace("{n}", n));
+    count.setAttribute("aria-expanded", String(open));
+    return count;
+  }
+
+  function groupActions(head, title, station, group, groups) {
+    var label = el("label", "group__actions");
+    label.appendChild(el("span", "visually-hidden", d.msgGroupActions));
+    var select = el("select", "");
+    select.title = d.msgGroupActions;
+    select.appendChild(new Option("⋯", ""));
+    select.appendChild(new Option(d.msgRename, "!rename"));
+    select.appendChild(new Option(group.pinned ? d.msgUnpin : d.msgPin, "!pin"));
+    if (group.note_ids.length > 1) select.appendChild(new Option(d.msgSplit, "!split"));
     var others = groups.filter(function (g) { return g.id !== group.id; });
     if (others.length) {
-      var label = el("label", "group__merge");
-      label.appendChild(el("span", "visually-hidden", d.msgMerge));
-      var select = el("select", "");
-      select.appendChild(new Option(d.msgMerge + " …", ""));
-      others.forEach(function (g) { select.appendChild(new Option(g.label || "–", g.id)); });
-      select.addEventListener("change", function () {
-        if (select.value) steer("merge_clusters", station.token, { clusters: [group.id, select.value] });
-      });
-      label.appendChild(select);
-      tools.appendChild(label);
+      var merge = el("optgroup", "");
+      merge.label = d.msgMerge;
+      others.forEach(function (g) { merge.appendChild(new Option(g.label || "–", g.id)); });
+      select.appendChild(merge);
     }
-    head.appendChild(tools);
-    return head;
+    select.addEventListener("change", function () {
+      var value = select.value;
+      select.value = "";
+      if (value === "!rename") renameForm(head, title, station, group);
+      else if (value === "!pin") steer("pin_cluster", station.token, { cluster: group.id, pinned: !group.pinned });
+      else if (value === "!split") steer("split_cluster", station.token, { cluster: group.id });
+      else if (value) steer("merge_clusters", station.token, { clusters: [group.id, value] });
+    });
+    label.appendChild(select);
+    return label;
   }
 
   function renameForm(head, title, station, group) {
@@ -300,11 +329,20 @@
   function groupBox(station, group, groups, index, notes) {
     var box = el("section", "group group--g" + (index % PALETTE) + (group.pinned ? " group--pinned" : ""));
     box.dataset.cluster = group.id;
+    if (editing() && opened[station.token] === group.id) box.classList.add("group--opened");
     box.appendChild(groupHeader(station, group, groups));
     var list = el("ol", "stickies");
     notes.forEach(function (n) { list.appendChild(sticky(n, station, groups, group.id)); });
     box.appendChild(list);
     dropTarget(box, station, group.id);
+    return box;
+  }
+
+  // "Just in": the notes the clustering has not placed yet, newest first.
+  function justIn() {
+    var box = el("section", "group group--new");
+    box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
+    box.appendChild(el("ol", "stickies"));
     return box;
   }
 
@@ -333,16 +371,16 @@
     });
     var waiting = notes.filter(function (n) { return !placed[n.id]; });
     if (waiting.length) { // arrived a moment ago; the clustering places them shortly
-      var box = el("section", "group group--new");
-      box.appendChild(el("header", "group__head")).appendChild(el("h3", "group__label", d.msgNew));
-      var list = el("ol", "stickies");
-      waiting.slice().reverse().forEach(function (n) { list.appendChild(sticky(n, station, null, "new")); });
-      box.appendChild(list);
+      var box = justIn();
+      waiting.slice().reverse().forEach(function (n) { box.lastChild.appendChild(sticky(n, station, null, "new")); });
       body.appendChild(box);
     }
     var all = groups.concat(singles);
     var order = groups.map(function (g, i) { return { g: g, i: i, votes: g.note_ids.reduce(function (sum, id) { return sum + (byId[id].votes || 0); }, 0) }; });
     if (state.phase === "results") order.sort(function (a, b) { return b.votes - a.votes || a.i - b.i; });
+    // the group the facilitator opened comes first: it keeps its cards, the others fold first
+    var first = editing() ? opened[station.token] : null;
+    if (first) order.sort(function (a, b) { return (b.g.id === first) - (a.g.id === first); });
     order.forEach(function (o) {
       body.appendChild(groupBox(station, o.g, all, o.i, ranked(o.g.note_ids.map(function (id) { return byId[id]; }))));
     });
@@ -350,13 +388,16 @@
       var other = el("section", "group group--singles");
       var head = el("header", "group__head");
       head.appendChild(el("h3", "group__label", d.msgSingles));
-      head.appendChild(el("span", "group__count", singles.length));
+      head.appendChild(groupCount(station, "single", singles.length));
       other.appendChild(head);
       var ol = el("ol", "stickies");
       singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all, "singles")); });
       other.appendChild(ol);
       dropTarget(other, station, "single");
-      body.appendChild(other);
+      if (first === "single") {
+        other.classList.add("group--opened");
+        body.insertBefore(other, body.firstChild);
+      } else body.appendChild(other);
     }
     if (editing()) {
       var zone = el("p", "group group--drop", d.msgDropNew);
@@ -529,7 +570,6 @@
     if (editing() && clustered()) head.appendChild(granularityTools(station));
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
-    body.tabIndex = 0; // it scrolls on its own: keyboard users must be able to reach it
     if (!clustered()) body.appendChild(flatBody(station, notes));
     else if (state.phase === "results" && !editing()) body.appendChild(resultsBody(station, notes));
     else if (!d.focus) body.appendChild(clusteredBody(station, notes));
@@ -697,214 +737,12 @@
     });
   }
 
-  // The room sees one calm picture, never a scrollbar. When a column's notes do not fit:
-  // first the type gets smaller down to COMFORT_PX; then the fullest groups show fewer cards,
-  // down to two each, and say how many they hold back ("+7"); then the type goes down to
-  // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
-  // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
-  // stays in sight. Each step finds its value by halving, since every measurement costs the
-  // browser a layout of the column. A new note starts from the column's last type size, so
-  // the notes do not change size at every arrival. Edit mode keeps every card (the
-  // facilitator drags them) and scrolls.
-  var COMFORT_PX = 24;
-  var FIT_MIN_PX = 18;
-  var fitted = {}; // station token -> the type size (px) its column was last fitted at
-
-  function overflowing(body) { return body.scrollHeight > body.clientHeight; }
-
-  function shrink(body, floor) {
-    var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
-    if (!(hi > lo)) return;
-    body.style.fontSize = lo + "px";
-    if (overflowing(body)) return;
-    for (var i = 0; i < 4; i++) { // halve the gap between fitting and too big
-      var mid = (lo + hi) / 2;
-      body.style.fontSize = mid + "px";
-      if (overflowing(body)) hi = mid; else lo = mid;
-    }
-    body.style.fontSize = lo + "px";
-  }
-
-  function holdBack(group) {
-    var hidden = group.querySelectorAll(".sticky[hidden]").length;
-    var more = group.querySelector(".group__more");
-    if (!more && !hidden) return;
-    if (!more) {
-      more = el("span", "group__more");
-      group.querySelector(".group__head").appendChild(more);
-    }
-    more.textContent = "+" + hidden;
-    more.title = d.msgMore.replace("{n}", hidden);
-    more.hidden = hidden === 0;
-  }
-
-  function cardsOf(group) { return group.querySelectorAll(".sticky"); }
-
-  function openGroups(body) {
-    return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
-  }
-
-  // Each group shows at most `cap` cards, a note just in among them; the rest are counted.
-  function capAt(groups, cap) {
-    groups.forEach(function (g) {
-      var cards = cardsOf(g);
-      var show = Math.min(cap, cards.length);
-      for (var i = 0; i < cards.length; i++) cards[i].hidden = i >= show;
-      for (var j = show; j < cards.length && show > 0; j++) {
-        if (cards[j].classList.contains("sticky--new")) {
-          cards[show - 1].hidden = true;
-          cards[j].hidden = false;
-          break;
-        }
-      }
-      holdBack(g);
-    });
-  }
-
-  // The largest cap of at least `least` cards a group that fits; false when even that does not.
-  function capCards(body, groups, least) {
-    var most = least;
-    groups.forEach(function (g) { most = Math.max(most, cardsOf(g).length); });
-    capAt(groups, most);
-    if (!overflowing(body)) return true;
-    var lo = least, hi = most;
-    capAt(groups, lo);
-    if (overflowing(body)) return false;
-    while (hi - lo > 1) {
-      var mid = (lo + hi) >> 1;
-      capAt(groups, mid);
-      if (overflowing(body)) hi = mid; else lo = mid;
-    }
-    capAt(groups, lo);
-    return true;
-  }
-
-  // Groups fold from the bottom up into a strip of labels and counts; when even that is too
-  // long, its last chips give way to "+N" before the top group gives up its cards (the room
-  // should see some notes), and the top group folds only as the very last resort. Returns how
-  // many folded and how many chips gave way.
-  function fold(body) {
-    var groups = openGroups(body);
-    var folded = 0;
-    for (var k = groups.length - 1; k >= 1 && overflowing(body); k--) {
-      foldInto(strip(body), groups[k]);
-      folded++;
-    }
-    var dropped = 0;
-    while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
-    if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
-      foldInto(strip(body), groups[0]);
-      folded++;
-      while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
-    }
-    return { folded: folded, dropped: dropped };
-  }
-
-  function strip(body) {
-    return body.querySelector(".column__folded") || body.appendChild(el("div", "column__folded"));
-  }
-
-  function foldInto(into, group) {
-    group.classList.add("group--folded");
-    into.insertBefore(group, into.firstChild);
-  }
-
-  // The strip's last `n` chips give way to one "+n".
-  function dropChip(body, n) {
-    var into = strip(body);
-    var chips = into.querySelectorAll(".group");
-    chips[chips.length - n].hidden = true;
-    var more = into.querySelector(".column__more") || into.appendChild(el("span", "group__more column__more"));
-    more.textContent = "+" + n;
-    more.title = d.msgMoreGroups.replace("{n}", n);
-  }
-
-  // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
-  function refold(body, last) {
-    var groups = openGroups(body);
-    for (var k = groups.length - 1; k >= Math.max(0, groups.length - last.folded); k--) {
-      foldInto(strip(body), groups[k]);
-    }
-    for (var n = 1; n <= last.dropped; n++) dropChip(body, n);
-  }
-
-  function fit(scope) {
-    (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
-      var token = body.parentNode.dataset.station;
-      var last = fitted[token]; // what the column was fitted at before
-      body.style.fontSize = "";
-      if (editing() || !overflowing(body)) { delete fitted[token]; return; }
-      if (last) {
-        // the common case of a new note: the last fit holds, checked in a few layouts
-        if (last.px) body.style.fontSize = last.px + "px";
-        if (last.folded) refold(body, last);
-        if (last.cap !== null) capAt(openGroups(body), last.cap);
-        if (!overflowing(body)) return;
-        if (last.folded) {
-          // a new note's "Just in" on top: one more group to the strip usually makes room
-          var open = openGroups(body);
-          if (open.length > 1) {
-            foldInto(strip(body), open[open.length - 1]);
-            if (!overflowing(body)) { last.folded++; return; }
-          }
-        }
-        unfit(body);
-      }
-      fitAfresh(body, token, !last);
-    });
-  }
-
-  // Undo a fit's folding and caps (the type size stays).
-  function unfit(body) {
-    var into = body.querySelector(".column__folded");
-    if (into) {
-      into.querySelectorAll(".group").forEach(function (g) {
-        g.classList.remove("group--folded");
-        g.hidden = false;
-        body.insertBefore(g, into);
-      });
-      into.remove();
-    }
-    capAt(openGroups(body), Infinity);
-  }
-
-  function fitAfresh(body, token, fromDefault) {
-    if (fromDefault) shrink(body, COMFORT_PX);
-    var cap = null, folds = { folded: 0, dropped: 0 };
-    if (overflowing(body)) {
-      if (capCards(body, openGroups(body), 2)) cap = capOf(body);
-      else {
-        shrink(body, FIT_MIN_PX);
-        if (capCards(body, openGroups(body), 2)) cap = capOf(body);
-        else {
-          folds = fold(body);
-          capCards(body, openGroups(body), 0); // room the folding left goes back to cards
-          cap = capOf(body);
-        }
-      }
-    }
-    fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap,
-                      folded: folds.folded, dropped: folds.dropped };
-  }
-
-
-  // The cap the groups were left at: the most cards any open group shows.
-  function capOf(body) {
-    var cap = 0;
-    openGroups(body).forEach(function (g) {
-      var shownCards = g.querySelectorAll(".sticky:not([hidden])").length;
-      if (g.querySelector(".sticky[hidden]")) cap = Math.max(cap, shownCards);
-    });
-    return cap || null;
-  }
-
-
   // The space for the notes changes with the window and with the bar above them (a longer
   // count, the join block hidden): fit anew from all cards when it does.
   var space = "";
+  function spaceNow() { return columns.clientWidth + "x" + columns.clientHeight; }
   function refit() {
-    var now = columns.clientWidth + "x" + columns.clientHeight;
-    if (now !== space) { space = now; render(); }
+    if (spaceNow() !== space) render();
   }
   if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(refit); }).observe(columns);
   else window.addEventListener("resize", function () { window.requestAnimationFrame(refit); });
@@ -918,14 +756,14 @@
     var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
-    fit(fresh_);
+    fitter.fit(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
     glide(fresh_, before);
     updateTotal();
   }
 
   function render() {
-    fitted = {}; // a full redraw fits every column afresh
+    fitter.forget(); // a full redraw fits every column afresh
     var fragment = document.createDocumentFragment();
     visibleStations().forEach(function (s) {
       fragment.appendChild(column(s, state.stations.indexOf(s)));
@@ -933,7 +771,7 @@
     columns.replaceChildren(fragment);
     columns.style.setProperty("--columns", Math.max(1, visibleStations().length));
     root.classList.toggle("wall--edit", editing());
-    fit();
+    // the bar first: its buttons' words set the room left for the columns
     if (viewButton) {
       viewButton.textContent = clustered() ? d.msgFlat : d.msgClustered;
       viewButton.setAttribute("aria-pressed", String(!clustered()));
@@ -944,6 +782,8 @@
       editButton.hidden = !clustered();
     }
     updateTotal();
+    fitter.fit();
+    space = spaceNow(); // what this fit was for (the observer's first call then redraws nothing)
   }
 
   // --- state ---------------------------------------------------------------------------
@@ -1005,13 +845,52 @@
     state.byId[note.id] = note;
     fresh[note.id] = true;
     window.setTimeout(function () { delete fresh[note.id]; }, 1500);
-    renderColumn(note.station);
+    if (!placeNew(note)) renderColumn(note.station);
+  }
+
+  // A new note's card goes into its column as the column stands ("Just in" on top) while the
+  // column's fit holds, or holds once its fullest groups show a card or two fewer; only
+  // otherwise is the column rebuilt and fitted afresh. Most notes cost one layout of one
+  // column instead of a rebuilt column and several (bench/README.md, wall layout).
+  function placeNew(note) {
+    var token = note.station;
+    var column = document.getElementById("column-" + token);
+    if (!column || !clustered() || state.phase === "results" || busy(token) || held[token]) return false;
+    var station = state.stations.filter(function (s) { return s.token === token; })[0];
+    var body = column.querySelector(".column__body");
+    var board = body.querySelector(".column__board") || body;
+    var box = board.querySelector(".group--new");
+    if (!box) box = board.insertBefore(justIn(), board.firstChild);
+    var list = box.lastChild;
+    list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
+    column.querySelector(".column__count").textContent = countLabel(state.notes[token].length);
+    column.querySelector(".column__empty").hidden = true;
+    if (!fitter.makeRoom(body, token)) return false;
+    updateTotal();
+    return true;
+  }
+
+  // The page brings the state as join_wall answers it: the wall is drawn at once, and the
+  // first join's answer redraws it only if something changed in between (key order and the
+  // clock's server_time and remaining aside: the clock takes the answer's).
+  var drawn = null;
+  function canonical(value) {
+    return JSON.stringify(value, function (key, v) {
+      if (key === "server_time" || key === "remaining" || key === "ok") return undefined;
+      if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+      var sorted = {};
+      Object.keys(v).sort().forEach(function (k) { sorted[k] = v[k]; });
+      return sorted;
+    });
   }
 
   function join() {
     socket.emit("join_wall", { workshop: d.workshop, key: d.key }, function (reply) {
       if (reply && reply.ok) {
-        load(reply);
+        var same = drawn !== null && canonical(reply) === drawn;
+        drawn = null;
+        if (!same) load(reply);
+        else if (reply.rotation) { state.rotation = reply.rotation; countdown.update(reply.rotation); }
         status.textContent = "";
         root.classList.remove("wall--offline");
       } else {
@@ -1041,8 +920,8 @@
     });
   }
 
-  // Dragging a note near the top or bottom edge of a column scrolls it, so a group out of
-  // sight can be reached (edit mode scrolls; the overview never does).
+  // Dragging a note near the top or bottom edge of a column scrolls it, should a column ever
+  // be taller than its box (the fit keeps every drop target in view).
   document.addEventListener("dragover", function (e) {
     var body = e.target.closest && e.target.closest(".column__body");
     if (!body || !editing()) return;
@@ -1062,6 +941,13 @@
       if (m.open) { m.open = false; m.querySelector("summary").focus(); }
     });
   });
+
+  var page = document.getElementById("wall-state");
+  if (page) {
+    var initial = JSON.parse(page.textContent);
+    drawn = canonical(initial);
+    load(initial);
+  }
 
   socket.on("connect", join);
   socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });

@@ -15,7 +15,7 @@ format each.
 
 from __future__ import annotations
 
-from .grouping import RankedSection, Section, Top, ranked_sections, sections, top
+from .grouping import RankedSection, Section, Top, board, ranked_sections, sections, top
 from .json_format import SCHEMA, VERSION, from_json, to_json, to_json_bytes
 from .markdown import escape_markdown, to_markdown
 from .model import (
@@ -57,6 +57,7 @@ __all__ = [
     "headers",
     "inert",
     "local_time",
+    "board",
     "ranked_sections",
     "rows",
     "sections",

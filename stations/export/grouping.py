@@ -68,6 +68,7 @@ class RankedSection:
     notes: tuple[ExportNote, ...]
     votes: int  # the dots of its visible notes
     plus_ones: int
+    single: bool = False  # one single idea ranked among the topics (`board`)
 
 
 @dataclass(frozen=True)
@@ -96,26 +97,59 @@ def _section(label: str | None, ranked: tuple[int, ...], notes: dict[int, Export
 def ranked_sections(station: ExportStation) -> list[RankedSection]:
     """Topics by their dots (a tie keeps the wall's order), then the single ideas; inside
     each, notes by dots, then +1s, then the older first."""
-    scores = _scores(station)
-    notes = {n.id: n for n in station.notes}
-    wall = sections(station)
-    hidden_of = [[n for n in s.notes if n.hidden] for s in wall]
-    clusters = [
-        (s.label or "", [n.id for n in s.notes], False) for s in wall if s.label is not None
-    ]
-    loose = [n.id for s in wall if s.label is None for n in s.notes]
-    ranking = rank_station(clusters, loose, scores)
-    # A topic is found again by its first note: labels need not be unique, notes are.
-    index_of = {n.id: i for i, s in enumerate(wall) for n in s.notes}
-    result = []
-    for group in ranking.groups:
-        i = index_of[group.note_ids[0]]
-        result.append(_section(wall[i].label, group.note_ids, notes, hidden_of[i]))
-    # `sections` makes a topic only of two or more visible notes, so every topic is ranked.
-    hidden_singles = [n for i, s in enumerate(wall) if s.label is None for n in hidden_of[i]]
-    if ranking.singles or hidden_singles:
-        result.append(_section(None, ranking.singles, notes, hidden_singles))
+    ranked = _Ranked(station)
+    result = [ranked.topic(group.note_ids) for group in ranked.ranking.groups]
+    if ranked.ranking.singles or ranked.hidden_singles:
+        result.append(ranked.rest(ranked.ranking.singles))
     return result
+
+
+def board(station: ExportStation) -> list[RankedSection]:
+    """The results as the wall and the phones rank them (`stations.results.Ranking.board`):
+    topics and single ideas with dots in one ranking by dots, a single idea as a section of
+    its own (`single`); then the single ideas without a dot (label None)."""
+    ranked = _Ranked(station)
+    singles = set(ranked.ranking.singles)
+    result = []
+    for group in ranked.ranking.board:
+        if len(group.note_ids) == 1 and group.note_ids[0] in singles:
+            note = ranked.notes[group.note_ids[0]]
+            result.append(RankedSection(None, (note,), note.votes, note.plus_ones, single=True))
+        else:
+            result.append(ranked.topic(group.note_ids))
+    if ranked.ranking.rest or ranked.hidden_singles:
+        result.append(ranked.rest(ranked.ranking.rest))
+    return result
+
+
+class _Ranked:
+    """A station's wall sections ranked by `stations.results`, with the hidden notes each
+    section keeps after its visible ones."""
+
+    def __init__(self, station: ExportStation) -> None:
+        self.notes = {n.id: n for n in station.notes}
+        self.wall = sections(station)
+        self.hidden_of = [[n for n in s.notes if n.hidden] for s in self.wall]
+        clusters = [
+            (s.label or "", [n.id for n in s.notes], False)
+            for s in self.wall
+            if s.label is not None
+        ]
+        loose = [n.id for s in self.wall if s.label is None for n in s.notes]
+        self.ranking = rank_station(clusters, loose, _scores(station))
+        # A topic is found again by its first note: labels need not be unique, notes are.
+        self.index_of = {n.id: i for i, s in enumerate(self.wall) for n in s.notes}
+        # `sections` makes a topic only of two or more visible notes, so every topic is ranked.
+        self.hidden_singles = [
+            n for i, s in enumerate(self.wall) if s.label is None for n in self.hidden_of[i]
+        ]
+
+    def topic(self, note_ids: tuple[int, ...]) -> RankedSection:
+        i = self.index_of[note_ids[0]]
+        return _section(self.wall[i].label, note_ids, self.notes, self.hidden_of[i])
+
+    def rest(self, note_ids: tuple[int, ...]) -> RankedSection:
+        return _section(None, note_ids, self.notes, self.hidden_singles)
 
 
 def top(station: ExportStation) -> Top:

@@ -529,7 +529,10 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
 
     # rename that group; the name is kept
     box = column.locator(f'.group[data-cluster="{moved_to}"]')
-    box.get_by_role("button", name=re.compile("Umbenennen|Rename")).click()
+    people.shot(wall, "wall-edit-moved")
+    box.locator(".group__count").click()  # open it (a group the fit folded shows no menu)
+    expect(box).to_have_class(re.compile("group--opened"))
+    box.locator(".group__actions select").select_option("!rename")
     wall.keyboard.press("Control+a")
     wall.keyboard.type("Energie <zuhause>")
     wall.keyboard.press("Enter")
@@ -538,10 +541,13 @@ def test_wall_groups_notes_and_the_facilitator_steers(people, server, workshop):
     # drag another note onto it (with the mouse, as a facilitator would: both in view)
     wall.wait_for_timeout(2500)  # let the debounced re-clustering after the rename redraw
     wall.goto(wall.url + "/" + token)  # this station full screen: its groups side by side
+    wall.wait_for_load_state("networkidle")  # joined: no redraw from the join's answer later
     target = column.locator(f'.group[data-cluster="{moved_to}"]')
     dragged = sticky(wall, token, "Photovoltaik auf Firmendächern vermitteln")
     # A tall screen, so that both are in view whatever the grouping (drag needs both).
     wall.set_viewport_size({"width": 1920, "height": 3200})
+    wall.wait_for_function("() => document.querySelector('.column__body').clientHeight > 2000")
+    wall.wait_for_function("() => document.getAnimations().length === 0")
     drag(wall, dragged, target)
     expect(column.locator(f'.group[data-cluster="{moved_to}"] li.sticky')).to_have_count(2)
     people.shot(wall, "wall-edit")

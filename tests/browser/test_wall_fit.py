@@ -1,6 +1,8 @@
 """The projected overview fits the screen (issue 18): at 1920×1080 nothing scrolls and
 nothing is cut; a note card is whole on screen or not drawn, and every group that holds
-cards back says how many ("+7"); labels and counts are in view; note text stays ≥ 18 px."""
+cards back says how many ("+7"); labels and counts are in view; note text stays ≥ 18 px.
+Edit mode fits the same way, with every drop target in view: the groups, their folded chips,
+"Einzelne Ideen" and the field for a new group."""
 
 from __future__ import annotations
 
@@ -10,14 +12,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import post_from_phones
-from tests.browser.test_journeys import open_wall
+from tests.browser.test_journeys import VISIBLE_POINT, drag, open_wall
 
 TOPICS = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt",
           "Pflege", "Handwerk"]  # fmt: skip
 
 FIT = """() => {
   const out = {scrolls: [], cut: [], labels: 0, labelsSeen: 0, held: 0, counted: 0, px: 99,
-               drawn: 0};
+               drawn: 0, targets: 0, targetsSeen: 0};
   const within = (r, b) => r.top >= b.top - 1 && r.bottom <= b.bottom + 1
                           && r.left >= b.left - 1 && r.right <= b.right + 1;
   const screen = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
@@ -46,6 +48,12 @@ FIT = """() => {
     body.querySelectorAll('.column__folded > .group[hidden]').forEach(group => {
       out.counted += group.querySelectorAll('.sticky').length;
     });
+    // where a dragged note can land: every group or chip drawn, and the new-group field
+    body.querySelectorAll('.group:not([hidden])').forEach(target => {
+      out.targets++;
+      const r = target.getBoundingClientRect();
+      if (r.width && r.height && within(r, b) && within(r, screen)) out.targetsSeen++;
+    });
   });
   return out;
 }"""
@@ -64,8 +72,65 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
     expect(wall.locator("#columns li.sticky")).to_have_count(stations * per_station, timeout=30_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=30_000)  # clustering done
     wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
-    state = wall.evaluate(FIT)
+    assert_fits(wall.evaluate(FIT))
     people.shot(wall, f"wall-fit-{stations}x{per_station}")
+
+    wall.click("#toggle-edit")  # edit mode: the same fit, the facilitator's tools added
+    expect(wall.locator(".group__actions select").first).to_be_attached()
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
+    state = wall.evaluate(FIT)
+    people.shot(wall, f"wall-edit-fit-{stations}x{per_station}")
+    assert_fits(state)
+    assert state["targets"] and state["targetsSeen"] == state["targets"], state
+    assert wall.locator(".group--drop").count() == stations  # a new group: one field a column
+    if stations == 4:
+        a_note_dragged_onto_the_last_group_lands_there(wall)
+        an_opened_group_shows_all_its_cards(wall)
+
+
+def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
+    """A column's last group (a folded chip, if the fit folded groups) takes a note dragged
+    from the top of the column: nothing needs scrolling to get there."""
+    pick = wall.evaluate("""() => {
+      for (const column of document.querySelectorAll('#columns > section.column')) {
+        const targets = [...column.querySelectorAll('.group[data-cluster]:not([hidden])')];
+        const target = targets.pop();
+        if (!target) continue;
+        const note = [...column.querySelectorAll('li.sticky')].find(li =>
+          li.getBoundingClientRect().width && li.closest('section.group') !== target);
+        if (note) return {cluster: target.dataset.cluster, note: note.dataset.id,
+                          station: column.dataset.station};
+      }
+      return null;
+    }""")
+    assert pick, "some column has a group to drag a note of another group onto"
+    column = wall.locator(f"#column-{pick['station']}")
+    target = column.locator(f'.group[data-cluster="{pick["cluster"]}"]')
+    assert target.evaluate(VISIBLE_POINT), "the last group must be in view"
+    drag(wall, wall.locator(f"#wall-note-{pick['note']}"), target)
+    moved = wall.locator(f"#wall-note-{pick['note']}")
+    expect(moved).to_have_attribute("data-group", pick["cluster"])
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
+    assert_fits(wall.evaluate(FIT))
+
+
+def an_opened_group_shows_all_its_cards(wall) -> None:
+    """ "+7" in edit mode opens its group: every card drawn, the column still fits; its count
+    closes it again."""
+    more = wall.locator("button.group__more:visible").first
+    group = more.locator("xpath=ancestor::section[contains(@class,'group')][1]")
+    cluster = group.get_attribute("data-cluster")
+    more.click()
+    opened = wall.locator(f'section.group--opened[data-cluster="{cluster}"]')
+    expect(opened).to_have_count(1)
+    expect(opened.locator("li.sticky[hidden]")).to_have_count(0)
+    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
+    assert_fits(wall.evaluate(FIT))
+    opened.locator("button.group__count").click()
+    expect(wall.locator("section.group--opened")).to_have_count(0)
+
+
+def assert_fits(state: dict) -> None:
     assert state["scrolls"] == [] and state["cut"] == [], state
     assert state["labels"] and state["labelsSeen"] == state["labels"], state
     assert state["drawn"] > 0 and state["px"] >= 18, state
@@ -109,7 +174,7 @@ def test_the_move_menu_offers_groups_never_single_notes(people, workshop):
     wall = open_wall(people, workshop)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
     wall.click("#toggle-edit")
-    expect(wall.locator("select.sticky__select").first).to_be_visible()
+    expect(wall.locator("select.sticky__select:visible").first).to_be_visible()
     menus = wall.evaluate("""() => [...document.querySelectorAll('select.sticky__select')]
      .map(s => {
       const column = s.closest('.column');

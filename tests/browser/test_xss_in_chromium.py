@@ -40,9 +40,15 @@ INJECTED = """own => {
         found.push(`${el.tagName} ${a.name}=${a.value}`);
     }
   }
-  const odd = 'script:not([src]), img[src="x"], iframe, math, style, base';
+  const odd = 'script:not([src]):not([type="application/json"]), img[src="x"], iframe, math, '
+    + 'style, base';
   for (const el of document.querySelectorAll(odd))
     if (!own.includes(el.textContent)) found.push(el.outerHTML.slice(0, 80));
+  // The wall's state in its page: data, whole (a payload that ended it early would leave
+  // JSON that does not parse, and HTML after it).
+  for (const el of document.querySelectorAll('script[type="application/json"]')) {
+    try { JSON.parse(el.textContent); } catch (e) { found.push('broken JSON ' + el.id); }
+  }
   return found;
 }"""
 TITLE = '"><img src=x onerror=alert("xss-t")><script>alert("xss-t")</script>{{7*7}}'

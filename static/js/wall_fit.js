@@ -1,0 +1,371 @@
+/* The projected wall fits the screen (issue 18): wall.js builds the columns, this fits each
+ * one to its box. A column never scrolls; what does not fit is made smaller, held back ("+7")
+ * or folded into a strip of labels, in that order (see fit()).
+ *
+ * GalleryWallFit(columns, ui) makes the fit for one wall page: `columns` holds the columns;
+ * `ui` gives el() and button() (wall.js builds every element), the page's messages and
+ * settings (its data-* attributes: msgMore, msgMoreGroups, focus) and editing().
+ */
+(function () {
+  "use strict";
+
+  window.GalleryWallFit = function (columns, ui) {
+    var d = ui.messages, el = ui.el, button = ui.button, editing = ui.editing;
+
+    // The room sees one calm picture, never a scrollbar. When a column's notes do not fit:
+    // first the type gets smaller down to COMFORT_PX; then the fullest groups show fewer cards,
+    // down to two each, and say how many they hold back ("+7"); then the type goes down to
+    // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
+    // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
+    // stays in sight. Each step finds its value by halving, since every measurement costs the
+    // browser a layout of the column. A new note starts from the column's last type size, so
+    // the notes do not change size at every arrival. Edit mode fits the same way, so every group
+    // and drop target is in view while dragging; a group the facilitator opens keeps all its
+    // cards and the others give way first.
+    var COMFORT_PX = 24;
+    var FIT_MIN_PX = 18;
+    var fitted = {}; // station token -> how its column was last fitted (type size, cap, folds)
+
+    function overflowing(body) { return body.scrollHeight > body.clientHeight; }
+
+    function shrink(body, floor) {
+      var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
+      if (!(hi > lo)) return;
+      body.style.fontSize = lo + "px";
+      if (overflowing(body)) return;
+      for (var i = 0; i < 4; i++) { // halve the gap between fitting and too big
+        var mid = (lo + hi) / 2;
+        body.style.fontSize = mid + "px";
+        if (overflowing(body)) hi = mid; else lo = mid;
+      }
+      body.style.fontSize = lo + "px";
+    }
+
+    // In edit mode "+7" is a button that opens the group: every card can be reached to move it.
+    function holdBack(group) {
+      var hidden = group.querySelectorAll(".sticky[hidden]").length;
+      var more = group.querySelector(".group__more");
+      if (!more && !hidden) return;
+      if (!more) {
+        var count = group.querySelector(".group__count");
+        more = count && count.tagName === "BUTTON"
+          ? button("", "group__more", function () { count.click(); }) : el("span", "group__more");
+        group.querySelector(".group__head").insertBefore(more, count ? count.nextSibling : null);
+      }
+      more.textContent = "+" + hidden;
+      more.title = d.msgMore.replace("{n}", hidden);
+      more.hidden = hidden === 0;
+    }
+
+    function cardsOf(group) { return group.querySelectorAll(".sticky"); }
+
+    function openGroups(body) {
+      return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
+    }
+
+    // The groups whose cards may be held back: all but the one the facilitator opened.
+    function cappable(body) {
+      return openGroups(body).filter(function (g) { return !g.classList.contains("group--opened"); });
+    }
+
+    // Each group shows at most `cap` cards, a note just in among them; the rest are counted.
+    function capAt(groups, cap) {
+      groups.forEach(function (g) {
+        var cards = cardsOf(g);
+        var show = Math.min(cap, cards.length);
+        for (var i = 0; i < cards.length; i++) cards[i].hidden = i >= show;
+        for (var j = show; j < cards.length && show > 0; j++) {
+          if (cards[j].classList.contains("sticky--new")) {
+            cards[show - 1].hidden = true;
+            cards[j].hidden = false;
+            break;
+          }
+        }
+        holdBack(g);
+      });
+    }
+
+    // The largest cap of at least `least` cards a group that fits; false when even that does not
+    // (tried first: on a full wall it is the common answer, and the cheaper layout).
+    function capCards(body, groups, least) {
+      var most = least;
+      groups.forEach(function (g) { most = Math.max(most, cardsOf(g).length); });
+      var lo = least, hi = most;
+      capAt(groups, lo);
+      if (overflowing(body)) return false;
+      capAt(groups, most);
+      if (!overflowing(body)) return true;
+      while (hi - lo > 1) {
+        var mid = (lo + hi) >> 1;
+        capAt(groups, mid);
+        if (overflowing(body)) hi = mid; else lo = mid;
+      }
+      capAt(groups, lo);
+      return true;
+    }
+
+    // Groups fold from the bottom up into a strip of labels and counts; when even that is too
+    // long, its last chips give way to "+N" before the top group gives up its cards (the room
+    // should see some notes; in edit mode the other way round, the chips being drop targets),
+    // and the top group folds only as the very last resort. Returns how many folded and how
+    // many chips gave way.
+    function fold(body) {
+      var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
+      if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
+      var folded = foldFewest(body, groups);
+      var dropped = 0;
+      // in edit mode a chip is a drop target: the top group gives up its cards first
+      if (!editing()) while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+      if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
+        foldInto(strip(body), groups[0]);
+        folded++;
+      }
+      while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+      return { folded: folded, dropped: dropped };
+    }
+
+    // The fewest groups from the bottom (all but the top one at most) whose folding makes the
+    // column fit, found by halving; all but the top one folded when none does.
+    function foldFewest(body, groups) {
+      var most = groups.length - 1;
+      if (most < 1) return 0;
+      setFolded(body, groups, 0, most);
+      if (overflowing(body)) return most;
+      var lo = 0, hi = most, now = most;
+      while (hi - lo > 1) {
+        var mid = (lo + hi) >> 1;
+        now = setFolded(body, groups, now, mid);
+        if (overflowing(body)) lo = mid; else hi = mid;
+      }
+      setFolded(body, groups, now, hi);
+      return hi;
+    }
+
+    // From `from` groups folded (the bottom ones) to `to`; the strip keeps the groups' order.
+    function setFolded(body, groups, from, to) {
+      var n = groups.length;
+      for (var k = from; k < to; k++) foldInto(strip(body), groups[n - 1 - k]);
+      for (var j = from; j > to; j--) unfoldFirst(strip(body)); // groups[n - j]
+      return to;
+    }
+
+    // The strip's first chip (the top-most folded group) back in its place above the strip.
+    function unfoldFirst(into) {
+      var group = into.querySelector(".group");
+      group.classList.remove("group--folded");
+      return into.parentNode.insertBefore(group, into);
+    }
+
+    function strip(body) {
+      // above the field for a new group, which stays the column's last drop target
+      var into = body.querySelector(".column__folded");
+      if (into) return into;
+      var zone = body.querySelector(".group--drop");
+      return zone ? zone.parentNode.insertBefore(el("div", "column__folded"), zone)
+        : body.appendChild(el("div", "column__folded"));
+    }
+
+    function foldInto(into, group) {
+      group.classList.add("group--folded");
+      into.insertBefore(group, into.firstChild);
+    }
+
+    // The strip's last `n` chips give way to one "+n".
+    function dropChip(body, n) {
+      var into = strip(body);
+      var chips = into.querySelectorAll(".group");
+      chips[chips.length - n].hidden = true;
+      var more = into.querySelector(".column__more") || into.appendChild(el("span", "group__more column__more"));
+      more.textContent = "+" + n;
+      more.title = d.msgMoreGroups.replace("{n}", n);
+    }
+
+    // Folding goes group by group, so it can free more room than was missing (or the column
+    // lost a group since its last fit): folded groups come back, the top one first, while the
+    // column fits with them showing as many cards as the open groups do (at least one), one
+    // layout each. Returns how many came back.
+    function unfold(body, folds) {
+      var back = 0, into = body.querySelector(".column__folded"), cap = shownCap(body);
+      while (into && cap > 0 && folds.dropped === 0 && back < folds.folded) {
+        var group = unfoldFirst(into);
+        capAt([group], cap);
+        if (overflowing(body)) {
+          foldInto(into, group);
+          break;
+        }
+        back++;
+      }
+      if (into && !into.querySelector(".group")) into.remove();
+      return back;
+    }
+
+    // How many cards the open groups show: the most any group holding cards back shows, or
+    // all of them (Infinity) when none does.
+    function shownCap(body) {
+      var cap = -1;
+      cappable(body).forEach(function (g) {
+        if (g.querySelector(".sticky[hidden]")) cap = Math.max(cap, g.querySelectorAll(".sticky:not([hidden])").length);
+      });
+      return cap === -1 ? Infinity : cap;
+    }
+
+    // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
+    function refold(body, last) {
+      var groups = openGroups(body);
+      for (var k = groups.length - 1; k >= Math.max(0, groups.length - last.folded); k--) {
+        foldInto(strip(body), groups[k]);
+      }
+      for (var n = 1; n <= last.dropped; n++) dropChip(body, n);
+    }
+
+    function fit(scope) {
+      (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
+        var token = body.parentNode.dataset.station;
+        var last = fitted[token]; // what the column was fitted at before
+        body.style.fontSize = "";
+        if (!last) {
+          // Measured first at the last step before folding (FIT_MIN_PX, two cards a group): when
+          // even that does not fit, the gentler steps need no measuring, nor the costly layout
+          // of every card at full size (a 200-note wall's first fit in half the layouts).
+          if (!compactFits(body)) { fitAfresh(body, token, "full"); return; }
+          if (!overflowing(body)) { delete fitted[token]; return; }
+        }
+        if (last) {
+          // the common case of a new note: the last fit holds, checked in a few layouts
+          if (last.px) body.style.fontSize = last.px + "px";
+          if (last.folded) refold(body, last);
+          if (last.cap !== null) capAt(cappable(body), last.cap);
+          if (!overflowing(body)) {
+            // the column lost a group since: what it folded for it may come back
+            if (last.folded && groupsIn(body) < last.groups) {
+              last.folded -= unfold(body, last);
+              last.cap = capOf(body);
+            }
+            last.groups = groupsIn(body);
+            return;
+          }
+          if (last.folded) {
+            // a new note's "Just in" on top: one more group to the strip usually makes room
+            var open = openGroups(body);
+            if (open.length > 1) {
+              foldInto(strip(body), open[open.length - 1]);
+              if (!overflowing(body)) { last.folded++; return; }
+            }
+          }
+          unfit(body);
+        }
+        fitAfresh(body, token, last ? "last" : "default");
+      });
+    }
+
+    // Undo a fit's folding and caps (the type size stays).
+    function unfit(body) {
+      var into = body.querySelector(".column__folded");
+      if (into) {
+        into.querySelectorAll(".group").forEach(function (g) {
+          g.classList.remove("group--folded");
+          g.hidden = false;
+          body.insertBefore(g, into);
+        });
+        into.remove();
+      }
+      capAt(openGroups(body), Infinity);
+    }
+
+    // `start`: "default" (full type size), "last" (the last fit's type size) or "full" (left
+    // by compactFits: even the last step before folding does not fit).
+    function fitAfresh(body, token, start) {
+      var full = start === "full";
+      if (start === "default") shrink(body, COMFORT_PX);
+      var cap = null, folds = { folded: 0, dropped: 0 };
+      if (full || overflowing(body)) {
+        if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
+        else {
+          if (!full) shrink(body, FIT_MIN_PX);
+          if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
+          else {
+            folds = fold(body);
+            growCap(body); // room the folding left goes back to cards
+            folds.folded -= unfold(body, folds);
+            cap = capOf(body);
+          }
+        }
+      }
+      if (d.focus && cap !== null) { growEach(body); cap = capOf(body); }
+      fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap, groups: groupsIn(body),
+                        folded: folds.folded, dropped: folds.dropped };
+    }
+
+
+    function groupsIn(body) { return body.querySelectorAll(".group:not(.group--drop)").length; }
+
+    // The open groups show one card more each while the column still fits (after folding the
+    // answer is a card or two, found in as many layouts instead of a search over every cap).
+    function growCap(body) {
+      var groups = cappable(body), cap = shownCap(body);
+      if (cap === Infinity || overflowing(body)) return;
+      while (groups.some(function (g) { return g.querySelector(".sticky[hidden]"); })) {
+        capAt(groups, cap + 1);
+        if (overflowing(body)) { capAt(groups, cap); return; }
+        cap++;
+      }
+    }
+
+    // One station full screen: its groups stand side by side, so one cap for all would leave the
+    // room under the shorter groups empty; there each group takes a card more while it fits.
+    function growEach(body) {
+      for (var grown = true; grown;) {
+        grown = false;
+        cappable(body).forEach(function (g) {
+          var next = g.querySelector(".sticky[hidden]");
+          if (!next) return;
+          next.hidden = false;
+          if (overflowing(body)) { next.hidden = true; return; }
+          grown = true;
+          holdBack(g);
+        });
+      }
+    }
+
+    // Whether the column fits at FIT_MIN_PX with two cards a group; if not, it is left so.
+    function compactFits(body) {
+      body.style.fontSize = FIT_MIN_PX + "px";
+      capAt(cappable(body), 2);
+      if (overflowing(body)) return false;
+      body.style.fontSize = "";
+      capAt(cappable(body), Infinity);
+      return true;
+    }
+
+    // The cap the groups were left at (null: no group holds cards back, or none shows any).
+    function capOf(body) {
+      var cap = shownCap(body);
+      return cap === Infinity ? null : cap || null;
+    }
+
+    // Up to a few cards step back from the groups showing the most (never below two); false
+    // when that does not make the column fit, or the column had no fit to keep.
+    function makeRoom(body, last) {
+      for (var tries = 0; overflowing(body); tries++) {
+        if (!last || tries === 4) return false;
+        var fullest = null, most = 2;
+        cappable(body).forEach(function (g) {
+          if (g.classList.contains("group--new")) return;
+          var shown = g.querySelectorAll(".sticky:not([hidden])").length;
+          if (shown > most) { most = shown; fullest = g; }
+        });
+        if (!fullest) return false;
+        var cards = fullest.querySelectorAll(".sticky:not([hidden])");
+        cards[cards.length - 1].hidden = true;
+        holdBack(fullest);
+      }
+      return true;
+    }
+
+    return {
+      fit: fit, // fit(scope): every column body in scope (default: all columns)
+      forget: function (token) { if (token) delete fitted[token]; else fitted = {}; },
+      makeRoom: function (body, token) { return makeRoom(body, fitted[token]); },
+    };
+  };
+})();
