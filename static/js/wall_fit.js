@@ -230,20 +230,18 @@
           if (!compactFits(body)) { fitAfresh(body, token, "full"); return; }
           if (!overflowing(body)) { delete fitted[token]; return; }
         }
+        if (last && groupsIn(body) !== last.groups) {
+          // regrouped into more or fewer groups: folds and caps afresh, at the last type size
+          if (last.px) body.style.fontSize = last.px + "px";
+          fitAfresh(body, token, "last");
+          return;
+        }
         if (last) {
           // the common case of a new note: the last fit holds, checked in a few layouts
           if (last.px) body.style.fontSize = last.px + "px";
           if (last.folded) refold(body, last);
           if (last.cap !== null) capAt(cappable(body), last.cap);
-          if (!overflowing(body)) {
-            // the column lost a group since: what it folded for it may come back
-            if (last.folded && groupsIn(body) < last.groups) {
-              last.folded -= unfold(body, last);
-              last.cap = capOf(body);
-            }
-            last.groups = groupsIn(body);
-            return;
-          }
+          if (!overflowing(body)) return;
           if (last.folded) {
             // a new note's "Just in" on top: one more group to the strip usually makes room
             var open = openGroups(body);
@@ -297,7 +295,10 @@
     }
 
 
-    function groupsIn(body) { return body.querySelectorAll(".group:not(.group--drop)").length; }
+    // The column's groups ("Just in" aside: a note waiting for its group changes no fold).
+    function groupsIn(body) {
+      return body.querySelectorAll(".group:not(.group--drop):not(.group--new)").length;
+    }
 
     // The open groups show one card more each while the column still fits (after folding the
     // answer is a card or two, found in as many layouts instead of a search over every cap).

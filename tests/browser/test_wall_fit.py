@@ -71,21 +71,22 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
     wall = open_wall(people, links)
     expect(wall.locator("#columns li.sticky")).to_have_count(stations * per_station, timeout=30_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=30_000)  # clustering done
-    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
-    assert_fits(wall.evaluate(FIT))
+    settle(wall)
+    state = fit_state(wall)
     people.shot(wall, f"wall-fit-{stations}x{per_station}")
+    assert_fits(state)
 
     wall.click("#toggle-edit")  # edit mode: the same fit, the facilitator's tools added
     expect(wall.locator(".group__actions select").first).to_be_attached()
-    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
-    state = wall.evaluate(FIT)
+    settle(wall)
+    state = fit_state(wall)
     people.shot(wall, f"wall-edit-fit-{stations}x{per_station}")
     assert_fits(state)
     assert state["targets"] and state["targetsSeen"] == state["targets"], state
     assert wall.locator(".group--drop").count() == stations  # a new group: one field a column
     if stations == 4:
         a_note_dragged_onto_the_last_group_lands_there(wall)
-        an_opened_group_shows_all_its_cards(wall)
+        an_opened_group_shows_more_of_its_cards(wall)
 
 
 def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
@@ -110,24 +111,43 @@ def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
     drag(wall, wall.locator(f"#wall-note-{pick['note']}"), target)
     moved = wall.locator(f"#wall-note-{pick['note']}")
     expect(moved).to_have_attribute("data-group", pick["cluster"])
-    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
-    assert_fits(wall.evaluate(FIT))
+    settle(wall)
+    assert_fits(fit_state(wall))
 
 
-def an_opened_group_shows_all_its_cards(wall) -> None:
-    """ "+7" in edit mode opens its group: every card drawn, the column still fits; its count
-    closes it again."""
+def an_opened_group_shows_more_of_its_cards(wall) -> None:
+    """ "+7" in edit mode opens its group: it shows more of its cards than before (all that
+    fit; the others fold first), the column still fits; its count closes it again."""
     more = wall.locator("button.group__more:visible").first
     group = more.locator("xpath=ancestor::section[contains(@class,'group')][1]")
     cluster = group.get_attribute("data-cluster")
+    shown = group.locator("li.sticky:visible").count()
     more.click()
     opened = wall.locator(f'section.group--opened[data-cluster="{cluster}"]')
     expect(opened).to_have_count(1)
-    expect(opened.locator("li.sticky[hidden]")).to_have_count(0)
-    wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
-    assert_fits(wall.evaluate(FIT))
+    settle(wall)
+    assert_fits(fit_state(wall))
+    assert opened.locator("li.sticky:visible").count() > shown
     opened.locator("button.group__count").click()
     expect(wall.locator("section.group--opened")).to_have_count(0)
+
+
+def settle(wall) -> None:
+    """No note waiting for its group and nothing gliding, three times 0.5 s apart: on a loaded
+    machine a late regrouping redraws a column (and glides its notes) after the first look."""
+    for _ in range(3):
+        wall.wait_for_function(
+            "() => !document.querySelector('.group--new') && document.getAnimations().length === 0",
+            timeout=20_000,
+        )
+        wall.wait_for_timeout(500)
+
+
+def fit_state(wall) -> dict:
+    """FIT, taken in a frame with no note waiting and nothing gliding (a glide's cards are
+    between two places on purpose)."""
+    quiet = "!document.querySelector('.group--new') && document.getAnimations().length === 0"
+    return wall.wait_for_function(f"() => {quiet} && ({FIT})()", timeout=20_000).json_value()
 
 
 def assert_fits(state: dict) -> None:
