@@ -608,6 +608,22 @@ def test_markdown_leaves_hidden_notes_out(workshop: ExportWorkshop) -> None:
     assert "  - Ja, unbedingt!\n  - Und die Kosten?" in markdown
 
 
+def test_markdown_counts_hidden_replies_per_note(workshop: ExportWorkshop) -> None:
+    """Hidden replies are left out like hidden notes, and said under their note."""
+    first, *rest = workshop.stations[0].notes
+    first = replace(first, hidden_replies=("Spam", "Werbung"))
+    fourth = replace(rest[2], hidden_replies=("Beleidigung",))
+    notes = (first, rest[0], rest[1], fourth, *rest[3:])
+    station = replace(workshop.stations[0], notes=notes)
+    german = to_markdown(replace(workshop, stations=(station, *workshop.stations[1:])))
+    assert "Spam" not in german and "Beleidigung" not in german
+    assert "  - Und die Kosten?\n  - *(2 ausgeblendete Antworten)*" in german
+    assert "keine Nummer\n  - *(1 ausgeblendete Antwort)*" in german
+    english = to_markdown(replace(workshop, language="en", stations=(station,)))
+    assert "*(2 hidden replies)*" in english and "*(1 hidden reply)*" in english
+    assert to_markdown(workshop).count("ausgeblendete Antwort") == 0
+
+
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [

@@ -8,12 +8,13 @@ import uuid
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from stations import codes
-from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError
+from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, parse_id_text
 
 from .. import identity, limits
 from ..actions import reactions, results, walk
 from ..actions.access import station_or_404, workshop_or_404
 from ..actions.notes import submit_note
+from ..actions.state import station_state
 from ..errors import Refused, message
 from ..store.models import CODE_LENGTH, Station, Workshop
 from . import public_url, qr
@@ -74,7 +75,10 @@ def _render_station(
     g.workshop = station.workshop
     pid = identity.participant_or_none() or ""  # reading needs no participant
     phase = station.workshop.phase
-    notes = list(station.visible_notes().limit(300))
+    # The same page of notes as a phone's join (station.js then follows `more`); without
+    # JavaScript, `more` is a link to the next page back.
+    before = parse_id_text(request.args.get("before"))
+    state = station_state(station, before)
     closed = None
     try:
         walk.ensure_open(station, "post")
@@ -85,8 +89,10 @@ def _render_station(
         station=station,
         phase=phase,
         closed=closed,
-        notes=notes,
-        extras=reactions.note_extras([n.id for n in notes], stations=[station.id]),
+        notes=state["notes"],
+        note_count=state["station"]["note_count"],
+        more=state["more"],
+        before=before,
         results=results.station_results(station, pid) if phase == "results" else None,
         me=reactions.my_state(station, pid),
         error=error,

@@ -96,6 +96,9 @@
       }
     }
     if (actions.children.length) li.appendChild(actions);
+    // A note brings its newest replies within a budget of bytes; the rest are counted.
+    var earlier = (note.reply_count || 0) - (note.replies ? note.replies.length : 0);
+    if (earlier > 0) li.appendChild(el("p", "note__meta", msg.msgEarlierReplies.replace("{n}", earlier)));
     if (note.replies && note.replies.length) {
       var replies = el("ul", "replies");
       replies.setAttribute("aria-label", msg.msgReplies);
@@ -437,6 +440,8 @@
           offlineCopy = false;
           if (list) list.classList.remove("notes--stale");
           olderNotes(reply.more);
+          // The pages the server rendered are all coming now: no links to them.
+          Array.prototype.forEach.call(document.querySelectorAll(".notes-paging"), function (p) { p.hidden = true; });
           applyStation(reply.station);
           buildPicker(reply.rotation.groups);
           applyRotation(reply.rotation);

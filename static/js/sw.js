@@ -59,14 +59,14 @@ function offlineCopy(path) {
   });
 }
 
-function networkFirst(request, path) {
+function networkFirst(request, path, newest) {
   return new Promise(function (resolve) {
     var settled = false;
     function settle(value) { if (!settled) { settled = true; resolve(value); } }
     var timer = setTimeout(function () { settle(offlineCopy(path)); }, PATIENCE);
     fetch(request).then(function (response) {
       clearTimeout(timer);
-      settle(keep(path, response));
+      settle(newest ? keep(path, response) : response);
     }, function () {
       clearTimeout(timer);
       settle(offlineCopy(path));
@@ -80,7 +80,8 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && STATION_PAGE.test(url.pathname)) {
-    event.respondWith(networkFirst(request, url.pathname));
+    // An older page of notes (?before=, without JavaScript) is no copy to fall back on.
+    event.respondWith(networkFirst(request, url.pathname, !url.searchParams.has("before")));
     return;
   }
   if (GALLERY.assets.indexOf(url.pathname + url.search) !== -1) {

@@ -59,6 +59,11 @@ def _md_note(note: ExportNote, words: Mapping[str, str]) -> list[str]:
         block = _md_block(reply, "    ")
         if block:
             lines.append("  - " + block)
+    # Left out like hidden notes, but said: a reader should not take the replies as all.
+    hidden = len(note.hidden_replies)
+    if hidden:
+        key = "hidden_replies_one" if hidden == 1 else "hidden_replies_many"
+        lines.append(f"  - *({words[key].format(n=hidden)})*")
     return lines
 
 
@@ -116,7 +121,8 @@ def _md_top(station: ExportStation, words: Mapping[str, str]) -> list[str]:
 
 def to_markdown(workshop: ExportWorkshop, zone: str = "UTC") -> str:
     """A readable record of the wall: first each station's top results, then every station's
-    topics by dots with their notes by dots; hidden notes are left out (and counted).
+    topics by dots with their notes by dots; hidden notes and replies are left out (and
+    counted).
     The date is the one in `zone`."""
     language = language_of(workshop)
     words = WORDS[language]

@@ -411,3 +411,33 @@ def test_each_form_of_address_reads_right_and_passes_axe(people, server, address
     display.goto(station["url"] + "/display")
     found += axe_violations(display, f"display-{address}")
     assert not found, "serious or critical axe violations:\n" + "\n".join(found)
+
+
+def test_a_long_station_arrives_a_page_at_a_time_with_or_without_javascript(people, server):
+    """The page brings the join's newest notes; station.js follows `more` to the oldest and
+    hides the links, which a phone without JavaScript follows instead."""
+    station = server.seed("demo", "--notes", "1000")["stations"][0]
+    first = server.get_json(f"/api/v1/stations/{station['token']}")
+    total = first["station"]["note_count"]
+    assert first["more"] and total > len(first["notes"])  # more than one page
+
+    phone = people.page("phone")
+    phone.goto(f"{station['url']}?before={first['more']}")  # even from an older page
+    wait_online(phone)
+    expect(phone.locator("#notes > li")).to_have_count(total)
+    expect(phone.locator("#note-count")).to_have_text(str(total))
+    expect(phone.locator(".notes-paging")).to_have_count(2)
+    for link in phone.locator(".notes-paging").all():
+        expect(link).to_be_hidden()
+    ids = phone.locator("#notes > li").evaluate_all("l => l.map(e => Number(e.dataset.id))")
+    assert ids == sorted(set(ids), reverse=True)
+
+    plain = people.page("phone", java_script_enabled=False)
+    plain.goto(station["url"])
+    seen = plain.locator("#notes > li").evaluate_all("l => l.map(e => e.dataset.id)")
+    while plain.locator("#older-notes").count():
+        plain.locator("#older-notes").click()
+        expect(plain.get_by_role("link", name="Neueste Notizen")).to_be_visible()
+        seen += plain.locator("#notes > li").evaluate_all("l => l.map(e => e.dataset.id)")
+    people.shot(plain, "phone-without-javascript-oldest-page")
+    assert len(seen) == len(set(seen)) == total
