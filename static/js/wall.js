@@ -485,8 +485,11 @@
     var counted = count === 1 ? d.msgOneGroup : d.msgGroupCount.replace("{n}", count);
     tools.appendChild(el("span", "granularity__count", counted));
     tools.appendChild(more);
-    tools.appendChild(topicsTools(station, data.topics || []));
-    if ((asked === null || asked === undefined) && !data.granularity && !manual) return tools;
+    var topics = topicsTools(station, data.topics || []);
+    if ((asked === null || asked === undefined) && !data.granularity && !manual) {
+      tools.appendChild(topics);
+      return tools;
+    }
     var discard = null;
     var reset = button(d.msgSuggestion, "granularity__reset", function () {
       steer("back_to_suggestion", station.token, { discard: !!(discard && discard.checked) });
@@ -499,8 +502,11 @@
       discard.type = "checkbox";
       label.appendChild(discard);
       label.appendChild(document.createTextNode(" " + d.msgDiscard));
+      tools.insertBefore(topics, null);
       tools.appendChild(label);
+      return tools; // two lines: − N + "zurück", then "Themen" and the box
     }
+    tools.appendChild(topics);
     return tools;
   }
 
