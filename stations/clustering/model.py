@@ -157,7 +157,7 @@ class Tuning:
     # Hysteresis of a re-clustering with previous clusters (hold.py): a note of a group of
     # hold_min_size or more leaves it only for one at most (1 - hold_margin) of its distance
     # to it, and such a group never shrinks below hold_floor notes by itself.
-    hold_margin: float = 0.05
+    hold_margin: float = 0.02
     hold_min_size: int = 3
     hold_floor: int = 2
     # After hand moves, a note follows the moved notes when its mean distance to them is
