@@ -502,7 +502,7 @@
       discard.type = "checkbox";
       label.appendChild(discard);
       label.appendChild(document.createTextNode(" " + d.msgDiscard));
-      tools.insertBefore(topics, null);
+      tools.appendChild(topics);
       tools.appendChild(label);
       return tools; // two lines: − N + "zurück", then "Themen" and the box
     }

@@ -31,7 +31,7 @@ def _merge_closest(drafts: list[_Draft], near: Distances) -> bool:
     a, b = min(pairs, key=lambda p: _linkage(near, p[0].note_ids, p[1].note_ids))
     keep, gone = (a, b) if len(a.note_ids) >= len(b.note_ids) else (b, a)
     keep.note_ids.extend(gone.note_ids)
-    if keep.label_locked is False:
+    if not keep.label_locked:
         keep.kept_label = None  # a new topic: labelled afresh
     drafts.remove(gone)
     return True
@@ -59,7 +59,7 @@ def _split_loosest(drafts: list[_Draft], near: Distances, fresh_id: Callable[[],
         _spread, d, parts = max(candidates, key=lambda c: c[0])
         big, small = sorted(parts, key=len, reverse=True)
         d.note_ids[:] = big
-        if d.label_locked is False:
+        if not d.label_locked:
             d.kept_label = None
         drafts.append(_Draft(fresh_id(), small))
         return True

@@ -96,7 +96,7 @@ def cluster_notes(
     topics = clean_topics(topics)[:MAX_TOPICS]
     placed_before = {n for c in previous for n in c.note_ids}
     new_notes = (present - placed_before) | (present & set(arrived or ()))
-    stepping = groups is not None and not hold and previous and not (new_notes - placed_before)
+    stepping = groups is not None and not hold and previous and not (present - placed_before)
     if stepping or (hold and previous and not new_notes):
         # nothing arrived: the facilitator changed something, and only that changes
         clusters = kept_as_before(previous, free)
