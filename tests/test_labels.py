@@ -59,3 +59,22 @@ def test_two_words_the_notes_write_together_stay_a_phrase() -> None:
     texts = ["Smart Farming für Höfe", "Smart Farming mit Sensoren", "Sensoren und Smart Farming"]
     (label,) = label_clusters([texts], "de")
     assert label.startswith("Smart Farming")
+
+
+def test_a_phrase_of_one_note_is_not_torn_apart() -> None:
+    texts = [
+        "Smart Farming: Maschinen brauchen Netz auf dem Feld",
+        "Landwirtschaft braucht Empfang auf den Äckern",
+        "Handwerksbetriebe brauchen Cloud und Videotelefonie",
+    ]
+    (label,) = label_clusters([texts], "de")
+    assert "Smart & Farming" not in label and "Farming & Smart" not in label, label
+
+
+def test_filler_nouns_name_no_topic() -> None:
+    groups = [
+        ["Alle Ausbildungsplätze im Kreis auf einer Seite", "Ferienjobs im Kreis auf einer Seite"],
+        ["Dorffest anmelden, alles an einer Stelle", "Schlaglöcher melden an einer Stelle"],
+    ]
+    for label in label_clusters(groups, "de"):
+        assert not {w.casefold() for w in words(label)} & {"seite", "stelle"}, label

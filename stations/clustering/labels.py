@@ -19,6 +19,8 @@ _LABEL_SPLIT = re.compile(r"\s*(?:,|&|·)\s*")
 # counts and units ("Straße · 3x · aufgerissen", "Wartemarke · Handy · 2h").
 # Dialect and chat forms and the commonest verbs name no topic either ("Braucht · nen ·
 # Admin", "5G · aufm · Land" were seen); capitalisation alone catches most German verbs.
+# Nouns that only fill a phrase name no topic ("an einer Stelle", "auf einer Seite" gave
+# "Dorffest & Stelle", "Kreis & Seite").
 _GERMAN_LABEL_NOISE = """
     gleich erstmal ständig überall endlich eigentlich nochmal sowieso trotzdem bisschen
     überhaupt genau besser öfter teilweise komplett total hauptsache bald wenigstens
@@ -28,6 +30,7 @@ _GERMAN_LABEL_NOISE = """
     schalte mach macht gebt gibts geht's wär wäre sollte müsste könnte bräuchte
     kommt läuft klappt passt reicht hilft nervt dauert kostet stimmt bringt zählt wirkt
     lohnt zeigt sucht findet fehlten fordern wünsche wünschen erzähl erzähle zeig
+    stelle seite art weise sache sachen ding dinge mal teil fall beispiel stück leute
 """
 _ENGLISH_LABEL_NOISE = """
     always already anyway basically better maybe often soon
@@ -153,7 +156,8 @@ def _label_words(
         return words, count
     # A single note, or notes that share no word: their own words in reading order, nouns
     # first.
-    return _nouns_first(_reading_words(texts, lang, skip), nouns)
+    words, count = _nouns_first(_reading_words(texts, lang, skip), nouns)
+    return _phrases(words, texts), count
 
 
 def _phrases(words: list[str], texts: Sequence[str]) -> list[str]:
@@ -166,7 +170,7 @@ def _phrases(words: list[str], texts: Sequence[str]) -> list[str]:
     both = [t for t in texts if words[0] in t and words[1] in t]
     for phrase in (pair, flipped):
         together = sum(phrase in t for t in both)
-        if together >= 2 and together * 2 >= len(both):
+        if together and together * 2 >= len(both):  # one note alone may coin it
             return [phrase, *words[2:]]
     return words
 
