@@ -63,11 +63,29 @@
   function hyphenate(node) {
     if (needed === null) needed = !browserHyphenates();
     if (!needed || !node || !node.firstChild) return;
-    var width = node.clientWidth;
-    if (!width) return;
-    canvas = canvas || document.createElement("canvas").getContext("2d");
+    hyphenateTo(node, node.clientWidth, fontOf(node));
+  }
+
+  function fontOf(node) {
     var style = window.getComputedStyle(node);
-    canvas.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    return style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+  }
+
+  // The same for many nodes: every width is read before any text changes, so the browser
+  // lays the page out once, not once a node (a wall draws hundreds of cards).
+  function hyphenateAll(nodes) {
+    if (needed === null) needed = !browserHyphenates();
+    if (!needed) return;
+    var sizes = Array.prototype.map.call(nodes, function (node) {
+      return { width: node.clientWidth, font: fontOf(node) };
+    });
+    Array.prototype.forEach.call(nodes, function (node, i) { hyphenateTo(node, sizes[i].width, sizes[i].font); });
+  }
+
+  function hyphenateTo(node, width, font) {
+    if (!width || !node.firstChild) return;
+    canvas = canvas || document.createElement("canvas").getContext("2d");
+    canvas.font = font;
     Array.prototype.forEach.call(node.childNodes, function (child) {
       if (child.nodeType !== 3) return; // text only: markup is the page's own
       var text = child.nodeValue;
@@ -90,5 +108,5 @@
     });
   }
 
-  window.GalleryHyphenate = { hyphenate: hyphenate, syllables: syllables };
+  window.GalleryHyphenate = { hyphenate: hyphenate, hyphenateAll: hyphenateAll, syllables: syllables };
 })();

@@ -433,6 +433,9 @@
       if (e.label) {
         head.appendChild(el("h3", "group__label", e.label));
         head.appendChild(el("span", "group__count", e.notes.length));
+      } else {
+        // folded into the strip, a single idea's chip reads as its note, not a bare rank
+        head.appendChild(el("h3", "group__label result__gist", e.notes[0].text));
       }
       if (e.votes) head.appendChild(dots(e.votes));
       box.appendChild(head);
@@ -753,6 +756,12 @@
   if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(refit); }).observe(columns);
   else window.addEventListener("resize", function () { window.requestAnimationFrame(refit); });
 
+  // Long German words break at a syllable with a hyphen, not mid-word, where the browser has
+  // no dictionary (typography.js); measured before the fit, at the column's largest type.
+  function hyphenateCards(scope) {
+    if (window.GalleryHyphenate) window.GalleryHyphenate.hyphenateAll(scope.querySelectorAll(".sticky__text"));
+  }
+
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }
     var old = document.getElementById("column-" + token);
@@ -762,6 +771,7 @@
     var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
+    hyphenateCards(fresh_);
     fitter.fit(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
     glide(fresh_, before);
@@ -788,6 +798,7 @@
       editButton.hidden = !clustered();
     }
     updateTotal();
+    hyphenateCards(columns);
     fitter.fit();
     space = spaceNow(); // what this fit was for (the observer's first call then redraws nothing)
   }
@@ -868,7 +879,8 @@
     var box = board.querySelector(".group--new");
     if (!box) box = board.insertBefore(justIn(), board.firstChild);
     var list = box.lastChild;
-    list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
+    var card = list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
+    hyphenateCards(card);
     column.querySelector(".column__count").textContent = countLabel(state.notes[token].length);
     column.querySelector(".column__empty").hidden = true;
     if (!fitter.makeRoom(body, token)) return false;

@@ -1,0 +1,51 @@
+"""What the room reads on the wall: long German words break at a syllable with a hyphen
+(this Chromium has no German dictionary), and in the results a single idea folded into the
+strip reads as its note, not as a bare rank."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_journeys import open_wall
+
+
+def test_long_words_on_the_wall_break_with_a_hyphen(people, server):
+    links = server.seed("workshop", "new", "Silben", "--station", "Breitband")
+    token = links["stations"][0]["token"]
+    server.post_note(token, "Breitbandinfrastrukturförderprogrammrichtlinie bitte vereinfachen")
+    server.post_note(token, "Glasfaser für alle")
+    wall = open_wall(people, links)
+    long = wall.locator(".sticky__text", has_text=re.compile("Breit"))
+    expect(long).to_have_text(re.compile("\u00ad"))  # soft hyphens where it must break …
+    assert long.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert long.text_content().replace("\u00ad", "").startswith("Breitbandinfrastruktur")
+    short = wall.locator(".sticky__text", has_text="Glasfaser")
+    expect(short).to_have_text("Glasfaser für alle")  # … and none in words that fit
+
+
+def test_a_folded_single_idea_in_the_results_reads_as_its_note(people, server):
+    links = server.seed("workshop", "new", "Ranking", "--station", "Ideen")
+    token = links["stations"][0]["token"]
+    texts = [f"Idee Nummer {k}: {word}" for k, word in enumerate(
+        ["Rufbus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt",
+         "Pflege", "Handwerk", "Bücherei", "Spielplatz", "Friedhof", "Freibad", "Bahnhof",
+         "Ladesäule", "Kita", "Hofladen", "Brücke", "Turnhalle"] * 3)]  # fmt: skip
+    for text in texts:
+        server.post_note(token, text)
+    wall = open_wall(people, links)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
+    wall.click(".wall__walk summary")
+    wall.click('#phase-buttons [data-phase="results"]')
+    wall.keyboard.press("Escape")
+    expect(wall.locator("#wall-phase")).to_have_attribute("data-phase", "results")
+    chips = wall.locator(".result--single.group--folded")
+    expect(chips.first).to_be_visible()
+    for k in range(chips.count()):
+        gist = chips.nth(k).locator(".result__gist")
+        expect(gist).to_be_visible()
+        assert gist.text_content() in texts
+    opened = wall.locator(".result--single:not(.group--folded) .result__gist")
+    for k in range(opened.count()):
+        expect(opened.nth(k)).to_be_hidden()  # open, the card says it
