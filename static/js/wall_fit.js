@@ -24,6 +24,7 @@
     // cards and the others give way first.
     var COMFORT_PX = 24;
     var FIT_MIN_PX = 18;
+    var ROOM_TO_REFIT = 0.06; // of the column's height, left empty beyond what the fit left
     var fitted = {}; // station token -> how its column was last fitted (type size, cap, folds)
 
     function overflowing(body) { return body.scrollHeight > body.clientHeight; }
@@ -241,7 +242,16 @@
           if (last.px) body.style.fontSize = last.px + "px";
           if (last.folded) refold(body, last);
           if (last.cap !== null) capAt(cappable(body), last.cap);
-          if (!overflowing(body)) return;
+          if (!overflowing(body)) {
+            // notes went into groups or away and left more room than the fit did: a fresh
+            // fit uses it (rare: a new note only takes room)
+            if (squeezed(last) && roomLeft(body) > last.room + ROOM_TO_REFIT * body.clientHeight) {
+              unfit(body);
+              body.style.fontSize = "";
+              fitAfresh(body, token, "default");
+            }
+            return;
+          }
           if (last.folded) {
             // a new note's "Just in" on top: one more group to the strip usually makes room
             var open = openGroups(body);
@@ -254,6 +264,16 @@
         }
         fitAfresh(body, token, last ? "last" : "default");
       });
+    }
+
+    // Whether a fit gave anything up: smaller type, cards held back or groups folded.
+    function squeezed(last) { return last.px > 0 || last.cap !== null || last.folded > 0; }
+
+    // The empty height under the column's last element (layout is fresh after overflowing()).
+    function roomLeft(body) {
+      var end = body.lastElementChild;
+      if (!end) return body.clientHeight;
+      return body.getBoundingClientRect().bottom - end.getBoundingClientRect().bottom;
     }
 
     // Undo a fit's folding and caps (the type size stays).
@@ -291,7 +311,7 @@
       }
       if (d.focus && cap !== null) { growEach(body); cap = capOf(body); }
       fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap, groups: groupsIn(body),
-                        folded: folds.folded, dropped: folds.dropped };
+                        folded: folds.folded, dropped: folds.dropped, room: roomLeft(body) };
     }
 
 
