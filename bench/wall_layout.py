@@ -470,7 +470,8 @@ def profile_pass(browser, server: Server, wall_url: str, token: str, notes: int,
 
 def self_times(profile: dict) -> tuple[list, list, float]:
     """By function (name, file:line, ms): self time, best first; the same with callees included
-    (the functions of static/js/wall.js and wall_fit.js only); and the total sampled busy ms
+    (the functions of static/js/wall.js and wall_fit.js only: "wall page:<line>" since they
+    are inline in the page, lines counted in the HTML); and the total sampled busy ms
     (idle excluded)."""
     nodes = {n["id"]: n for n in profile["nodes"]}
     parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
@@ -478,6 +479,8 @@ def self_times(profile: dict) -> tuple[list, list, float]:
     def key(node_id: int) -> tuple[str, str]:
         frame = nodes[node_id]["callFrame"]
         url = frame["url"].rsplit("/", 1)[-1]
+        if url.split("?")[0] == "wall":  # the wall's scripts, inline in its page since 2026-12-07
+            url = "wall page"
         return (
             frame["functionName"] or "(anonymous)",
             f"{url}:{frame['lineNumber'] + 1}" if url else "",
@@ -492,7 +495,7 @@ def self_times(profile: dict) -> tuple[list, list, float]:
             seen.add(key(node))
             node = parent.get(node)
         for k in seen:
-            if k[1].startswith(("wall.js", "wall_fit.js")):
+            if k[1].startswith(("wall.js", "wall_fit.js", "wall page")):
                 whole[k] += dt / 1000
     busy = sum(v for (name, _), v in own.items() if name != "(idle)")
     ranked = sorted(((n, w, v) for (n, w), v in own.items() if n != "(idle)"), key=lambda x: -x[2])

@@ -23,7 +23,9 @@
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
   var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
-  var socket = window.io({ reconnectionDelayMax: 5000 });
+  // The wall is drawn from the state in its page first; the Socket.IO client (deferred) runs
+  // after that, and connect() at the end makes the socket then.
+  var socket = null;
   var fitter; // static/js/wall_fit.js, made once el() and button() exist (below)
 
   function loadPrefs() {
@@ -78,6 +80,7 @@
     payload.station = station;
     var active = document.activeElement;
     if (active && columns.contains(active) && active.matches("select, input")) active.blur(); // done
+    if (!socket) { say(d.msgOffline); return; }
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && reply.ok) { applyClusters(reply); return; }
@@ -87,6 +90,7 @@
 
   // The walk and moderation: workshop-wide commands; the answers come back as broadcasts.
   function command(event, payload) {
+    if (!socket) { say(d.msgOffline); return; }
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && !reply.ok) say(reply.error ? reply.error.message : "");
@@ -618,7 +622,7 @@
       : d.msgRound.replace("{n}", r.round).replace("{total}", r.rounds) + (r.state === "paused" ? " (" + d.msgPaused + ")" : "");
     document.getElementById("wall-clock").textContent = r.state === "finished" ? "" : window.GalleryClock.format(left);
   }, function () {
-    socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
+    if (socket) socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
       if (reply && reply.ok) applyRotation(reply.rotation);
     });
   });
@@ -955,33 +959,46 @@
     load(initial);
   }
 
-  socket.on("connect", join);
-  socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });
-  socket.on("disconnect", offline);
-  // A wall opened while the server is unreachable never sees "disconnect": say so.
-  socket.on("connect_error", offline);
-  socket.on("note_posted", addNote);
-  socket.on("clusters_updated", applyClusters);
-  socket.on("note_updated", updateNote);
-  socket.on("note_hidden", hideNote);
-  socket.on("votes_updated", applyVotes);
-  socket.on("phase_changed", function (m) {
-    if (m.workshop !== d.workshop) return;
-    applyPhase(m.phase);
-    var dotsInput = document.getElementById("dots-input");
-    if (dotsInput && document.activeElement !== dotsInput) dotsInput.value = m.dots;
-    render();
-  });
-  socket.on("rotation_updated", applyRotation);
-  socket.on("station_updated", function (s) {
-    state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
-    render();
-  });
-  socket.on("station_removed", function (msg) {
-    if (d.focus === msg.station) { window.location.href = d.wallUrl; return; }
-    state.stations = state.stations.filter(function (s) { return s.token !== msg.station; });
-    delete state.notes[msg.station];
-    render();
-  });
-  socket.on("workshop_updated", join); // stations added or reordered: fetch the full state
+  function connect() {
+    if (socket || !window.io) return;
+    socket = window.io({ reconnectionDelayMax: 5000 });
+    socket.on("connect", join);
+    socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });
+    socket.on("disconnect", offline);
+    // A wall opened while the server is unreachable never sees "disconnect": say so.
+    socket.on("connect_error", offline);
+    socket.on("note_posted", addNote);
+    socket.on("clusters_updated", applyClusters);
+    socket.on("note_updated", updateNote);
+    socket.on("note_hidden", hideNote);
+    socket.on("votes_updated", applyVotes);
+    socket.on("phase_changed", function (m) {
+      if (m.workshop !== d.workshop) return;
+      applyPhase(m.phase);
+      var dotsInput = document.getElementById("dots-input");
+      if (dotsInput && document.activeElement !== dotsInput) dotsInput.value = m.dots;
+      render();
+    });
+    socket.on("rotation_updated", applyRotation);
+    socket.on("station_updated", function (s) {
+      state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
+      render();
+    });
+    socket.on("station_removed", function (msg) {
+      if (d.focus === msg.station) { window.location.href = d.wallUrl; return; }
+      state.stations = state.stations.filter(function (s) { return s.token !== msg.station; });
+      delete state.notes[msg.station];
+      render();
+    });
+    socket.on("workshop_updated", join); // stations added or reordered: fetch the full state
+  }
+  // The deferred Socket.IO client runs after this inline script and before DOMContentLoaded;
+  // without it (a failed download) the wall says it is offline.
+  if (window.io) connect();
+  else {
+    document.addEventListener("DOMContentLoaded", function () {
+      connect();
+      if (!socket) offline();
+    });
+  }
 })();

@@ -219,17 +219,23 @@
     }
 
     function fit(scope) {
-      (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
+      var bodies = (scope || columns).querySelectorAll(".column__body");
+      // A column without a last fit is measured first at the last step before folding
+      // (FIT_MIN_PX, two cards a group): when even that does not fit, the gentler steps need no
+      // measuring, nor the costly layout of every card at full size. Every such column is put so
+      // before any is measured, or the first measurement lays out the columns still waiting with
+      // all their cards at full size (the largest part of a cold load's drawing).
+      bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body); });
+      bodies.forEach(function (body) {
         var token = body.parentNode.dataset.station;
         var last = fitted[token]; // what the column was fitted at before
-        body.style.fontSize = "";
         if (!last) {
-          // Measured first at the last step before folding (FIT_MIN_PX, two cards a group): when
-          // even that does not fit, the gentler steps need no measuring, nor the costly layout
-          // of every card at full size (a 200-note wall's first fit in half the layouts).
-          if (!compactFits(body)) { fitAfresh(body, token, "full"); return; }
+          if (overflowing(body)) { fitAfresh(body, token, "full"); return; }
+          body.style.fontSize = "";
+          capAt(cappable(body), Infinity);
           if (!overflowing(body)) { delete fitted[token]; return; }
         }
+        body.style.fontSize = "";
         if (last && groupsIn(body) !== last.groups) {
           // regrouped into more or fewer groups: folds and caps afresh, at the last type size
           if (last.px) body.style.fontSize = last.px + "px";
@@ -271,7 +277,7 @@
     }
 
     // `start`: "default" (full type size), "last" (the last fit's type size) or "full" (left
-    // by compactFits: even the last step before folding does not fit).
+    // by fit(): even the last step before folding does not fit).
     function fitAfresh(body, token, start) {
       var full = start === "full";
       if (start === "default") shrink(body, COMFORT_PX);
@@ -328,14 +334,10 @@
       }
     }
 
-    // Whether the column fits at FIT_MIN_PX with two cards a group; if not, it is left so.
-    function compactFits(body) {
+    // The column at FIT_MIN_PX with two cards a group (fit() measures it so first).
+    function compact(body) {
       body.style.fontSize = FIT_MIN_PX + "px";
       capAt(cappable(body), 2);
-      if (overflowing(body)) return false;
-      body.style.fontSize = "";
-      capAt(cappable(body), Infinity);
-      return true;
     }
 
     // The cap the groups were left at (null: no group holds cards back, or none shows any).
