@@ -106,22 +106,45 @@
 
     // Groups fold from the bottom up into a strip of labels and counts; when even that is too
     // long, its last chips give way to "+N" before the top group gives up its cards (the room
-    // should see some notes; in edit mode the other way round, the chips being drop targets),
-    // and the top group folds only as the very last resort. Returns how many folded and how
-    // many chips gave way.
+    // should see some notes), and the top group folds only as the very last resort. In edit
+    // mode, where a chip is a drop target, the top group keeps two cards (or one) and the
+    // chips give way only as far as that needs. Returns how many folded and how many chips
+    // gave way.
     function fold(body) {
       var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
       if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
       var folded = foldFewest(body, groups);
       var dropped = 0;
-      // in edit mode a chip is a drop target: the top group gives up its cards first
-      if (!editing()) while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+      if (editing() && groups.length) dropped = keepCards(body, groups[0], folded);
+      else while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
       if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
         foldInto(strip(body), groups[0]);
         folded++;
       }
       while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
       return { folded: folded, dropped: dropped };
+    }
+
+    // Edit mode: the top group shows as many cards as fit with every chip in view, and at least
+    // two (one if two cannot fit even with every chip given way), for which the fewest last
+    // chips give way. Returns how many gave way (0 when nothing fits: the caller goes on).
+    function keepCards(body, top, chips) {
+      if (!overflowing(body)) return 0;
+      for (var least = Math.min(2, cardsOf(top).length); least > 0; least--) {
+        if (capCards(body, [top], least)) return 0;
+        var dropped = 0;
+        while (dropped < chips && overflowing(body)) dropChip(body, ++dropped);
+        if (!overflowing(body)) return dropped;
+        undrop(body);
+      }
+      return 0;
+    }
+
+    // Every chip back in the strip.
+    function undrop(body) {
+      var into = strip(body), more = into.querySelector(".column__more");
+      into.querySelectorAll(".group[hidden]").forEach(function (g) { g.hidden = false; });
+      if (more) more.remove();
     }
 
     // The fewest groups from the bottom (all but the top one at most) whose folding makes the
