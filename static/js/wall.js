@@ -19,7 +19,8 @@
   var viewButton = document.getElementById("toggle-view");
   var editButton = document.getElementById("toggle-edit");
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
-  var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null };
+  var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null,
+                hiddenReplies: {} }; // note id -> its hidden replies (edit mode shows them)
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
   var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
@@ -89,11 +90,12 @@
   }
 
   // The walk and moderation: workshop-wide commands; the answers come back as broadcasts.
-  function command(event, payload) {
+  function command(event, payload, done) {
     if (!socket) { say(d.msgOffline); return; }
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && !reply.ok) say(reply.error ? reply.error.message : "");
+      else if (reply && done) done(reply);
     });
   }
 
@@ -124,13 +126,88 @@
 
   function stickyReplies(note) {
     // In the results the count stands in the meta line: the ranking is what the room reads.
-    if (!note.replies || !note.replies.length || state.phase === "results") return null;
+    var replies = repliesOf(note);
+    if (!replies.length || state.phase === "results") return null;
     var list = el("ul", "sticky__replies");
     list.setAttribute("aria-label", d.msgReplies);
-    note.replies.forEach(function (r) {
-      list.appendChild(el("li", "sticky__reply", r.text + (r.author ? " — " + r.author : "")));
+    replies.forEach(function (r) {
+      var item = el("li", "sticky__reply" + (r.hidden ? " sticky__reply--hidden" : ""));
+      if (editing()) item.appendChild(replyMenu(item, r));
+      if (r.hidden) item.appendChild(el("span", "visually-hidden", d.msgHidden + ": "));
+      item.appendChild(document.createTextNode(r.text + (r.author ? " — " + r.author : "")));
+      list.appendChild(item);
     });
     return list;
+  }
+
+  // --- replies in edit mode: hide, restore, correct ------------------------------------
+
+  function byTime(a, b) {
+    return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id;
+  }
+
+  // A note's replies as the wall shows them: the visible ones; in edit mode the hidden ones
+  // too (dimmed, to restore), in their place in time.
+  function repliesOf(note) {
+    var shown = note.replies || [];
+    var hidden = editing() ? state.hiddenReplies[note.id] || [] : [];
+    return hidden.length ? shown.concat(hidden).sort(byTime) : shown;
+  }
+
+  // One narrow menu a reply, as a note's and a group's: hide or restore it, correct it.
+  function replyMenu(item, reply) {
+    var label = el("label", "sticky__reply-menu");
+    label.appendChild(el("span", "visually-hidden", d.msgThisReply));
+    var select = el("select", "sticky__reply-select");
+    select.title = d.msgThisReply;
+    select.appendChild(new Option("⋯", ""));
+    if (reply.hidden) select.appendChild(new Option(d.msgShowAgain, "restore"));
+    else select.appendChild(new Option(d.msgHide, "hide"));
+    select.appendChild(new Option(d.msgCorrect, "fix"));
+    select.addEventListener("change", function () {
+      var value = select.value;
+      select.value = "";
+      select.blur(); // done: the column may redraw (it waits while a menu has the focus)
+      if (value === "hide" || value === "restore") {
+        command(value + "_reply", { reply_id: reply.id }, replyChanged);
+      } else if (value === "fix") replyFixForm(item, reply);
+    });
+    label.appendChild(select);
+    return label;
+  }
+
+  function replyFixForm(item, reply) {
+    var form = el("form", "sticky__fix");
+    var input = el("textarea", "group__input");
+    input.value = reply.text;
+    input.rows = 2;
+    input.maxLength = 500;
+    input.setAttribute("aria-label", d.msgCorrect);
+    form.appendChild(input);
+    form.appendChild(button(d.msgSave, "", function () { form.requestSubmit(); }));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      command("edit_reply", { reply_id: reply.id, text: input.value }, replyChanged);
+      render();
+    });
+    input.addEventListener("keydown", function (e) { if (e.key === "Escape") render(); });
+    item.replaceWith(form);
+    input.focus();
+  }
+
+  // The answer to hide_reply, restore_reply or edit_reply: the wall knows the hidden replies
+  // only from its state and these answers (phones never hear of them); a visible reply's
+  // change also comes as note_updated, which may arrive before or after this.
+  function replyChanged(ack) {
+    var reply = ack.reply, note = reply && state.byId[reply.note_id];
+    if (!note) return;
+    var others = function (r) { return r.id !== reply.id; };
+    var hidden = (state.hiddenReplies[note.id] || []).filter(others);
+    note.replies = (note.replies || []).filter(others);
+    if (reply.hidden) hidden.push(reply); else note.replies.push(reply);
+    state.hiddenReplies[note.id] = hidden.sort(byTime);
+    note.replies.sort(byTime);
+    renderColumn(note.station);
   }
 
   function moderationTools(note) {
@@ -808,6 +885,10 @@
       (state.notes[n.station] = state.notes[n.station] || []).push(n);
       state.byId[n.id] = n;
     });
+    state.hiddenReplies = {};
+    (reply.hidden_replies || []).forEach(function (r) {
+      (state.hiddenReplies[r.note_id] = state.hiddenReplies[r.note_id] || []).push(Object.assign({ hidden: true }, r));
+    });
     document.getElementById("wall-title").textContent = reply.workshop.title;
     applyPhase(reply.workshop.phase);
     var dotsInput = document.getElementById("dots-input");
@@ -826,6 +907,11 @@
       notes[index] = note;
     }
     state.byId[note.id] = note;
+    var back = {}; // a reply restored elsewhere (the moderation page) is no longer hidden
+    (note.replies || []).forEach(function (r) { back[r.id] = true; });
+    if (state.hiddenReplies[note.id]) {
+      state.hiddenReplies[note.id] = state.hiddenReplies[note.id].filter(function (r) { return !back[r.id]; });
+    }
     renderColumn(note.station);
   }
 
