@@ -59,6 +59,13 @@
 
     function cardsOf(group) { return group.querySelectorAll(".sticky"); }
 
+    // A card shown or held back; one shown for the first time may still be wall.js's shell,
+    // built now.
+    function reveal(card, shown) {
+      if (shown && card.build) card.build();
+      card.hidden = !shown;
+    }
+
     function openGroups(body) {
       return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
     }
@@ -73,11 +80,11 @@
       groups.forEach(function (g) {
         var cards = cardsOf(g);
         var show = Math.min(cap, cards.length);
-        for (var i = 0; i < cards.length; i++) cards[i].hidden = i >= show;
+        for (var i = 0; i < cards.length; i++) reveal(cards[i], i < show);
         for (var j = show; j < cards.length && show > 0; j++) {
           if (cards[j].classList.contains("sticky--new")) {
             cards[show - 1].hidden = true;
-            cards[j].hidden = false;
+            reveal(cards[j], true);
             break;
           }
         }
@@ -243,17 +250,20 @@
 
     function fit(scope) {
       var bodies = (scope || columns).querySelectorAll(".column__body");
-      // A column without a last fit is measured first at the last step before folding
-      // (FIT_MIN_PX, two cards a group): when even that does not fit, the gentler steps need no
-      // measuring, nor the costly layout of every card at full size. Every such column is put so
-      // before any is measured, or the first measurement lays out the columns still waiting with
-      // all their cards at full size (the largest part of a cold load's drawing).
-      bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body); });
+      // A column without a last fit is measured first near the last step before folding
+      // (FIT_MIN_PX, one card a group): when even that does not fit, neither do two cards a
+      // group, and the gentler steps need no measuring, nor the costly layout of every card at
+      // full size. Every such column is put so before any is measured, or the first measurement
+      // lays out the columns still waiting with all their cards at full size (the largest part
+      // of a cold load's drawing); the first layout, of the whole page, then has a card a group.
+      bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body, 1); });
       bodies.forEach(function (body) {
         var token = body.parentNode.dataset.station;
         var last = fitted[token]; // what the column was fitted at before
         if (!last) {
-          if (overflowing(body)) { fitAfresh(body, token, "full"); return; }
+          var full = overflowing(body);
+          compact(body, 2); // the last step before folding
+          if (full || overflowing(body)) { fitAfresh(body, token, "full"); return; }
           body.style.fontSize = "";
           capAt(cappable(body), Infinity);
           if (!overflowing(body)) { delete fitted[token]; return; }
@@ -349,7 +359,7 @@
         cappable(body).forEach(function (g) {
           var next = g.querySelector(".sticky[hidden]");
           if (!next) return;
-          next.hidden = false;
+          reveal(next, true);
           if (overflowing(body)) { next.hidden = true; return; }
           grown = true;
           holdBack(g);
@@ -357,10 +367,10 @@
       }
     }
 
-    // The column at FIT_MIN_PX with two cards a group (fit() measures it so first).
-    function compact(body) {
+    // The column at FIT_MIN_PX with `cards` cards a group (fit() measures it so first).
+    function compact(body, cards) {
       body.style.fontSize = FIT_MIN_PX + "px";
-      capAt(cappable(body), 2);
+      capAt(cappable(body), cards);
     }
 
     // The cap the groups were left at (null: no group holds cards back, or none shows any).
