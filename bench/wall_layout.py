@@ -15,17 +15,20 @@ wall is timed (`performance.now()` before and after: the JS plus the layouts it 
 wraps `WebSocket.prototype.onmessage` to note when a frame arrived (JSON decoding included).
 
 (a) Settle, per cold load. A requestAnimationFrame loop, from before the page's scripts run,
-    takes each frame: how many `#columns li.sticky` there are, `document.getAnimations().length`,
-    and a layout signature (the rounded boxes of every column body, group and sticky, whether
-    each is hidden, each column body's font size). The wall is *settled* at the first frame at
-    which (1) all N notes are in the DOM as `#columns li.sticky` (cards the fit pass holds back
-    or folds away stay in the DOM, hidden), (2) no animation or transition runs, and (3) the
-    signature stays the same for the next 2 frames. Printed from navigation start (the figure
-    the target is about), with the first frame that holds every note, and, if it came first,
-    from the moment the wall's state arrived (the `join_wall` ack callback starts; the page
-    carries the state, so the wall usually draws before that, and the ack redraws only what
-    changed). The loop watches 3 s more: if the layout changes again after "settled"
-    (a late `clusters_updated`, a web font), it is said, with the last change.
+    takes each frame: how many `#columns li.sticky` there are,
+    `document.getAnimations().length`, and a layout signature (the rounded boxes of every column
+    body, group and sticky, whether each is hidden, each column body's font size). The wall is
+    *settled* at the first frame at which (1) all N notes are in the DOM as `#columns li.sticky`
+    (cards the fit pass holds back or folds away stay in the DOM, hidden, if need be as shells),
+    (2) no animation or transition runs, and (3) the signature stays the same for the next 2
+    frames. Printed from navigation start (the figure the target is about), from the HTML's
+    arrival (`responseEnd`: the browser's own part, which a busy server does not stretch), with
+    the first frame that holds every note, and, if it came first, from the moment the wall's
+    state arrived (the `join_wall` ack callback starts; the page carries the state, so the wall
+    usually draws before that, and the ack redraws only what changed). Cards held back may be
+    shells (their text only) since 2026-12-07. The loop watches 3 s more: if the layout changes
+    again after "settled" (a late `clusters_updated`, a web font), it is said, with the last
+    change.
     Also: the ack callback's own time (`load()`: render of all columns + fit, one task), how
     often it reads an element's `scrollHeight` (the wall's overflowing() does; each read after a
     change forces a layout), long tasks (PerformanceObserver 'longtask', > 50 ms) during the
@@ -470,7 +473,8 @@ def profile_pass(browser, server: Server, wall_url: str, token: str, notes: int,
 
 def self_times(profile: dict) -> tuple[list, list, float]:
     """By function (name, file:line, ms): self time, best first; the same with callees included
-    (the functions of static/js/wall.js and wall_fit.js only); and the total sampled busy ms
+    (the functions of static/js/wall.js and wall_fit.js only: "wall page:<line>" since they
+    are inline in the page, lines counted in the HTML); and the total sampled busy ms
     (idle excluded)."""
     nodes = {n["id"]: n for n in profile["nodes"]}
     parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
@@ -478,6 +482,8 @@ def self_times(profile: dict) -> tuple[list, list, float]:
     def key(node_id: int) -> tuple[str, str]:
         frame = nodes[node_id]["callFrame"]
         url = frame["url"].rsplit("/", 1)[-1]
+        if url.split("?")[0] == "wall":  # the wall's scripts, inline in its page since 2026-12-07
+            url = "wall page"
         return (
             frame["functionName"] or "(anonymous)",
             f"{url}:{frame['lineNumber'] + 1}" if url else "",
@@ -492,7 +498,7 @@ def self_times(profile: dict) -> tuple[list, list, float]:
             seen.add(key(node))
             node = parent.get(node)
         for k in seen:
-            if k[1].startswith(("wall.js", "wall_fit.js")):
+            if k[1].startswith(("wall.js", "wall_fit.js", "wall page")):
                 whole[k] += dt / 1000
     busy = sum(v for (name, _), v in own.items() if name != "(idle)")
     ranked = sorted(((n, w, v) for (n, w), v in own.items() if n != "(idle)"), key=lambda x: -x[2])
@@ -577,6 +583,8 @@ def main() -> int:
     print(f"\n(a) settle, {args.notes} notes, {args.runs} cold loads (ms)")
     print(f"  from navigation start       {fmt(settle)}   target <= {TARGET_SETTLE_MS:.0f}:"
           f" {'met' if max(settle) <= TARGET_SETTLE_MS else 'NOT met'}")  # fmt: skip
+    # The browser's own part: a busy server delays the HTML, and with it everything after.
+    print(f"  from the HTML arriving      {fmt([r['settled'] - r['response'] for r in loads])}")
     print(f"  every note drawn            {fmt([r['drawn'] for r in loads])}")
     if from_state:
         print(f"  from the state arriving     {fmt(from_state)}")

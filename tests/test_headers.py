@@ -36,7 +36,8 @@ def sha256_source(text: str) -> str:
 
 def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
     """No page has inline code but what its own policy lists by hash: the station page its
-    stylesheet and note form, every other page nothing (exactly the plain policy)."""
+    stylesheet and note form, the wall its stylesheet and its three scripts, every other page
+    nothing (exactly the plain policy)."""
     ws, key, (s1, _) = workshop
     client.get(f"/w/{ws.code}?key={key}")
     for path in (
@@ -46,6 +47,7 @@ def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
         "/new",
         f"/w/{ws.code}",
         f"/w/{ws.code}/wall",
+        f"/w/{ws.code}/wall/{s1.token}",
         f"/w/{ws.code}/posters",
     ):
         response = client.get(path)
@@ -66,6 +68,9 @@ def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
         assert "unsafe-" not in policy, path
         if path == f"/s/{s1.token}":
             assert sorted(tag for tag, _ in blocks) == ["script", "style"]
+        elif "/wall" in path:
+            assert sorted(tag for tag, _ in blocks) == ["script"] * 3 + ["style"], path
+            assert 'rel="stylesheet"' not in html, path
         else:
             assert not blocks and policy == headers.CSP, path
 

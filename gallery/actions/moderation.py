@@ -63,6 +63,19 @@ def workshop_reply(workshop: Workshop, reply_id: Any) -> Reply:
     return reply
 
 
+def hidden_replies(workshop: Workshop) -> list[dict]:
+    """The hidden replies to the workshop's visible notes, oldest first: the facilitator's wall
+    shows them dimmed in edit mode, to be restored there. Phones never get them."""
+    stations = [s.id for s in workshop.ordered_stations()]
+    query = (
+        Reply.select()
+        .join(Note)
+        .where((Note.station << stations) & ~Note.hidden & Reply.hidden)
+        .order_by(Reply.created_at, Reply.id)
+    )
+    return [reply.to_dict() for reply in query]
+
+
 def hide_reply(reply: Reply) -> None:
     if reply.set(hidden=True, hidden_batch=None):
         _reply_changed(reply)

@@ -9,6 +9,7 @@ from stations.phases import dots_shown_to_participants
 from ..clustering import scheduler
 from ..clustering.store import clusters_state
 from ..store.models import Note, Station, Workshop
+from .moderation import hidden_replies
 from .reactions import my_state, note_extras, on_the_wire, wire_size
 from .walk import group_of, rotation_state
 
@@ -99,11 +100,14 @@ def workshop_state(workshop: Workshop, *, with_notes: bool = True) -> dict:
 
 
 def wall_state(workshop: Workshop) -> dict:
-    """`workshop_state` for a wall that joins. Notes stored without clustering (demo data, an
-    import, a crash in between) are clustered first when that runs inline (tests)."""
+    """`workshop_state` for a wall that joins, with the hidden replies (`hidden_replies`: the
+    facilitator restores them there). Notes stored without clustering (demo data, an import, a
+    crash in between) are clustered first when that runs inline (tests)."""
     state = workshop_state(workshop)
     ran = [
         scheduler.ensure_clustered(station, state["clusters"][station.token])
         for station in workshop.ordered_stations()
     ]
-    return workshop_state(workshop) if any(ran) else state
+    if any(ran):
+        state = workshop_state(workshop)
+    return {**state, "hidden_replies": hidden_replies(workshop)}

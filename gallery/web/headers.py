@@ -3,7 +3,9 @@
 The policy allows no third-party origin and no inline code or style, except the few blocks a
 page carries inline on purpose: the phone's station page brings its stylesheet and its note
 form (static/js/outbox.js) inside its HTML, so that a note can be written, kept and sent as
-soon as the HTML has arrived, one slow round trip before any file could.
+soon as the HTML has arrived, one slow round trip before any file could; the projected wall
+brings its stylesheet and its own scripts (clock, fit, wall), so that it is drawn from the
+state in its page while the HTML is still being read (bench/README.md, wall layout).
 Each such block is read from static/ once per process and allowed by its hash (CSP3
 'sha256-...'), only in the responses that carry it. Never 'unsafe-inline': a script or style
 that anyone manages to inject still does not run.
@@ -72,10 +74,11 @@ def load_inline_blocks(static: Path) -> dict[str, InlineBlock]:
     station_css, found, _ = css.partition(STATION_CSS_END)
     if not found:
         raise RuntimeError(f"static/css/gallery.css has no line starting {STATION_CSS_END!r}")
-    return {
-        "station.css": InlineBlock.of("style", station_css.rstrip() + "\n"),
-        "outbox.js": InlineBlock.of("script", (static / "js" / "outbox.js").read_text("utf-8")),
-    }
+    blocks = {"station.css": InlineBlock.of("style", station_css.rstrip() + "\n"),
+              "gallery.css": InlineBlock.of("style", css)}  # fmt: skip
+    for name in ("outbox.js", "clock.js", "wall_fit.js", "wall.js"):
+        blocks[name] = InlineBlock.of("script", (static / "js" / name).read_text("utf-8"))
+    return blocks
 
 
 def inline(name: str) -> Markup:

@@ -19,11 +19,14 @@
   var viewButton = document.getElementById("toggle-view");
   var editButton = document.getElementById("toggle-edit");
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
-  var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null };
+  var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null,
+                hiddenReplies: {} }; // note id -> its hidden replies (edit mode shows them)
   var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
   var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
-  var socket = window.io({ reconnectionDelayMax: 5000 });
+  // The wall is drawn from the state in its page first; the Socket.IO client (deferred) runs
+  // after that, and connect() at the end makes the socket then.
+  var socket = null;
   var fitter; // static/js/wall_fit.js, made once el() and button() exist (below)
 
   function loadPrefs() {
@@ -78,6 +81,7 @@
     payload.station = station;
     var active = document.activeElement;
     if (active && columns.contains(active) && active.matches("select, input")) active.blur(); // done
+    if (!socket) { say(d.msgOffline); return; }
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && reply.ok) { applyClusters(reply); return; }
@@ -86,10 +90,12 @@
   }
 
   // The walk and moderation: workshop-wide commands; the answers come back as broadcasts.
-  function command(event, payload) {
+  function command(event, payload, done) {
+    if (!socket) { say(d.msgOffline); return; }
     socket.timeout(15000).emit(event, payload, function (err, reply) {
       if (err) { say(d.msgOffline); return; }
       if (reply && !reply.ok) say(reply.error ? reply.error.message : "");
+      else if (reply && done) done(reply);
     });
   }
 
@@ -120,13 +126,75 @@
 
   function stickyReplies(note) {
     // In the results the count stands in the meta line: the ranking is what the room reads.
-    if (!note.replies || !note.replies.length || state.phase === "results") return null;
+    var replies = repliesOf(note);
+    if (!replies.length || state.phase === "results") return null;
     var list = el("ul", "sticky__replies");
     list.setAttribute("aria-label", d.msgReplies);
-    note.replies.forEach(function (r) {
-      list.appendChild(el("li", "sticky__reply", r.text + (r.author ? " — " + r.author : "")));
+    replies.forEach(function (r) {
+      var item = el("li", "sticky__reply" + (r.hidden ? " sticky__reply--hidden" : ""));
+      if (editing()) item.appendChild(replyMenu(item, r));
+      if (r.hidden) item.appendChild(el("span", "visually-hidden", d.msgHidden + ": "));
+      item.appendChild(document.createTextNode(r.text + (r.author ? " — " + r.author : "")));
+      list.appendChild(item);
     });
     return list;
+  }
+
+  // --- replies in edit mode: hide, restore, correct ------------------------------------
+
+  function byTime(a, b) {
+    return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id;
+  }
+
+  // A note's replies as the wall shows them: the visible ones; in edit mode the hidden ones
+  // too (dimmed, to restore), in their place in time.
+  function repliesOf(note) {
+    var shown = note.replies || [];
+    var hidden = editing() ? state.hiddenReplies[note.id] || [] : [];
+    return hidden.length ? shown.concat(hidden).sort(byTime) : shown;
+  }
+
+  // One narrow menu a reply, as a note's and a group's: hide or restore it, correct it.
+  function replyMenu(item, reply) {
+    var label = el("label", "sticky__reply-menu");
+    label.appendChild(el("span", "visually-hidden", d.msgThisReply));
+    var select = el("select", "sticky__reply-select");
+    select.title = d.msgThisReply;
+    select.appendChild(new Option("⋯", ""));
+    if (reply.hidden) select.appendChild(new Option(d.msgShowAgain, "restore"));
+    else select.appendChild(new Option(d.msgHide, "hide"));
+    select.appendChild(new Option(d.msgCorrect, "fix"));
+    select.addEventListener("change", function () {
+      var value = select.value;
+      select.value = "";
+      select.blur(); // done: the column may redraw (it waits while a menu has the focus)
+      if (value === "hide" || value === "restore") {
+        command(value + "_reply", { reply_id: reply.id }, replyChanged);
+      } else if (value === "fix") replyFixForm(item, reply);
+    });
+    label.appendChild(select);
+    return label;
+  }
+
+  function replyFixForm(item, reply) {
+    fixForm(item, reply.text, d.msgCorrect, 2, function (text) {
+      command("edit_reply", { reply_id: reply.id, text: text }, replyChanged);
+    });
+  }
+
+  // The answer to hide_reply, restore_reply or edit_reply: the wall knows the hidden replies
+  // only from its state and these answers (phones never hear of them); a visible reply's
+  // change also comes as note_updated, which may arrive before or after this.
+  function replyChanged(ack) {
+    var reply = ack.reply, note = reply && state.byId[reply.note_id];
+    if (!note) return;
+    var others = function (r) { return r.id !== reply.id; };
+    var hidden = (state.hiddenReplies[note.id] || []).filter(others);
+    note.replies = (note.replies || []).filter(others);
+    if (reply.hidden) hidden.push(reply); else note.replies.push(reply);
+    state.hiddenReplies[note.id] = hidden.sort(byTime);
+    note.replies.sort(byTime);
+    renderColumn(note.station);
   }
 
   function moderationTools(note) {
@@ -134,33 +202,66 @@
     tools.appendChild(button(d.msgHide, "", function () {
       if (window.confirm(d.msgHideConfirm)) command("hide_note", { note_id: note.id });
     }));
-    tools.appendChild(button(d.msgFix, "", function () { fixForm(tools, note); }));
+    tools.appendChild(button(d.msgFix, "", function () { fixNote(tools, note); }));
     return tools;
   }
 
-  function fixForm(tools, note) {
+  function fixNote(node, note) {
+    fixForm(node, note.text, d.msgFix, 3, function (text) {
+      command("edit_note", { note_id: note.id, text: text });
+    });
+  }
+
+  // A correction in place of `node` (a note's tools or menu, a reply): the text in a field,
+  // sent by `send(text)`; saving or Escape redraws the wall.
+  function fixForm(node, text, label, rows, send) {
     var form = el("form", "sticky__fix");
     var input = el("textarea", "group__input");
-    input.value = note.text;
-    input.rows = 3;
+    input.value = text;
+    input.rows = rows;
     input.maxLength = 500;
-    input.setAttribute("aria-label", d.msgFix);
+    input.setAttribute("aria-label", label);
     form.appendChild(input);
     form.appendChild(button(d.msgSave, "", function () { form.requestSubmit(); }));
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      command("edit_note", { note_id: note.id, text: input.value });
+      send(input.value);
       render();
     });
     input.addEventListener("keydown", function (e) { if (e.key === "Escape") render(); });
-    tools.replaceWith(form);
+    node.replaceWith(form);
     input.focus();
   }
 
   // --- stickies ------------------------------------------------------------------------
 
   function sticky(note, station, groups, groupId) {
-    var li = el("li", "sticky" + (fresh[note.id] ? " sticky--new" : ""));
+    return build(el("li"), note, station, groups, groupId);
+  }
+
+  // A group's third card and those after it start as shells (hidden, with the note's text
+  // alone, so the page still holds every note), built when the fit first shows them
+  // (wall_fit.js reveal()): on a full wall most cards are held back, and building each with its
+  // menus was a good part of the first drawing (bench/README.md, wall layout).
+  var SHOWN_AT_FIRST = 2;
+  function card(note, station, groups, groupId, index, whole) {
+    if (whole || index < SHOWN_AT_FIRST || fresh[note.id]) return sticky(note, station, groups, groupId);
+    var li = el("li", "sticky");
+    li.id = "wall-note-" + note.id;
+    li.dataset.id = note.id;
+    if (groupId) li.dataset.group = groupId;
+    li.hidden = true;
+    li.appendChild(el("p", "sticky__text", note.text));
+    li.build = function () {
+      li.build = null;
+      li.replaceChildren();
+      build(li, note, station, groups, groupId);
+    };
+    return li;
+  }
+
+  function build(li, note, station, groups, groupId) {
+    li.className = "sticky" + (fresh[note.id] ? " sticky--new" : "");
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
     if (groupId) li.dataset.group = groupId;
@@ -218,7 +319,7 @@
         if (window.confirm(d.msgHideConfirm)) command("hide_note", { note_id: note.id });
       } else if (value === "!fix") {
         select.value = "";
-        fixForm(label, note);
+        fixNote(label, note);
       } else if (value) {
         steer("move_note", station.token, { note_id: note.id, cluster: value });
       }
@@ -332,7 +433,8 @@
     if (editing() && opened[station.token] === group.id) box.classList.add("group--opened");
     box.appendChild(groupHeader(station, group, groups));
     var list = el("ol", "stickies");
-    notes.forEach(function (n) { list.appendChild(sticky(n, station, groups, group.id)); });
+    var whole = box.classList.contains("group--opened"); // never capped: every card shows
+    notes.forEach(function (n, i) { list.appendChild(card(n, station, groups, group.id, i, whole)); });
     box.appendChild(list);
     dropTarget(box, station, group.id);
     return box;
@@ -391,7 +493,7 @@
       head.appendChild(groupCount(station, "single", singles.length));
       other.appendChild(head);
       var ol = el("ol", "stickies");
-      singles.forEach(function (g) { ol.appendChild(sticky(byId[g.note_ids[0]], station, all, "singles")); });
+      singles.forEach(function (g, i) { ol.appendChild(card(byId[g.note_ids[0]], station, all, "singles", i, first === "single")); });
       other.appendChild(ol);
       dropTarget(other, station, "single");
       if (first === "single") {
@@ -621,7 +723,7 @@
       : d.msgRound.replace("{n}", r.round).replace("{total}", r.rounds) + (r.state === "paused" ? " (" + d.msgPaused + ")" : "");
     document.getElementById("wall-clock").textContent = r.state === "finished" ? "" : window.GalleryClock.format(left);
   }, function () {
-    socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
+    if (socket) socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
       if (reply && reply.ok) applyRotation(reply.rotation);
     });
   });
@@ -815,6 +917,10 @@
       (state.notes[n.station] = state.notes[n.station] || []).push(n);
       state.byId[n.id] = n;
     });
+    state.hiddenReplies = {};
+    (reply.hidden_replies || []).forEach(function (r) {
+      (state.hiddenReplies[r.note_id] = state.hiddenReplies[r.note_id] || []).push(Object.assign({ hidden: true }, r));
+    });
     document.getElementById("wall-title").textContent = reply.workshop.title;
     applyPhase(reply.workshop.phase);
     var dotsInput = document.getElementById("dots-input");
@@ -833,6 +939,11 @@
       notes[index] = note;
     }
     state.byId[note.id] = note;
+    var back = {}; // a reply restored elsewhere (the moderation page) is no longer hidden
+    (note.replies || []).forEach(function (r) { back[r.id] = true; });
+    if (state.hiddenReplies[note.id]) {
+      state.hiddenReplies[note.id] = state.hiddenReplies[note.id].filter(function (r) { return !back[r.id]; });
+    }
     renderColumn(note.station);
   }
 
@@ -967,33 +1078,46 @@
     load(initial);
   }
 
-  socket.on("connect", join);
-  socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });
-  socket.on("disconnect", offline);
-  // A wall opened while the server is unreachable never sees "disconnect": say so.
-  socket.on("connect_error", offline);
-  socket.on("note_posted", addNote);
-  socket.on("clusters_updated", applyClusters);
-  socket.on("note_updated", updateNote);
-  socket.on("note_hidden", hideNote);
-  socket.on("votes_updated", applyVotes);
-  socket.on("phase_changed", function (m) {
-    if (m.workshop !== d.workshop) return;
-    applyPhase(m.phase);
-    var dotsInput = document.getElementById("dots-input");
-    if (dotsInput && document.activeElement !== dotsInput) dotsInput.value = m.dots;
-    render();
-  });
-  socket.on("rotation_updated", applyRotation);
-  socket.on("station_updated", function (s) {
-    state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
-    render();
-  });
-  socket.on("station_removed", function (msg) {
-    if (d.focus === msg.station) { window.location.href = d.wallUrl; return; }
-    state.stations = state.stations.filter(function (s) { return s.token !== msg.station; });
-    delete state.notes[msg.station];
-    render();
-  });
-  socket.on("workshop_updated", join); // stations added or reordered: fetch the full state
+  function connect() {
+    if (socket || !window.io) return;
+    socket = window.io({ reconnectionDelayMax: 5000 });
+    socket.on("connect", join);
+    socket.on("server_trouble", function (m) { say(m.messages[document.documentElement.lang] || m.messages.en); });
+    socket.on("disconnect", offline);
+    // A wall opened while the server is unreachable never sees "disconnect": say so.
+    socket.on("connect_error", offline);
+    socket.on("note_posted", addNote);
+    socket.on("clusters_updated", applyClusters);
+    socket.on("note_updated", updateNote);
+    socket.on("note_hidden", hideNote);
+    socket.on("votes_updated", applyVotes);
+    socket.on("phase_changed", function (m) {
+      if (m.workshop !== d.workshop) return;
+      applyPhase(m.phase);
+      var dotsInput = document.getElementById("dots-input");
+      if (dotsInput && document.activeElement !== dotsInput) dotsInput.value = m.dots;
+      render();
+    });
+    socket.on("rotation_updated", applyRotation);
+    socket.on("station_updated", function (s) {
+      state.stations = state.stations.map(function (old) { return old.token === s.token ? s : old; });
+      render();
+    });
+    socket.on("station_removed", function (msg) {
+      if (d.focus === msg.station) { window.location.href = d.wallUrl; return; }
+      state.stations = state.stations.filter(function (s) { return s.token !== msg.station; });
+      delete state.notes[msg.station];
+      render();
+    });
+    socket.on("workshop_updated", join); // stations added or reordered: fetch the full state
+  }
+  // The deferred Socket.IO client runs after this inline script and before DOMContentLoaded;
+  // without it (a failed download) the wall says it is offline.
+  if (window.io) connect();
+  else {
+    document.addEventListener("DOMContentLoaded", function () {
+      connect();
+      if (!socket) offline();
+    });
+  }
 })();

@@ -60,6 +60,13 @@
 
     function cardsOf(group) { return group.querySelectorAll(".sticky"); }
 
+    // A card shown or held back; one shown for the first time may still be wall.js's shell,
+    // built now.
+    function reveal(card, shown) {
+      if (shown && card.build) card.build();
+      card.hidden = !shown;
+    }
+
     function openGroups(body) {
       return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
     }
@@ -74,11 +81,11 @@
       groups.forEach(function (g) {
         var cards = cardsOf(g);
         var show = Math.min(cap, cards.length);
-        for (var i = 0; i < cards.length; i++) cards[i].hidden = i >= show;
+        for (var i = 0; i < cards.length; i++) reveal(cards[i], i < show);
         for (var j = show; j < cards.length && show > 0; j++) {
           if (cards[j].classList.contains("sticky--new")) {
             cards[show - 1].hidden = true;
-            cards[j].hidden = false;
+            reveal(cards[j], true);
             break;
           }
         }
@@ -107,22 +114,45 @@
 
     // Groups fold from the bottom up into a strip of labels and counts; when even that is too
     // long, its last chips give way to "+N" before the top group gives up its cards (the room
-    // should see some notes; in edit mode the other way round, the chips being drop targets),
-    // and the top group folds only as the very last resort. Returns how many folded and how
-    // many chips gave way.
+    // should see some notes), and the top group folds only as the very last resort. In edit
+    // mode, where a chip is a drop target, the top group keeps two cards (or one) and the
+    // chips give way only as far as that needs. Returns how many folded and how many chips
+    // gave way.
     function fold(body) {
       var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
       if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
       var folded = foldFewest(body, groups);
       var dropped = 0;
-      // in edit mode a chip is a drop target: the top group gives up its cards first
-      if (!editing()) while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+      if (editing() && groups.length) dropped = keepCards(body, groups[0], folded);
+      else while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
       if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
         foldInto(strip(body), groups[0]);
         folded++;
       }
       while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
       return { folded: folded, dropped: dropped };
+    }
+
+    // Edit mode: the top group shows as many cards as fit with every chip in view, and at least
+    // two (one if two cannot fit even with every chip given way), for which the fewest last
+    // chips give way. Returns how many gave way (0 when nothing fits: the caller goes on).
+    function keepCards(body, top, chips) {
+      if (!overflowing(body)) return 0;
+      for (var least = Math.min(2, cardsOf(top).length); least > 0; least--) {
+        if (capCards(body, [top], least)) return 0;
+        var dropped = 0;
+        while (dropped < chips && overflowing(body)) dropChip(body, ++dropped);
+        if (!overflowing(body)) return dropped;
+        undrop(body);
+      }
+      return 0;
+    }
+
+    // Every chip back in the strip.
+    function undrop(body) {
+      var into = strip(body), more = into.querySelector(".column__more");
+      into.querySelectorAll(".group[hidden]").forEach(function (g) { g.hidden = false; });
+      if (more) more.remove();
     }
 
     // The fewest groups from the bottom (all but the top one at most) whose folding makes the
@@ -220,17 +250,26 @@
     }
 
     function fit(scope) {
-      (scope || columns).querySelectorAll(".column__body").forEach(function (body) {
+      var bodies = (scope || columns).querySelectorAll(".column__body");
+      // A column without a last fit is measured first near the last step before folding
+      // (FIT_MIN_PX, one card a group): when even that does not fit, neither do two cards a
+      // group, and the gentler steps need no measuring, nor the costly layout of every card at
+      // full size. Every such column is put so before any is measured, or the first measurement
+      // lays out the columns still waiting with all their cards at full size (the largest part
+      // of a cold load's drawing); the first layout, of the whole page, then has a card a group.
+      bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body, 1); });
+      bodies.forEach(function (body) {
         var token = body.parentNode.dataset.station;
         var last = fitted[token]; // what the column was fitted at before
-        body.style.fontSize = "";
         if (!last) {
-          // Measured first at the last step before folding (FIT_MIN_PX, two cards a group): when
-          // even that does not fit, the gentler steps need no measuring, nor the costly layout
-          // of every card at full size (a 200-note wall's first fit in half the layouts).
-          if (!compactFits(body)) { fitAfresh(body, token, "full"); return; }
+          var full = overflowing(body);
+          compact(body, 2); // the last step before folding
+          if (full || overflowing(body)) { fitAfresh(body, token, "full"); return; }
+          body.style.fontSize = "";
+          capAt(cappable(body), Infinity);
           if (!overflowing(body)) { delete fitted[token]; return; }
         }
+        body.style.fontSize = "";
         if (last && groupsIn(body) !== last.groups) {
           // regrouped into more or fewer groups: folds and caps afresh, at the last type size
           if (last.px) body.style.fontSize = last.px + "px";
@@ -291,7 +330,7 @@
     }
 
     // `start`: "default" (full type size), "last" (the last fit's type size) or "full" (left
-    // by compactFits: even the last step before folding does not fit).
+    // by fit(): even the last step before folding does not fit).
     function fitAfresh(body, token, start) {
       var full = start === "full";
       if (start === "default") shrink(body, COMFORT_PX);
@@ -340,7 +379,7 @@
         cappable(body).forEach(function (g) {
           var next = g.querySelector(".sticky[hidden]");
           if (!next) return;
-          next.hidden = false;
+          reveal(next, true);
           if (overflowing(body)) { next.hidden = true; return; }
           grown = true;
           holdBack(g);
@@ -348,14 +387,10 @@
       }
     }
 
-    // Whether the column fits at FIT_MIN_PX with two cards a group; if not, it is left so.
-    function compactFits(body) {
+    // The column at FIT_MIN_PX with `cards` cards a group (fit() measures it so first).
+    function compact(body, cards) {
       body.style.fontSize = FIT_MIN_PX + "px";
-      capAt(cappable(body), 2);
-      if (overflowing(body)) return false;
-      body.style.fontSize = "";
-      capAt(cappable(body), Infinity);
-      return true;
+      capAt(cappable(body), cards);
     }
 
     // The cap the groups were left at (null: no group holds cards back, or none shows any).

@@ -2,7 +2,8 @@
 nothing is cut; a note card is whole on screen or not drawn, and every group that holds
 cards back says how many ("+7"); labels and counts are in view; note text stays ≥ 18 px.
 Edit mode fits the same way, with every drop target in view: the groups, their folded chips,
-"Einzelne Ideen" and the field for a new group."""
+"Einzelne Ideen" and the field for a new group; there every group shown open shows at least one
+card and a column's top group two, before the last chips give way to "+N"."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ TOPICS = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", 
 
 FIT = """() => {
   const out = {scrolls: [], cut: [], labels: 0, labelsSeen: 0, held: 0, counted: 0, px: 99,
-               drawn: 0, targets: 0, targetsSeen: 0};
+               drawn: 0, targets: 0, targetsSeen: 0, cardless: [], topShows: []};
   const within = (r, b) => r.top >= b.top - 1 && r.bottom <= b.bottom + 1
                           && r.left >= b.left - 1 && r.right <= b.right + 1;
   const screen = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
@@ -47,6 +48,15 @@ FIT = """() => {
     });
     body.querySelectorAll('.column__folded > .group[hidden]').forEach(group => {
       out.counted += group.querySelectorAll('.sticky').length;
+    });
+    // the groups shown open (not folded into the strip): the cards each draws, of how many
+    const open = [...body.querySelectorAll('.group:not(.group--drop):not(.group--folded)')]
+      .filter(g => !g.hidden && g.querySelector('.sticky'));
+    open.forEach((group, i) => {
+      const cards = group.querySelectorAll('.sticky');
+      const shown = [...cards].filter(c => c.getBoundingClientRect().width).length;
+      if (!shown) out.cardless.push(group.dataset.cluster || group.className);
+      if (i === 0) out.topShows.push([shown, cards.length]);
     });
     // where a dragged note can land: every group or chip drawn, and the new-group field
     body.querySelectorAll('.group:not([hidden])').forEach(target => {
@@ -84,9 +94,36 @@ def test_the_overview_fits_the_projector(people, server, stations, per_station):
     assert_fits(state)
     assert state["targets"] and state["targetsSeen"] == state["targets"], state
     assert wall.locator(".group--drop").count() == stations  # a new group: one field a column
+    assert_cards_before_chips(state)
     if stations == 4:
         a_note_dragged_onto_the_last_group_lands_there(wall)
         an_opened_group_shows_more_of_its_cards(wall)
+
+
+def test_the_rehearsal_wall_in_edit_mode_shows_cards_before_chips(people, server):
+    """The rehearsal wall (`gallery demo --notes 200`: four stations of 40-60 German notes, long
+    topic names) fits in both modes; in edit mode its many chips (one a line) once took all the
+    room of a column's top group, which showed no card but "+12"."""
+    links = server.seed("demo", "--notes", "200")
+    wall = open_wall(people, links)
+    expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=30_000)
+    settle(wall)
+    assert_fits(fit_state(wall))
+    wall.click("#toggle-edit")
+    expect(wall.locator(".group__actions select").first).to_be_attached()
+    settle(wall)
+    state = fit_state(wall)
+    people.shot(wall, "wall-edit-fit-demo-200")
+    assert_fits(state)
+    assert state["targets"] and state["targetsSeen"] == state["targets"], state
+    assert_cards_before_chips(state)
+
+
+def assert_cards_before_chips(state: dict) -> None:
+    """Edit mode: every group shown open shows a card, a column's top group two (when it has
+    them); the strip's last chips gave way to "+N" first."""
+    assert state["cardless"] == [], state
+    assert all(shown >= min(2, total) for shown, total in state["topShows"]), state["topShows"]
 
 
 def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
