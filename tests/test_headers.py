@@ -69,7 +69,7 @@ def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
         if path == f"/s/{s1.token}":
             assert sorted(tag for tag, _ in blocks) == ["script", "style"]
         elif "/wall" in path:
-            assert sorted(tag for tag, _ in blocks) == ["script"] * 3 + ["style"], path
+            assert sorted(tag for tag, _ in blocks) == ["script"] * 4 + ["style"], path
             assert 'rel="stylesheet"' not in html, path
         else:
             assert not blocks and policy == headers.CSP, path
