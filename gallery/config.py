@@ -67,8 +67,17 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE": "",
     # Notes (and replies) one participant may post, over HTTP and Socket.IO together.
     "POST_LIMIT_PARTICIPANT": "30/minute;300/hour",
-    # Notes from one IP address: a whole venue behind one router shares it.
+    # Notes from one IP address a minute (stations/posting.py): POST_LIMIT_IP_BASE, plus
+    # POST_LIMIT_IP_PER_PARTICIPANT for each established participant posting from it (a
+    # venue's phones), never more than POST_LIMIT_IP (about what the server can take).
+    "POST_LIMIT_IP_BASE": 30,
+    "POST_LIMIT_IP_PER_PARTICIPANT": 20,
     "POST_LIMIT_IP": "6000/minute",
+    # An id that posts less than NEWCOMER_SECONDS after it was issued (a person opens the
+    # page, then writes; a script that takes a new identity for every note does not wait) is
+    # a newcomer: an address's newcomers share NEWCOMER_POST_LIMIT_IP notes a minute.
+    "NEWCOMER_SECONDS": 1.0,
+    "NEWCOMER_POST_LIMIT_IP": 30,
     # Workshop codes that do not exist, asked for from one IP address (/j/<code>, /join): a
     # venue's typos stay far below it; walking the codes takes months instead of hours.
     "LOOKUP_MISS_LIMIT_IP": "60/minute",

@@ -1,22 +1,24 @@
 """Abuse limits: how fast notes may come, shared by HTTP and Socket.IO.
 
-A venue's 300 phones often reach us through one router, so one public IP is not one person.
-Posting is therefore limited twice, in this order:
+A venue's 300 phones often reach us through one router, so one public IP is not one person;
+and a participant id is cheap to ask for, so one id is not one person either. Every note,
+reply, +1 and dot (`spend_posting_budget`, called for HTTP by identity.posting and for
+Socket.IO by gallery/live/socket.py, under the same keys) is limited, in this order:
 
-1. per participant (the session's anonymous `pid`, issued once per device by identity.py,
-   which limits new ones per IP; an HTTP request without one shares its IP's anonymous
-   budget): strict, a person writes a few notes a minute, an outbox flushed after a dead
-   spot a few dozen at once;
-2. per IP: generous, about what the server itself can take, so that one address can never
-   saturate it. A request refused by (1) never spends (2), so one flooding phone exhausts only
-   its own budget and the 299 others behind the same router keep posting.
+1. per participant (the anonymous `pid`, issued once per device by identity.py, which limits
+   new ones per IP): strict, a person writes a few notes a minute, an outbox flushed after a
+   dead spot a few dozen at once;
+2. per IP, by the rule of stations/posting.py: an id that posts the moment it is issued is a
+   newcomer, and an address's newcomers share a small budget (a script that takes a new
+   identity for every note gets a few dozen a minute); established participants share a
+   budget that grows with how many of them post from the address (a venue's 300 phones
+   pass), under a ceiling of what the server itself can take. A request refused by (1) never
+   spends (2), so one flooding phone exhausts only its own budget and the others behind the
+   same router keep posting.
 
-HTTP (`POST /s/<token>`, `POST /api/v1/stations/<token>/notes`) is limited by Flask-Limiter;
-Socket.IO's `post_note`, `reply_note`, `plus_one` and the dots spend the same budgets
-(`spend_posting_budget`, called by gallery/live/socket.py), in the same storage and under the
-same keys. Also here: lookups by workshop code, workshop creation, admin password guesses.
-With several processes the storage is Redis (`GALLERY_RATELIMIT_STORAGE`, by default the
-`GALLERY_MESSAGE_QUEUE` when that is redis://).
+Also here: lookups by workshop code, workshop creation, admin password guesses (the HTTP ones
+by Flask-Limiter). With several processes the storage is Redis (`GALLERY_RATELIMIT_STORAGE`,
+by default the `GALLERY_MESSAGE_QUEUE` when that is redis://).
 
 Every refusal is `{"ok": false, "error": {"code": "rate_limited", "message", "retry_after"}}`
 (HTTP 429 with `Retry-After`). `GALLERY_RATE_LIMITS=false` switches all rate limits off (tests,
@@ -30,10 +32,12 @@ import math
 import threading
 import time
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 from limits.storage import SlidingWindowCounterSupport, Storage
+
+from stations.posting import AddressBudget
 
 from .errors import error_body
 
@@ -41,18 +45,14 @@ KEY_PREFIX = "gallery"
 # Spent by both transports; the scope names are part of the storage keys.
 PARTICIPANT_SCOPE = "post:participant"
 IP_SCOPE = "post:ip"
+GROWN_SCOPE = "post:address"  # the address's budget that grows with its participants
+NEWCOMER_SCOPE = "post:newcomers"
+ESTABLISHED_SCOPE = "established"
 LOOKUP_MISS_SCOPE = "lookup-miss"
 
 
 def client_ip() -> str:
     return request.remote_addr or "unknown"
-
-
-def participant_key() -> str:
-    """The posting budget's owner: the session's participant, else (no cookie yet) the IP's
-    anonymous budget. Socket.IO events that spend it get a participant first (identity.py)."""
-    pid = session.get("pid")
-    return f"p:{pid}" if pid else f"anon:{client_ip()}"
 
 
 def _ip_key() -> str:
@@ -199,24 +199,6 @@ limiter = Limiter(
     swallow_errors=True,
 )
 
-_per_participant = limiter.shared_limit(
-    _setting("POST_LIMIT_PARTICIPANT"), scope=PARTICIPANT_SCOPE, key_func=participant_key
-)
-# Only tested before the view and spent after it, unless (1) refused the request: a flooding
-# phone's refused requests cost its neighbours nothing.
-_per_ip = limiter.shared_limit(
-    _setting("POST_LIMIT_IP"),
-    scope=IP_SCOPE,
-    key_func=_ip_key,
-    deduct_when=lambda response: response.status_code != 429,
-)
-
-
-def posting(view):
-    """Decorator for the HTTP views that store a note."""
-    return _per_participant(_per_ip(view))
-
-
 # Spent only by answers "no such workshop" (404): people who typed a code right pass freely.
 looking_up = limiter.shared_limit(
     _setting("LOOKUP_MISS_LIMIT_IP"),
@@ -274,17 +256,80 @@ def looked_up(found: bool) -> None:
         spend_ip_budget("LOOKUP_MISS_LIMIT_IP", LOOKUP_MISS_SCOPE)
 
 
-def spend_posting_budget() -> None:
-    """The same per-participant and per-IP budgets that HTTP posting spends."""
+def _address_budget() -> AddressBudget:
+    config = current_app.config
+    return AddressBudget(
+        base=config["POST_LIMIT_IP_BASE"],
+        per_participant=config["POST_LIMIT_IP_PER_PARTICIPANT"],
+        newcomers=config["NEWCOMER_POST_LIMIT_IP"],
+        newcomer_seconds=config["NEWCOMER_SECONDS"],
+    )
+
+
+class _PerMinute(RateLimitItemPerMinute):
+    """A per-minute limit whose amount changes from note to note (the address's budget grows
+    with its participants) while its counters stay the same: the key leaves the amount out."""
+
+    def key_for(self, *identifiers: str) -> str:
+        return "/".join(["LIMITER", *identifiers, "per-minute"])
+
+
+def _established_here(pid: str) -> int:
+    """Established participants that posted from this address in this minute or the last
+    (the larger count: the budget does not drop at a minute's turn). Counts `pid` in."""
+    storage = limiter.limiter.storage
+    window = int(time.time() // 60)
+    where = f"{KEY_PREFIX}/{ESTABLISHED_SCOPE}/{_ip_key()}"
+    if storage.incr(f"{where}/{pid}/{window}", 120) == 1:
+        storage.incr(f"{where}/{window}", 120)
+    return max(storage.get(f"{where}/{window - 1}"), storage.get(f"{where}/{window}"))
+
+
+BORN_MEMORY = 24 * 3600
+
+
+def first_issued(pid: str, now: float) -> float:
+    """When `pid` was first issued, as the counters' storage remembers it (for a day), else
+    `now`, remembered from here on: a phone whose connections bring no cookie comes back
+    with its device id, and a reconnect must not make it new again."""
+    storage = limiter.limiter.storage
+    key = f"{KEY_PREFIX}/issued/{pid}"
+    born = storage.get(key)
+    if 0 < born <= now:
+        return float(born)
+    storage.clear(key)  # none, or two first connections at once added their times up
+    storage.incr(key, BORN_MEMORY, int(now))
+    return now
+
+
+def _refusal(item: RateLimitItem, owner: list[str]) -> Refusal:
+    return Refusal(limiter.limiter.get_window_stats(item, *owner).reset_time - time.time())
+
+
+def spend_posting_budget(pid: str, age: float) -> None:
+    """One note, reply, +1 or dot of participant `pid`, issued `age` seconds ago, from this
+    request's address: the participant's budget, then the address's (a newcomer's share of
+    it, its budget that grows with its established participants, its ceiling), or Refusal.
+    A refusal by the participant's budget spends nothing of the address's, so one flooding
+    phone stops alone. HTTP (identity.posting) and Socket.IO (live/socket.py) both come here."""
     strategy = limiter.limiter
-    spend("POST_LIMIT_PARTICIPANT", participant_key(), PARTICIPANT_SCOPE)
-    address = [KEY_PREFIX, _ip_key(), IP_SCOPE]
-    ip_items = _items("POST_LIMIT_IP")
-    for item in ip_items:
-        if not strategy.test(item, *address):
-            raise Refusal(strategy.get_window_stats(item, *address).reset_time - time.time())
-    for item in ip_items:
-        strategy.hit(item, *address)
+    spend("POST_LIMIT_PARTICIPANT", f"p:{pid}", PARTICIPANT_SCOPE)
+    rule = _address_budget()
+    address = _ip_key()
+    tested = [(item, [KEY_PREFIX, address, IP_SCOPE]) for item in _items("POST_LIMIT_IP")]
+    if rule.established(age):
+        grown = _PerMinute(rule.per_minute(_established_here(pid)))
+        owner = [KEY_PREFIX, address, GROWN_SCOPE]
+    else:
+        grown = _PerMinute(rule.newcomers)
+        owner = [KEY_PREFIX, address, NEWCOMER_SCOPE]
+    for item, where in tested:
+        if not strategy.test(item, *where):
+            raise _refusal(item, where)
+    if not strategy.hit(grown, *owner):
+        raise _refusal(grown, owner)
+    for item, where in tested:
+        strategy.hit(item, *where)
 
 
 # --- admin password guessing ----------------------------------------------------------------

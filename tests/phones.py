@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -77,6 +78,9 @@ class Phone:
         self.heard: dict[str, dict] = {}  # notes of notes_posted broadcasts, by client_id
         self.resent = 0
         self._seq = 0
+        # As outbox.js: a device id kept for good, sent with the join and every note, so that
+        # each reconnect is the same participant (the connections bring no cookie).
+        self.device = uuid.uuid4().hex
 
     # -- connection ---------------------------------------------------------------------
 
@@ -90,7 +94,8 @@ class Phone:
         sio.on("notes_posted", self._on_notes_posted)
         sio.connect(self.base, transports=["websocket"], wait_timeout=timeout)
         self.sio = sio
-        ack = sio.call("join_station", {"station": self.station}, timeout=timeout)
+        join = {"station": self.station, "device": self.device}
+        ack = sio.call("join_station", join, timeout=timeout)
         assert ack["ok"], ack
         self.resend()
         return ack
@@ -120,7 +125,8 @@ class Phone:
         with self.lock:
             self._seq += 1
             client_id = f"{self.name}-{self._seq:05d}"
-            payload = {"station": self.station, "text": text, "client_id": client_id}
+            payload = {"station": self.station, "text": text, "client_id": client_id,
+                       "device": self.device}  # fmt: skip
             self.outbox[client_id] = payload
             self.written[client_id] = text
         self._send(payload)

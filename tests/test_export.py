@@ -249,6 +249,41 @@ def test_board_ranks_single_ideas_among_the_topics_as_the_wall_does(
     assert [s.label for s in board(station)][-1] is None  # no dot: not ranked, listed last
 
 
+def test_csv_xlsx_and_markdown_rank_single_ideas_among_the_topics_as_the_report_does(
+    workshop: ExportWorkshop,
+) -> None:
+    """A single idea with 3 dots stands between the topics with 4 and 2, in every format
+    (the report's and the wall's `board`); the single ideas without a dot come last."""
+    station = workshop.stations[0]
+    dotted = tuple(replace(n, votes=3) if n.text.startswith("<script>") else n
+                   for n in station.notes)  # fmt: skip
+    w = replace(workshop, stations=(replace(station, notes=dotted), *workshop.stations[1:]))
+    expected = [
+        ("5G für Landw", "Mobilfunk"),
+        ("Funklöcher a", "Mobilfunk"),
+        ("<script>aler", "Einzelne Ideen"),  # 3 dots, a single idea: second place
+        ("Glasfaser bi", "Glasfaser-Ausbau"),
+        ("Förderung fü", "Glasfaser-Ausbau"),
+        ("Beleidigende", "Glasfaser-Ausbau"),
+        ("# Keine Über", "Einzelne Ideen"),  # no dot: after everything ranked
+    ]
+    assert [(r["note"][:12], r["cluster"]) for r in rows(w)[:7]] == expected
+    csv_rows = read_csv(to_csv(w))[1:8]
+    assert [(r[2][:12], r[1]) for r in csv_rows] == expected
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(w)))["1 Breitband & Glasfaser"]
+    cells = [(row[2].value, row[1].value) for row in sheet.iter_rows(min_row=2, max_row=8)]
+    assert [(text[:12], topic) for text, topic in cells] == expected
+    markdown = to_markdown(w)
+    first = markdown[markdown.index("\n## 1. Breitband") : markdown.index("\n## 2. Verwaltung")]
+    headings = [line for line in first.splitlines() if line.startswith("### ")]
+    assert headings == [
+        "### Mobilfunk (Punkte: 4)",
+        "### Einzelne Idee (Punkte: 3)",
+        "### Glasfaser-Ausbau (Punkte: 2, +1: 4)",
+        "### Einzelne Ideen",
+    ]
+
+
 def test_rows_tie_on_dots_goes_to_plus_ones_then_time() -> None:
     notes = (
         ExportNote(1, "alt", None, t(4, 9, 1), votes=1),

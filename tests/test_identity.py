@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from gallery import socketio
+from gallery import identity, socketio
 from gallery.store.models import Note, Reply
+from stations.posting import AddressBudget
 from tests import test_limits
 from tests.test_limits import note
 
@@ -198,3 +199,79 @@ def test_hide_everything_from_a_participant_and_undo(make_app):
     with app.app_context():
         card = Note.get(Note.source == "paper")
     assert facilitator.post(f"/w/{code}/notes/{card.id}/hide-author").status_code == 404
+
+
+# --- a rotating-identity flood under the default budgets -------------------------------------
+
+
+def test_budget_rule_grows_with_established_participants_not_with_ids():
+    rule = AddressBudget(base=30, per_participant=20, newcomers=30, newcomer_seconds=1.0)
+    assert rule.per_minute(0) == 30
+    assert rule.per_minute(300) >= 300 * 12  # bench/latency.py's load: 300 phones, 12 a minute
+    assert not rule.established(0.05) and rule.established(1.0)
+
+
+def test_a_rotating_identity_flood_gets_a_few_dozen_notes_under_the_default_budgets(
+    make_app, monkeypatch
+):
+    """One client that takes a new identity for every note, +1 or form post (a fresh cookie
+    jar, a fresh connection with a new device id) over the form, the API and Socket.IO: its
+    ids post the moment they are issued, so together they share one small newcomer budget.
+    The people at the same address who opened the page a while ago, and a phone elsewhere,
+    keep posting."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(identity, "clock", lambda: now[0])  # no id ages during the flood
+    app = make_app()  # the default budgets
+    station = app.stations[0]
+    person = app.test_client()  # behind the same router, opened the page a minute ago
+    assert person.get(f"/s/{station}").status_code == 200
+    now[0] += 60
+    target = person.post(API.format(station), json=note("a person's idea")).get_json()["note"]
+    accepted = 0
+    for _ in range(60):
+        flooder = app.test_client()  # the form: the page (a new cookie), then the post
+        flooder.get(f"/s/{station}")
+        form = flooder.post(f"/s/{station}", data=note("spam"))
+        assert form.status_code in (303, 429)
+        accepted += form.status_code == 303
+
+        api = app.test_client().post(API.format(station), json=note("spam"))
+        assert api.status_code in (201, 429)
+        accepted += api.status_code == 201
+
+        for event, payload in (("post_note", {"station": station, **note("spam")}),
+                               ("plus_one", {"note_id": target["id"]})):  # fmt: skip
+            # a fresh cookie jar and device id on a fresh connection, at the same address
+            sock = socketio.test_client(app, flask_test_client=app.test_client())
+            mine = device()
+            assert sock.emit("join_station", {"station": station, "device": mine}, callback=True)
+            ack = sock.emit(event, {**payload, "device": mine}, callback=True)
+            sock.disconnect()
+            assert ack["ok"] or ack["error"]["code"] == "rate_limited"
+            accepted += ack["ok"]
+    assert accepted <= 30  # of 240 tries in well under a minute
+    last = app.test_client().post(API.format(station), json=note("spam"))
+    assert last.status_code == 429 and last.get_json()["error"]["code"] == "rate_limited"
+
+    assert person.post(API.format(station), json=note("still mine")).status_code == 201
+    neighbour = elsewhere(app, "10.0.0.7")
+    assert neighbour.get(f"/s/{station}").status_code == 200
+    assert neighbour.post(API.format(station), json=note("a real idea")).status_code == 201
+    with app.app_context():
+        assert Note.select().where(Note.text == "spam").count() <= 30
+
+
+def test_an_address_budget_grows_with_the_people_posting_from_it(make_app, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(identity, "clock", lambda: now[0])
+    app = make_app(POST_LIMIT_IP_BASE=3, POST_LIMIT_IP_PER_PARTICIPANT=2)
+    station = app.stations[0]
+    first, second = app.test_client(), app.test_client()
+    first.get(f"/s/{station}")
+    second.get(f"/s/{station}")
+    now[0] += 60  # both have read the prompt: established
+    posted = [first.post(API.format(station), json=note()).status_code for _ in range(6)]
+    assert posted == [201] * 5 + [429]  # 3 + 2 for the one person posting
+    assert [second.post(API.format(station), json=note()).status_code for _ in range(3)] == [
+        201, 201, 429
+    ]  # the second person adds 2 more  # fmt: skip

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from gallery import config as config_module
-from gallery import create_app, limits, socketio
+from gallery import create_app, identity, limits, socketio
 from gallery.actions.workshops import create_workshop
 from gallery.clustering import scheduler
 from gallery.live import socket as live_socket
@@ -44,9 +44,12 @@ def make_app(tmp_path):
 
 
 def phone(app, station: str):
-    """A phone's HTTP client: it opened the station page first, so it has a participant id."""
+    """A phone's HTTP client: it opened the station page a minute ago (a person reads, then
+    writes), so it has a participant id that is no longer new."""
     client = app.test_client()
     assert client.get(f"/s/{station}").status_code == 200
+    with client.session_transaction() as session:
+        session[identity.BORN] -= 60
     return client
 
 

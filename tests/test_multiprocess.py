@@ -128,6 +128,7 @@ def cluster(tmp_path_factory):
         GALLERY_TRUSTED_PROXIES="1",
         # One phone writes fast here: the per-person limits are not what this test is about.
         GALLERY_POST_LIMIT_PARTICIPANT="10000/minute",
+        GALLERY_POST_LIMIT_IP_BASE="10000",
         GALLERY_SOCKET_EVENT_RATE="100",
     )
     state = {"env": env, "ports": ports, "procs": {}, "tmp": tmp}

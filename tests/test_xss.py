@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from gallery import identity
 from stations.notes import clean_text
 
 PAYLOADS = [
@@ -151,6 +152,8 @@ def fill(app, client, text: str, n: int) -> dict:
     code, key, tokens = new_workshop(client, text, text, text)
     phone = app.test_client()
     assert phone.get(f"/s/{tokens[0]}").status_code == 200  # the phone's participant cookie
+    with phone.session_transaction() as session:
+        session[identity.BORN] -= 60  # ...from a minute ago: a person reads, then writes
     post(phone, tokens[0], text, text[:60], f"xss-{n:03d}-note-a")
     post(phone, tokens[0], f"{text} Glasfaser im Dorf", None, f"xss-{n:03d}-note-b")
     post(phone, tokens[0], "Glasfaser im ganzen Dorf", "Jo", f"xss-{n:03d}-note-c")

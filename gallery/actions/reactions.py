@@ -164,8 +164,9 @@ def note_extras(
     return extras
 
 
-# The replies a note carries on the wire at most, in bytes of JSON: its newest ones; the
-# others are counted (`reply_count`). With the longest texts a note stays near 20 KiB.
+# The replies a note carries on the wire at most, in bytes of JSON or of the station page's HTML
+# (`page_size`): its newest ones; the others are counted (`reply_count`). With the longest
+# texts a note stays near 20 KiB.
 REPLY_BYTES = 12 * 1024
 
 
@@ -174,11 +175,20 @@ def wire_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":")))
 
 
+def page_size(value: Any) -> int:
+    """`wire_size`, with each character that HTML escapes weighed by what it is escaped to
+    (`<` is `&lt;`, `&` is `&amp;`, a quote `&#34;`): a page of notes that fits a budget then
+    fits it as the station page's HTML too, which shows the same notes (actions/state.py)."""
+    wire = json.dumps(value, separators=(",", ":"))
+    more = 3 * (wire.count("<") + wire.count(">") + wire.count('\\"'))  # \" is 2 bytes, &#34; 5
+    return len(wire) + more + 4 * (wire.count("&") + wire.count("'"))
+
+
 def on_the_wire(extras: dict) -> dict:
     """A note's extras as phones and walls get them: the newest replies that fit
     REPLY_BYTES, and how many there are."""
     replies = extras["replies"]
-    shown = newest_within(replies, REPLY_BYTES, wire_size) if replies else []
+    shown = newest_within(replies, REPLY_BYTES, page_size) if replies else []
     return {"plus_ones": extras["plus_ones"], "votes": extras["votes"], "replies": shown,
             "reply_count": len(replies)}  # fmt: skip
 

@@ -10,13 +10,15 @@ from ..clustering import scheduler
 from ..clustering.store import clusters_state
 from ..store.models import Note, Station, Workshop
 from .moderation import hidden_replies
-from .reactions import my_state, note_extras, on_the_wire, wire_size
+from .reactions import my_state, note_extras, on_the_wire, page_size
 from .walk import group_of, rotation_state
 
-# A phone's join and a page of the station API: the newest notes, at most this many and
-# about this many bytes (always one), then a cursor to the older ones (`more`).
+# A phone's join, a page of the station API and the station page: the newest notes, at most
+# this many and about this many bytes, in JSON and in HTML (always one), then a cursor to the
+# older ones (`more`). The station page adds about 29 KiB of its own (the form, its messages)
+# and must stay below 64 KiB.
 PAGE_NOTES = 100
-PAGE_BYTES = 40 * 1024
+PAGE_BYTES = 32 * 1024
 
 
 def _with_extras(notes: list[dict], station_id: int | None = None) -> list[dict]:
@@ -49,7 +51,7 @@ def station_state(station: Station, before: int | None = None) -> dict:
     notes = Note.wire_dicts(query, {station.id: station.token})
     phase = station.workshop.phase
     page = [for_participants(n, phase) for n in _with_extras(notes[:PAGE_NOTES])]
-    page = first_within(page, PAGE_BYTES, wire_size)
+    page = first_within(page, PAGE_BYTES, page_size)
     more = page[-1]["id"] if len(page) < len(notes) else None
     return {
         "station": station.to_dict(note_count=Note.count_at(station)),

@@ -4,7 +4,7 @@ Flask-Limiter does not see Socket.IO events, so `GuardedSocketIO` wraps every cl
 handler at registration (handlers added later are covered too): each connection has a token
 bucket for all of its events; the events that add something get a participant first
 (gallery/identity.py) and spend the participant and IP posting budgets that HTTP spends
-(gallery/limits.py), under the same keys. The bucket lives
+(identity.spend_posting_budget, the one path of both), under the same keys. The bucket lives
 in the connection's process, as the connection does.
 """
 
@@ -108,10 +108,10 @@ def check_event(event: str, data: Any = None) -> dict | None:
     try:
         if limited:
             _spend_connection_budget()
-        if event in IDENTIFIED_EVENTS:
+        if event in POSTING_EVENTS:
+            identity.spend_posting_budget(identity.device_of(data))
+        elif event in IDENTIFIED_EVENTS:
             identity.participant(identity.device_of(data))
-        if limited and event in POSTING_EVENTS:
-            limits.spend_posting_budget()
     except limits.Refusal as refusal:
         return limits.refusal_body(refusal.retry_after)
     except Exception:  # the counters' storage failed: a note is worth more than a limit

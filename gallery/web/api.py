@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from stations.notes import NoteError, parse_id_text
 
-from .. import identity, limits
+from .. import identity
 from ..actions.notes import submit_note
 from ..actions.state import station_state
 from ..errors import ApiError, Refused
@@ -36,7 +36,7 @@ def api_station(token: str):
 
 
 @api.post("/stations/<token>/notes")
-@limits.posting
+@identity.posting
 def api_post_note(token: str):
     station = _api_station(token)
     try:

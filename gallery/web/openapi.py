@@ -72,7 +72,7 @@ DOCUMENT: dict = {
                 "responses": {
                     "200": {
                         "description": "The station's state: at most 100 notes and about "
-                        "40 KiB; `more` is the cursor to the older ones (null: no more).",
+                        "32 KiB; `more` is the cursor to the older ones (null: no more).",
                         "content": {
                             "application/json": {
                                 "schema": {"$ref": "#/components/schemas/StationState"}

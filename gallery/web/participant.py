@@ -112,7 +112,7 @@ def station(token: str):
 
 
 @bp.post("/s/<token>")
-@limits.posting
+@identity.posting
 def post_form(token: str):
     """The no-JavaScript path: a plain form post, then redirect (so reload does not resend)."""
     station = station_or_404(token)

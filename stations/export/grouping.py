@@ -1,6 +1,7 @@
 """A station's notes in topics: in the wall's order (`sections`), and in result order
-(`ranked_sections`, `top`), ranked by `stations.results` so that the exports, the printed
-report, the phones and the wall put the same things first.
+(`board`, which the report, CSV, XLSX and Markdown list; `ranked_sections`, `top`), ranked by
+`stations.results` so that the exports, the printed report, the phones and the wall put the
+same things first.
 
 Grouping follows the wall: a cluster is a topic when at least two *visible* notes are in it
 (the wall never shows hidden notes); every other note is listed under "Einzelne Ideen" /

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from .grouping import ranked_sections, top
+from .grouping import board, top
 from .model import ExportNote, ExportStation, ExportWorkshop, local_time
 from .table import WORDS, language_of, one_line
 
@@ -78,13 +78,17 @@ def _md_station(station: ExportStation, words: Mapping[str, str]) -> list[str]:
     if prompt:
         out += ["> " + line for line in prompt] + [""]
     listed = 0
-    for section in ranked_sections(station):
+    for section in board(station):
         visible = [note for note in section.notes if not note.hidden]
         if not visible:
             continue
-        label = section.label if section.label is not None else words["singles"]
+        ranked = section.label is not None or section.single
+        if section.single:
+            label = words["single"]
+        else:
+            label = section.label if section.label is not None else words["singles"]
         heading = f"### {escape_markdown(one_line(label)) or '…'}"
-        if section.label is not None:
+        if ranked:
             heading += _md_counts(section.votes, section.plus_ones, words)
         out += [heading, ""]
         for note in visible:
@@ -121,8 +125,8 @@ def _md_top(station: ExportStation, words: Mapping[str, str]) -> list[str]:
 
 def to_markdown(workshop: ExportWorkshop, zone: str = "UTC") -> str:
     """A readable record of the wall: first each station's top results, then every station's
-    topics by dots with their notes by dots; hidden notes and replies are left out (and
-    counted).
+    topics and single ideas with dots in one ranking by dots (as the report), their notes by
+    dots; hidden notes and replies are left out (and counted).
     The date is the one in `zone`."""
     language = language_of(workshop)
     words = WORDS[language]

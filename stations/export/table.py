@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .grouping import ranked_sections
+from .grouping import board
 from .model import LANGUAGES, ExportStation, ExportWorkshop, local_time
 
 # Stable column ids (keys of `rows()`); the headers people see come from `headers()`.
@@ -53,6 +53,7 @@ _HEADERS: dict[str, dict[str, str]] = {
 WORDS: dict[str, dict[str, str]] = {
     "de": {
         "singles": "Einzelne Ideen",
+        "single": "Einzelne Idee",
         "yes": "ja",
         "no": "nein",
         "summary": "Übersicht",
@@ -84,6 +85,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "singles": "Other ideas",
+        "single": "Single idea",
         "yes": "yes",
         "no": "no",
         "summary": "Summary",
@@ -143,11 +145,12 @@ def one_line(text: str) -> str:
 
 
 def station_rows(station: ExportStation, language: str, zone: str = "UTC") -> list[dict[str, Any]]:
-    """Rows of one station, topics by dots; `created` is still a datetime, naive in `zone`
-    (XLSX keeps it a real date)."""
+    """Rows of one station, topics and single ideas with dots in one ranking by dots (as the
+    report and the wall rank them); `created` is still a datetime, naive in `zone` (XLSX
+    keeps it a real date)."""
     words = WORDS[language]
     result: list[dict[str, Any]] = []
-    for section in ranked_sections(station):
+    for section in board(station):
         label = section.label if section.label is not None else words["singles"]
         for note in section.notes:
             result.append(
@@ -173,8 +176,9 @@ def station_rows(station: ExportStation, language: str, zone: str = "UTC") -> li
 
 def rows(workshop: ExportWorkshop, zone: str = "UTC") -> list[dict[str, str | int]]:
     """One row per note (hidden ones included), keyed by `COLUMNS`: per station the topics
-    by dots, then the single ideas; inside each, notes by dots, +1s, then time. Times are
-    in `zone` (an IANA name such as "Europe/Berlin").
+    and the single ideas with dots by dots (grouping.board), then the single ideas without;
+    inside each, notes by dots, +1s, then time. Times are in `zone` (an IANA name such as
+    "Europe/Berlin").
 
     The values are the readable text; spreadsheet writers pass them through `inert()`.
     """
