@@ -194,7 +194,9 @@ class PollingPhone(Phone):
         sio.on("notes_posted", self._on_notes_posted)
         sio.connect(self.base, wait_timeout=timeout)
         self.sio = sio
-        ack = sio.call("join_station", {"station": self.station}, timeout=timeout)
+        # with the outbox's device id, as station.js joins: each reconnect is the same person
+        join = {"station": self.station, "device": self.device}
+        ack = sio.call("join_station", join, timeout=timeout)
         assert ack["ok"], ack
         self.resend()
         return ack
