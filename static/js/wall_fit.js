@@ -18,10 +18,11 @@
     // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
     // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
     // stays in sight. Each step finds its value by halving, since every measurement costs the
-    // browser a layout of the column. A new note starts from the column's last type size, so
-    // the notes do not change size at every arrival. Edit mode fits the same way, so every group
-    // and drop target is in view while dragging; a group the facilitator opens keeps all its
-    // cards and the others give way first.
+    // browser a layout (the columns are measured together, one layout for all: together()). A
+    // new note starts from the column's last type size, so the notes do not change size at
+    // every arrival. Edit mode fits the same way, so every group and drop target is in view
+    // while dragging; a group the facilitator opens keeps all its cards and the others give
+    // way first.
     var COMFORT_PX = 24;
     var FIT_MIN_PX = 18;
     var ROOM_TO_REFIT = 0.06; // of the column's height, left empty beyond what the fit left
@@ -29,15 +30,15 @@
 
     function overflowing(body) { return body.scrollHeight > body.clientHeight; }
 
-    function shrink(body, floor) {
+    function* shrink(body, floor) {
       var hi = parseFloat(window.getComputedStyle(body).fontSize), lo = floor;
       if (!(hi > lo)) return;
       body.style.fontSize = lo + "px";
-      if (overflowing(body)) return;
+      if (yield body) return;
       for (var i = 0; i < 4; i++) { // halve the gap between fitting and too big
         var mid = (lo + hi) / 2;
         body.style.fontSize = mid + "px";
-        if (overflowing(body)) hi = mid; else lo = mid;
+        if (yield body) hi = mid; else lo = mid;
       }
       body.style.fontSize = lo + "px";
     }
@@ -95,18 +96,18 @@
 
     // The largest cap of at least `least` cards a group that fits; false when even that does not
     // (tried first: on a full wall it is the common answer, and the cheaper layout).
-    function capCards(body, groups, least) {
+    function* capCards(body, groups, least) {
       var most = least;
       groups.forEach(function (g) { most = Math.max(most, cardsOf(g).length); });
       var lo = least, hi = most;
       capAt(groups, lo);
-      if (overflowing(body)) return false;
+      if (yield body) return false;
       capAt(groups, most);
-      if (!overflowing(body)) return true;
+      if (!(yield body)) return true;
       while (hi - lo > 1) {
         var mid = (lo + hi) >> 1;
         capAt(groups, mid);
-        if (overflowing(body)) hi = mid; else lo = mid;
+        if (yield body) hi = mid; else lo = mid;
       }
       capAt(groups, lo);
       return true;
@@ -118,31 +119,31 @@
     // mode, where a chip is a drop target, the top group keeps two cards (or one) and the
     // chips give way only as far as that needs. Returns how many folded and how many chips
     // gave way.
-    function fold(body) {
+    function* fold(body) {
       var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
       if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
-      var folded = foldFewest(body, groups);
+      var folded = yield* foldFewest(body, groups);
       var dropped = 0;
-      if (editing() && groups.length) dropped = keepCards(body, groups[0], folded);
-      else while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
-      if (overflowing(body) && groups.length && !capCards(body, [groups[0]], 0)) {
+      if (editing() && groups.length) dropped = yield* keepCards(body, groups[0], folded);
+      else while (dropped < folded && (yield body)) dropChip(body, ++dropped);
+      if ((yield body) && groups.length && !(yield* capCards(body, [groups[0]], 0))) {
         foldInto(strip(body), groups[0]);
         folded++;
       }
-      while (dropped < folded && overflowing(body)) dropChip(body, ++dropped);
+      while (dropped < folded && (yield body)) dropChip(body, ++dropped);
       return { folded: folded, dropped: dropped };
     }
 
     // Edit mode: the top group shows as many cards as fit with every chip in view, and at least
     // two (one if two cannot fit even with every chip given way), for which the fewest last
     // chips give way. Returns how many gave way (0 when nothing fits: the caller goes on).
-    function keepCards(body, top, chips) {
-      if (!overflowing(body)) return 0;
+    function* keepCards(body, top, chips) {
+      if (!(yield body)) return 0;
       for (var least = Math.min(2, cardsOf(top).length); least > 0; least--) {
-        if (capCards(body, [top], least)) return 0;
+        if (yield* capCards(body, [top], least)) return 0;
         var dropped = 0;
-        while (dropped < chips && overflowing(body)) dropChip(body, ++dropped);
-        if (!overflowing(body)) return dropped;
+        while (dropped < chips && (yield body)) dropChip(body, ++dropped);
+        if (!(yield body)) return dropped;
         undrop(body);
       }
       return 0;
@@ -157,16 +158,16 @@
 
     // The fewest groups from the bottom (all but the top one at most) whose folding makes the
     // column fit, found by halving; all but the top one folded when none does.
-    function foldFewest(body, groups) {
+    function* foldFewest(body, groups) {
       var most = groups.length - 1;
       if (most < 1) return 0;
       setFolded(body, groups, 0, most);
-      if (overflowing(body)) return most;
+      if (yield body) return most;
       var lo = 0, hi = most, now = most;
       while (hi - lo > 1) {
         var mid = (lo + hi) >> 1;
         now = setFolded(body, groups, now, mid);
-        if (overflowing(body)) lo = mid; else hi = mid;
+        if (yield body) lo = mid; else hi = mid;
       }
       setFolded(body, groups, now, hi);
       return hi;
@@ -215,12 +216,12 @@
     // lost a group since its last fit): folded groups come back, the top one first, while the
     // column fits with them showing as many cards as the open groups do (at least one), one
     // layout each. Returns how many came back.
-    function unfold(body, folds) {
+    function* unfold(body, folds) {
       var back = 0, into = body.querySelector(".column__folded"), cap = shownCap(body);
       while (into && cap > 0 && folds.dropped === 0 && back < folds.folded) {
         var group = unfoldFirst(into);
         capAt([group], cap);
-        if (overflowing(body)) {
+        if (yield body) {
           foldInto(into, group);
           break;
         }
@@ -258,57 +259,77 @@
       // lays out the columns still waiting with all their cards at full size (the largest part
       // of a cold load's drawing); the first layout, of the whole page, then has a card a group.
       bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body, 1); });
+      together(Array.prototype.map.call(bodies, fitColumn));
+      // the room each fresh fit left, read after every column's writes: one layout in all
       bodies.forEach(function (body) {
-        var token = body.parentNode.dataset.station;
-        var last = fitted[token]; // what the column was fitted at before
-        if (!last) {
-          var full = overflowing(body);
-          compact(body, 2); // the last step before folding
-          if (full || overflowing(body)) { fitAfresh(body, token, "full"); return; }
-          body.style.fontSize = "";
-          capAt(cappable(body), Infinity);
-          if (!overflowing(body)) { delete fitted[token]; return; }
-        }
+        var last = fitted[body.parentNode.dataset.station];
+        if (last && last.room === null) last.room = roomLeft(body);
+      });
+    }
+
+    // Each column's fit is a generator that yields its body whenever it needs to know whether
+    // the body overflows after its latest changes, and goes on with the answer. The columns
+    // are asked together: the first answer lays out every column changed since the last, the
+    // others' are then free, so each step of the fit costs one layout for all columns instead
+    // of one a column.
+    function together(fits) {
+      var steps = fits.map(function (f) { return f.next(); });
+      while (steps.some(function (s) { return !s.done; })) {
+        var answers = steps.map(function (s) { return !s.done && overflowing(s.value); });
+        steps = steps.map(function (s, i) { return s.done ? s : fits[i].next(answers[i]); });
+      }
+    }
+
+    function* fitColumn(body) {
+      var token = body.parentNode.dataset.station;
+      var last = fitted[token]; // what the column was fitted at before
+      if (!last) {
+        var full = yield body;
+        compact(body, 2); // the last step before folding
+        if (full || (yield body)) { yield* fitAfresh(body, token, "full"); return; }
         body.style.fontSize = "";
-        if (last && groupsIn(body) !== last.groups) {
-          // regrouped into more or fewer groups: folds and caps afresh, at the last type size
-          if (last.px) body.style.fontSize = last.px + "px";
-          fitAfresh(body, token, "last");
+        capAt(cappable(body), Infinity);
+        if (!(yield body)) { delete fitted[token]; return; }
+      }
+      body.style.fontSize = "";
+      if (last && groupsIn(body) !== last.groups) {
+        // regrouped into more or fewer groups: folds and caps afresh, at the last type size
+        if (last.px) body.style.fontSize = last.px + "px";
+        yield* fitAfresh(body, token, "last");
+        return;
+      }
+      if (last) {
+        // the common case of a new note: the last fit holds, checked in a few layouts
+        if (last.px) body.style.fontSize = last.px + "px";
+        if (last.folded) refold(body, last);
+        if (last.cap !== null) capAt(cappable(body), last.cap);
+        if (!(yield body)) {
+          // notes went into groups or away and left more room than the fit did: a fresh fit
+          // uses it (rare: a new note only takes room)
+          if (squeezed(last) && roomLeft(body) > last.room + ROOM_TO_REFIT * body.clientHeight) {
+            unfit(body);
+            body.style.fontSize = "";
+            yield* fitAfresh(body, token, "default");
+          }
           return;
         }
-        if (last) {
-          // the common case of a new note: the last fit holds, checked in a few layouts
-          if (last.px) body.style.fontSize = last.px + "px";
-          if (last.folded) refold(body, last);
-          if (last.cap !== null) capAt(cappable(body), last.cap);
-          if (!overflowing(body)) {
-            // notes went into groups or away and left more room than the fit did: a fresh
-            // fit uses it (rare: a new note only takes room)
-            if (squeezed(last) && roomLeft(body) > last.room + ROOM_TO_REFIT * body.clientHeight) {
-              unfit(body);
-              body.style.fontSize = "";
-              fitAfresh(body, token, "default");
-            }
-            return;
+        if (last.folded) {
+          // a new note's "Just in" on top: one more group to the strip usually makes room
+          var open = openGroups(body);
+          if (open.length > 1) {
+            foldInto(strip(body), open[open.length - 1]);
+            if (!(yield body)) { last.folded++; return; }
           }
-          if (last.folded) {
-            // a new note's "Just in" on top: one more group to the strip usually makes room
-            var open = openGroups(body);
-            if (open.length > 1) {
-              foldInto(strip(body), open[open.length - 1]);
-              if (!overflowing(body)) { last.folded++; return; }
-            }
-          }
-          unfit(body);
         }
-        fitAfresh(body, token, last ? "last" : "default");
-      });
+        unfit(body);
+      }
+      yield* fitAfresh(body, token, last ? "last" : "default");
     }
 
     // Whether a fit gave anything up: smaller type, cards held back or groups folded.
     function squeezed(last) { return last.px > 0 || last.cap !== null || last.folded > 0; }
 
-    // The empty height under the column's last element (layout is fresh after overflowing()).
+    // The empty height under the column's last element.
     function roomLeft(body) {
       var end = body.lastElementChild;
       if (!end) return body.clientHeight;
@@ -331,26 +352,26 @@
 
     // `start`: "default" (full type size), "last" (the last fit's type size) or "full" (left
     // by fit(): even the last step before folding does not fit).
-    function fitAfresh(body, token, start) {
+    function* fitAfresh(body, token, start) {
       var full = start === "full";
-      if (start === "default") shrink(body, COMFORT_PX);
+      if (start === "default") yield* shrink(body, COMFORT_PX);
       var cap = null, folds = { folded: 0, dropped: 0 };
-      if (full || overflowing(body)) {
-        if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
+      if (full || (yield body)) {
+        if (!full && (yield* capCards(body, cappable(body), 2))) cap = capOf(body);
         else {
-          if (!full) shrink(body, FIT_MIN_PX);
-          if (!full && capCards(body, cappable(body), 2)) cap = capOf(body);
+          if (!full) yield* shrink(body, FIT_MIN_PX);
+          if (!full && (yield* capCards(body, cappable(body), 2))) cap = capOf(body);
           else {
-            folds = fold(body);
-            growCap(body); // room the folding left goes back to cards
-            folds.folded -= unfold(body, folds);
+            folds = yield* fold(body);
+            yield* growCap(body); // room the folding left goes back to cards
+            folds.folded -= yield* unfold(body, folds);
             cap = capOf(body);
           }
         }
       }
-      if (d.focus && cap !== null) { growEach(body); cap = capOf(body); }
+      if (d.focus && cap !== null) { yield* growEach(body); cap = capOf(body); }
       fitted[token] = { px: parseFloat(body.style.fontSize) || 0, cap: cap, groups: groupsIn(body),
-                        folded: folds.folded, dropped: folds.dropped, room: roomLeft(body) };
+                        folded: folds.folded, dropped: folds.dropped, room: null };
     }
 
 
@@ -361,29 +382,30 @@
 
     // The open groups show one card more each while the column still fits (after folding the
     // answer is a card or two, found in as many layouts instead of a search over every cap).
-    function growCap(body) {
+    function* growCap(body) {
       var groups = cappable(body), cap = shownCap(body);
-      if (cap === Infinity || overflowing(body)) return;
+      if (cap === Infinity || (yield body)) return;
       while (groups.some(function (g) { return g.querySelector(".sticky[hidden]"); })) {
         capAt(groups, cap + 1);
-        if (overflowing(body)) { capAt(groups, cap); return; }
+        if (yield body) { capAt(groups, cap); return; }
         cap++;
       }
     }
 
     // One station full screen: its groups stand side by side, so one cap for all would leave the
     // room under the shorter groups empty; there each group takes a card more while it fits.
-    function growEach(body) {
+    function* growEach(body) {
       for (var grown = true; grown;) {
         grown = false;
-        cappable(body).forEach(function (g) {
-          var next = g.querySelector(".sticky[hidden]");
-          if (!next) return;
+        var groups = cappable(body);
+        for (var i = 0; i < groups.length; i++) {
+          var next = groups[i].querySelector(".sticky[hidden]");
+          if (!next) continue;
           reveal(next, true);
-          if (overflowing(body)) { next.hidden = true; return; }
+          if (yield body) { next.hidden = true; continue; }
           grown = true;
-          holdBack(g);
-        });
+          holdBack(groups[i]);
+        }
       }
     }
 
