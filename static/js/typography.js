@@ -17,6 +17,7 @@
   var VOWELS = "aeiouyäöüéèà";
   var UNITS = ["sch", "ch", "ck", "ph", "th", "qu"];
   var MIN_WORD = 10; // shorter words always fit a phone's line
+  var LONG_WORD = 14; // shorter words fit a wall's card (8.5 em wide) at any of its sizes
   var SHY = "\u00ad";
 
   function isVowel(ch) { return VOWELS.indexOf(ch.toLowerCase()) !== -1; }
@@ -71,15 +72,15 @@
     return style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
   }
 
-  // The same for many nodes: every width is read before any text changes, so the browser
-  // lays the page out once, not once a node (a wall draws hundreds of cards).
-  function hyphenateAll(nodes) {
+  // `text` with soft hyphens in every long word, as a browser with a dictionary would break
+  // them (only at a line's end), measured against nothing: the wall sets hundreds of cards
+  // whose widths are known only after a layout it cannot afford per card.
+  function hyphenText(text) {
     if (needed === null) needed = !browserHyphenates();
-    if (!needed) return;
-    var sizes = Array.prototype.map.call(nodes, function (node) {
-      return { width: node.clientWidth, font: fontOf(node) };
+    if (!needed) return text;
+    return text.replace(/[A-Za-zÄÖÜäöüßéèà]+/g, function (word) {
+      return word.length < LONG_WORD ? word : syllables(word);
     });
-    Array.prototype.forEach.call(nodes, function (node, i) { hyphenateTo(node, sizes[i].width, sizes[i].font); });
   }
 
   function hyphenateTo(node, width, font) {
@@ -108,5 +109,5 @@
     });
   }
 
-  window.GalleryHyphenate = { hyphenate: hyphenate, hyphenateAll: hyphenateAll, syllables: syllables };
+  window.GalleryHyphenate = { hyphenate: hyphenate, hyphenText: hyphenText, syllables: syllables };
 })();

@@ -41,6 +41,10 @@
     try { window.localStorage.setItem("gallery.wall", JSON.stringify(prefs)); } catch (e) { /* ignore */ }
   }
 
+  // Long German words break at a syllable with a hyphen, not mid-word, where the browser has
+  // no dictionary (typography.js, inline before this script).
+  var hyphenText = window.GalleryHyphenate ? window.GalleryHyphenate.hyphenText : function (t) { return t; };
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -251,7 +255,7 @@
     li.dataset.id = note.id;
     if (groupId) li.dataset.group = groupId;
     li.hidden = true;
-    li.appendChild(el("p", "sticky__text", note.text));
+    li.appendChild(el("p", "sticky__text", hyphenText(note.text)));
     li.build = function () {
       li.build = null;
       li.replaceChildren();
@@ -265,7 +269,7 @@
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
     if (groupId) li.dataset.group = groupId;
-    li.appendChild(el("p", "sticky__text", note.text));
+    li.appendChild(el("p", "sticky__text", hyphenText(note.text)));
     if (note.author) li.appendChild(el("p", "sticky__author", "— " + note.author));
     var meta = stickyMeta(note);
     if (meta) li.appendChild(meta);
@@ -858,12 +862,6 @@
   if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(refit); }).observe(columns);
   else window.addEventListener("resize", function () { window.requestAnimationFrame(refit); });
 
-  // Long German words break at a syllable with a hyphen, not mid-word, where the browser has
-  // no dictionary (typography.js); measured before the fit, at the column's largest type.
-  function hyphenateCards(scope) {
-    if (window.GalleryHyphenate) window.GalleryHyphenate.hyphenateAll(scope.querySelectorAll(".sticky__text"));
-  }
-
   function renderColumn(token) {
     if (busy(token)) { held[token] = true; return; }
     var old = document.getElementById("column-" + token);
@@ -873,7 +871,6 @@
     var before = stickyBoxes(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
-    hyphenateCards(fresh_);
     fitter.fit(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
     glide(fresh_, before);
@@ -900,7 +897,6 @@
       editButton.hidden = !clustered();
     }
     updateTotal();
-    hyphenateCards(columns);
     fitter.fit();
     space = spaceNow(); // what this fit was for (the observer's first call then redraws nothing)
   }
@@ -990,8 +986,7 @@
     var box = board.querySelector(".group--new");
     if (!box) box = board.insertBefore(justIn(), board.firstChild);
     var list = box.lastChild;
-    var card = list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
-    hyphenateCards(card);
+    list.insertBefore(sticky(note, station, null, "new"), list.firstChild);
     column.querySelector(".column__count").textContent = countLabel(state.notes[token].length);
     column.querySelector(".column__empty").hidden = true;
     if (!fitter.makeRoom(body, token)) return false;

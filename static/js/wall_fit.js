@@ -25,7 +25,7 @@
     // way first.
     var COMFORT_PX = 24;
     var FIT_MIN_PX = 18;
-    var ROOM_TO_REFIT = 0.06; // of the column's height, left empty beyond what the fit left
+    var ROOM_TO_GROW = 0.06; // of the column's height, left empty beyond what the fit left
     var fitted = {}; // station token -> how its column was last fitted (type size, cap, folds)
 
     function overflowing(body) { return body.scrollHeight > body.clientHeight; }
@@ -293,8 +293,10 @@
       }
       body.style.fontSize = "";
       if (last && groupsIn(body) !== last.groups) {
-        // regrouped into more or fewer groups: folds and caps afresh, at the last type size
+        // regrouped into more or fewer groups: folds and caps afresh, at the last type size,
+        // from every card shown (a new column's later cards start as hidden shells)
         if (last.px) body.style.fontSize = last.px + "px";
+        capAt(cappable(body), Infinity);
         yield* fitAfresh(body, token, "last");
         return;
       }
@@ -304,12 +306,14 @@
         if (last.folded) refold(body, last);
         if (last.cap !== null) capAt(cappable(body), last.cap);
         if (!(yield body)) {
-          // notes went into groups or away and left more room than the fit did: a fresh fit
-          // uses it (rare: a new note only takes room)
-          if (squeezed(last) && roomLeft(body) > last.room + ROOM_TO_REFIT * body.clientHeight) {
-            unfit(body);
-            body.style.fontSize = "";
-            yield* fitAfresh(body, token, "default");
+          // notes went into groups or away and left more room than the fit did: held-back
+          // cards show and folded groups come back, a layout a step, as after folding (the
+          // type keeps its size; rare: a new note only takes room)
+          if ((last.cap !== null || last.folded > 0) &&
+              roomLeft(body) > last.room + ROOM_TO_GROW * body.clientHeight) {
+            yield* growCap(body);
+            last.folded -= yield* unfold(body, last);
+            last.cap = capOf(body);
           }
           return;
         }
@@ -326,14 +330,14 @@
       yield* fitAfresh(body, token, last ? "last" : "default");
     }
 
-    // Whether a fit gave anything up: smaller type, cards held back or groups folded.
-    function squeezed(last) { return last.px > 0 || last.cap !== null || last.folded > 0; }
-
-    // The empty height under the column's last element.
+    // The empty height under the column's lowest element drawn (hidden ones have no box).
     function roomLeft(body) {
-      var end = body.lastElementChild;
-      if (!end) return body.clientHeight;
-      return body.getBoundingClientRect().bottom - end.getBoundingClientRect().bottom;
+      var end = body.getBoundingClientRect().top;
+      for (var child = body.lastElementChild; child; child = child.previousElementSibling) {
+        var box = child.getBoundingClientRect();
+        if (box.height) { end = box.bottom; break; }
+      }
+      return body.getBoundingClientRect().bottom - end;
     }
 
     // Undo a fit's folding and caps (the type size stays).

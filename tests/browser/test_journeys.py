@@ -123,7 +123,9 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def sticky(wall, token: str, text: str):
-    exact = wall.locator(".sticky__text", has_text=re.compile("^" + re.escape(text) + "$"))
+    # long words on the wall carry soft hyphens (typography.js) where they may break
+    spelled = "\u00ad?".join(re.escape(ch) for ch in text)
+    exact = wall.locator(".sticky__text", has_text=re.compile("^" + spelled + "$"))
     return wall.locator(f"#column-{token} li.sticky").filter(has=exact)
 
 

@@ -82,7 +82,9 @@ def test_room_freed_after_a_burst_goes_back_to_the_notes(people, server):
         server.post_note(token, text)
         wall.wait_for_timeout(400)  # as one phone types them
     expect(wall.locator(".sticky")).to_have_count(12, timeout=20_000)
-    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # grouped
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)
+    grouped = wall.locator('.group[class*="group--g"]')  # the engine's groups, two at least
+    expect(grouped.nth(1)).to_be_attached(timeout=30_000)
     wall.wait_for_timeout(1500)  # the last regrouping drawn
     live = wall.evaluate(ROOM)
     wall.reload()
