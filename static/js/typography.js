@@ -19,6 +19,7 @@
   var MIN_WORD = 10; // shorter words always fit a phone's line
   var LONG_WORD = 14; // shorter words fit a wall's card (8.5 em wide) at any of its sizes
   var SHY = "\u00ad";
+  var WORD = /[A-Za-zÄÖÜäöüßéèà]+/g;
 
   function isVowel(ch) { return VOWELS.indexOf(ch.toLowerCase()) !== -1; }
 
@@ -58,43 +59,38 @@
   }
 
   var needed = null;
+  function lacksDictionary() {
+    if (needed === null) needed = !browserHyphenates();
+    return needed;
+  }
   var canvas = null;
 
   // Soft hyphens into the words of `node`'s text that are wider than `node` itself.
   function hyphenate(node) {
-    if (needed === null) needed = !browserHyphenates();
-    if (!needed || !node || !node.firstChild) return;
-    hyphenateTo(node, node.clientWidth, fontOf(node));
-  }
-
-  function fontOf(node) {
+    if (!lacksDictionary() || !node || !node.firstChild) return;
+    var width = node.clientWidth;
+    if (!width) return;
+    canvas = canvas || document.createElement("canvas").getContext("2d");
     var style = window.getComputedStyle(node);
-    return style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    canvas.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    Array.prototype.forEach.call(node.childNodes, function (child) {
+      if (child.nodeType !== 3) return; // text only: markup is the page's own
+      var text = child.nodeValue;
+      var changed = text.replace(WORD, function (word) {
+        if (word.length < MIN_WORD || canvas.measureText(word).width <= width) return word;
+        return syllables(word);
+      });
+      if (changed !== text) child.nodeValue = changed;
+    });
   }
 
   // `text` with soft hyphens in every long word, as a browser with a dictionary would break
   // them (only at a line's end), measured against nothing: the wall sets hundreds of cards
   // whose widths are known only after a layout it cannot afford per card.
   function hyphenText(text) {
-    if (needed === null) needed = !browserHyphenates();
-    if (!needed) return text;
-    return text.replace(/[A-Za-zÄÖÜäöüßéèà]+/g, function (word) {
+    if (!lacksDictionary()) return text;
+    return text.replace(WORD, function (word) {
       return word.length < LONG_WORD ? word : syllables(word);
-    });
-  }
-
-  function hyphenateTo(node, width, font) {
-    if (!width || !node.firstChild) return;
-    canvas = canvas || document.createElement("canvas").getContext("2d");
-    canvas.font = font;
-    Array.prototype.forEach.call(node.childNodes, function (child) {
-      if (child.nodeType !== 3) return; // text only: markup is the page's own
-      var text = child.nodeValue;
-      var changed = text.replace(/[A-Za-zÄÖÜäöüßéèà]+/g, function (word) {
-        if (word.length < MIN_WORD || canvas.measureText(word).width <= width) return word;
-        return syllables(word);
-      });
-      if (changed !== text) child.nodeValue = changed;
     });
   }
 

@@ -314,6 +314,7 @@
             yield* growCap(body);
             last.folded -= yield* unfold(body, last);
             last.cap = capOf(body);
+            last.room = null; // what is left now, read with the others' (fit()): no retry each time
           }
           return;
         }

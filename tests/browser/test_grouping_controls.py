@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 from tests.browser.test_journeys import CLIMATE, open_wall
 
 
-def test_fewer_more_show_the_groups_and_go_back_to_the_suggestion(people, server, workshop):
+def climate_in_edit_mode(people, server, workshop):
+    """The wall in edit mode with the climate notes on station 2: (wall, token, column, its
+    grouping tools)."""
     token = workshop["stations"][1]["token"]
     wall = open_wall(people, workshop)
     for text in CLIMATE:
@@ -18,7 +20,11 @@ def test_fewer_more_show_the_groups_and_go_back_to_the_suggestion(people, server
     column = wall.locator(f"#column-{token}")
     expect(column.locator(".group--new")).to_have_count(0)
     wall.click("#toggle-edit")
-    tools = column.locator(".granularity")
+    return wall, token, column, column.locator(".granularity")
+
+
+def test_fewer_more_show_the_groups_and_go_back_to_the_suggestion(people, server, workshop):
+    wall, token, column, tools = climate_in_edit_mode(people, server, workshop)
     count = tools.locator(".granularity__count")
 
     def shown() -> int:
@@ -84,13 +90,7 @@ def test_fewer_more_show_the_groups_and_go_back_to_the_suggestion(people, server
 
 
 def test_typed_topics_become_the_groups_on_the_wall(people, server, workshop):
-    token = workshop["stations"][1]["token"]
-    wall = open_wall(people, workshop)
-    for text in CLIMATE:
-        server.post_note(token, text)
-    column = wall.locator(f"#column-{token}")
-    wall.click("#toggle-edit")
-    tools = column.locator(".granularity")
+    wall, token, column, tools = climate_in_edit_mode(people, server, workshop)
     tools.get_by_role("button", name="Themen", exact=True).click()
     box = tools.get_by_label("Erwartete Themen (optional, eines pro Zeile)")
     box.fill("Energie\nMobilität")
