@@ -9,13 +9,18 @@
  * Only words that cannot fit their box get soft hyphens (U+00AD), so the text of everything
  * else stays as written. The rule is the German school rule: between two vowels, the last
  * consonant goes to the next line, and ch, ck, sch, ph, th and qu stay together; at least two
- * letters stay before a break and three after. It misses
- * some compound joints (ban-daus-bau), which still reads better than no hyphen at all. */
+ * letters stay before a break and three after. Where consonants pile up at a compound's joint
+ * the next word's opening (pl, tr, str, schl…) goes on whole: "Ausbildungs-plätze", not
+ * "Ausbildungsp-lätze". It still misses some joints (ban-daus-bau), which reads better than no
+ * hyphen at all. */
 (function () {
   "use strict";
 
   var VOWELS = "aeiouyäöüéèà";
   var UNITS = ["sch", "ch", "ck", "ph", "th", "qu"];
+  // How German syllables may open with several consonants (longest first).
+  var ONSETS = ["schl", "schr", "schm", "schn", "schw", "spr", "str", "pfl", "pfr",
+                "bl", "br", "pl", "pr", "fl", "fr", "gl", "gr", "kl", "kr", "dr", "tr"];
   var MIN_WORD = 10; // shorter words always fit a phone's line
   var LONG_WORD = 14; // shorter words fit a wall's card (8.5 em wide) at any of its sizes
   var SHY = "\u00ad";
@@ -35,7 +40,9 @@
       if (i >= word.length) break; // the word ends: no syllable follows
       var at = i - 1; // the last consonant, or the last unit, moves on
       var lower = word.slice(start, i).toLowerCase();
-      UNITS.some(function (unit) {
+      var onset = opening(lower, word[start - 1].toLowerCase());
+      if (onset) at = i - onset.length;
+      else UNITS.some(function (unit) {
         if (lower.slice(-unit.length) === unit) { at = i - unit.length; return true; }
         return false;
       });
@@ -45,6 +52,25 @@
     var last = 0;
     breaks.forEach(function (at) { out += word.slice(last, at) + SHY; last = at; });
     return out + word.slice(last);
+  }
+
+  // The opening of the next syllable at a compound's joint, if the consonants between two
+  // vowels end in one: behind another consonant ("Ausbildungs|plätze", "Fach|kräfte",
+  // "an|schluss"), but not where that consonant ends the word before ("Dorf|laden",
+  // "Lang|lauf", "Deutsch|land": "tsch" is one sound); with nothing before it, "str" and "spr"
+  // ("Gewerbe|straße") and a pair after an "e" ("be|trieb"; "Ab|rechnung", "Flei|sch" stay).
+  function opening(cluster, vowelBefore) {
+    var found = null;
+    ONSETS.some(function (onset) {
+      if (cluster.slice(-onset.length) !== onset) return false;
+      var last = cluster.slice(-onset.length - 1, -onset.length);
+      var sch = onset.slice(0, 3) === "sch";
+      if (!last) found = onset.length === 3 || (onset.length === 2 && vowelBefore === "e") ? onset : null;
+      else if (!(sch && last === "t") && !(last === "n" && onset[0] === "g") &&
+               !(last === "r" && onset[0] === "f")) found = onset;
+      return true;
+    });
+    return found;
   }
 
   function browserHyphenates() {

@@ -14,7 +14,7 @@
 
     // The room sees one calm picture, never a scrollbar. When a column's notes do not fit:
     // first the type gets smaller down to COMFORT_PX; then the fullest groups show fewer cards,
-    // down to two each, and say how many they hold back ("+7"); then the type goes down to
+    // down to two each (LEAST), and say how many they hold back ("+7"); then the type goes down to
     // FIT_MIN_PX (still readable from the back of the room); then groups from the bottom up fold
     // into a strip of labels and counts. A card is whole or not drawn; a note that just arrived
     // stays in sight. Each step finds its value by halving, since every measurement costs the
@@ -26,6 +26,10 @@
     var COMFORT_PX = 24;
     var FIT_MIN_PX = 18;
     var ROOM_TO_GROW = 0.06; // of the column's height, left empty beyond what the fit left
+    // A column's groups show two cards each before any folds; one station full screen stands
+    // its groups side by side, where one card each still shows every group, and growEach()
+    // then fills the room under the shorter ones.
+    var LEAST = d.focus ? 1 : 2;
     var fitted = {}; // station token -> how its column was last fitted (type size, cap, folds)
 
     function overflowing(body) { return body.scrollHeight > body.clientHeight; }
@@ -185,6 +189,14 @@
     function unfoldFirst(into) {
       var group = into.querySelector(".group");
       group.classList.remove("group--folded");
+      return putBack(into, group);
+    }
+
+    // A group unfolded stands after the open groups: above the strip, or at the end of the
+    // board where one station full screen stands its groups side by side.
+    function putBack(into, group) {
+      var board = into.parentNode.querySelector(".column__board");
+      if (board && !board.contains(into)) return board.appendChild(group);
       return into.parentNode.insertBefore(group, into);
     }
 
@@ -285,7 +297,7 @@
       var last = fitted[token]; // what the column was fitted at before
       if (!last) {
         var full = yield body;
-        compact(body, 2); // the last step before folding
+        compact(body, LEAST); // the last step before folding
         if (full || (yield body)) { yield* fitAfresh(body, token, "full"); return; }
         body.style.fontSize = "";
         capAt(cappable(body), Infinity);
@@ -348,7 +360,7 @@
         into.querySelectorAll(".group").forEach(function (g) {
           g.classList.remove("group--folded");
           g.hidden = false;
-          body.insertBefore(g, into);
+          putBack(into, g);
         });
         into.remove();
       }
@@ -362,10 +374,10 @@
       if (start === "default") yield* shrink(body, COMFORT_PX);
       var cap = null, folds = { folded: 0, dropped: 0 };
       if (full || (yield body)) {
-        if (!full && (yield* capCards(body, cappable(body), 2))) cap = capOf(body);
+        if (!full && (yield* capCards(body, cappable(body), LEAST))) cap = capOf(body);
         else {
           if (!full) yield* shrink(body, FIT_MIN_PX);
-          if (!full && (yield* capCards(body, cappable(body), 2))) cap = capOf(body);
+          if (!full && (yield* capCards(body, cappable(body), LEAST))) cap = capOf(body);
           else {
             folds = yield* fold(body);
             yield* growCap(body); // room the folding left goes back to cards

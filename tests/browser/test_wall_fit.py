@@ -119,6 +119,48 @@ def test_the_rehearsal_wall_in_edit_mode_shows_cards_before_chips(people, server
     assert_cards_before_chips(state)
 
 
+# The share of a station's board its open groups cover (the rest is empty room).
+COVERED = """() => {
+  const body = document.querySelector('#columns .column__body'), b = body.getBoundingClientRect();
+  let area = 0;
+  body.querySelectorAll('.group:not(.group--folded)').forEach(g => {
+    const r = g.getBoundingClientRect();
+    area += r.width * r.height;
+  });
+  return area / (b.width * b.height);
+}"""
+
+
+@pytest.mark.parametrize("notes", [12, 40, 150, "demo"])
+def test_one_station_full_screen_uses_the_screen(people, server, notes):
+    """One station full screen stands its groups side by side: every group label in view,
+    every card whole or counted, and when cards are held back, the groups fill most of the
+    screen. The rehearsal wall's first station (60 notes in nine groups, more than fit side by
+    side) once showed one group and folded the other eight into chips, the screen 80 % empty:
+    the fit weighed side-by-side groups as if they stood in one column."""
+    if notes == "demo":
+        links = server.seed("demo", "--notes", "200")
+        token = links["stations"][0]["token"]
+    else:
+        links = server.seed("workshop", "new", "Vollbild", "--station", "Was fehlt im Ort?")
+        token = links["stations"][0]["token"]
+        ideas = [f"Idee {n + 1}: mehr {TOPICS[n % 10]} für {TOPICS[(n * 3) % 10]}"
+                 for n in range(notes)]  # fmt: skip
+        post_from_phones(server, token, ideas)
+    wall = open_wall(people, links)
+    wall.goto(wall.url + "/" + token)
+    expect(wall.locator("#columns > section.column")).to_have_count(1)
+    expect(wall.locator("#columns li.sticky").first).to_be_attached(timeout=30_000)
+    expect(wall.locator(".group--new")).to_have_count(0, timeout=30_000)  # clustering done
+    settle(wall)
+    state = fit_state(wall)
+    people.shot(wall, f"wall-station-{notes}")
+    assert_fits(state)
+    if state["held"]:
+        assert wall.evaluate(COVERED) > 0.5, wall.evaluate(COVERED)
+        assert wall.locator(".group--folded").count() == 0 or state["px"] <= 19
+
+
 def assert_cards_before_chips(state: dict) -> None:
     """Edit mode: every group shown open shows a card, a column's top group two (when it has
     them); the strip's last chips gave way to "+N" first."""

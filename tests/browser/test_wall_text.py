@@ -24,6 +24,19 @@ def test_long_words_on_the_wall_break_with_a_hyphen(people, server):
     short = wall.locator(".sticky__text", has_text="Glasfaser")
     expect(short).to_have_text("Glasfaser für alle")  # … and none in words that fit
 
+    # at a compound's joint the next word's opening goes on whole
+    words = {
+        "Ausbildungsplätze": "Aus-bil-dungs-plätze",  # was "Ausbildungsp-lätze"
+        "Fachkräftemangel": "Fach-kräf-te-man-gel",
+        "Gewerbestraße": "Ge-wer-be-straße",
+        "Ausbildungsbetriebe": "Aus-bil-dungs-be-triebe",
+        "Dorfladenbetreiber": "Dorf-la-den-be-trei-ber",  # "f" ends "Dorf": not "Dor-fladen"
+        "Deutschlandticket": "Deutsch-land-ti-cket",
+        "Abrechnungsverfahren": "Ab-rech-nungs-ver-fah-ren",
+    }
+    got = wall.evaluate("w => w.map(GalleryHyphenate.syllables)", list(words))
+    assert [g.replace("\u00ad", "-") for g in got] == list(words.values())
+
 
 def test_a_folded_single_idea_in_the_results_reads_as_its_note(people, server):
     links = server.seed("workshop", "new", "Ranking", "--station", "Ideen")
