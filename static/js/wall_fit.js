@@ -272,8 +272,13 @@
       // of a cold load's drawing); the first layout, of the whole page, then has a card a group.
       bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body, 1); });
       together(Array.prototype.map.call(bodies, fitColumn));
-      // the room each fresh fit left, read after every column's writes: one layout in all
-      bodies.forEach(function (body) {
+      // the room each fresh fit left, read once the frame is drawn (its layout then costs
+      // nothing more) rather than forcing one more now, on the way to the first picture
+      window.requestAnimationFrame(function () { window.setTimeout(readRoom, 0); });
+    }
+
+    function readRoom() {
+      columns.querySelectorAll(".column__body").forEach(function (body) {
         var last = fitted[body.parentNode.dataset.station];
         if (last && last.room === null) last.room = roomLeft(body);
       });
@@ -321,7 +326,7 @@
           // notes went into groups or away and left more room than the fit did: held-back
           // cards show and folded groups come back, a layout a step, as after folding (the
           // type keeps its size; rare: a new note only takes room)
-          if ((last.cap !== null || last.folded > 0) &&
+          if ((last.cap !== null || last.folded > 0) && last.room !== null &&
               roomLeft(body) > last.room + ROOM_TO_GROW * body.clientHeight) {
             yield* growCap(body);
             last.folded -= yield* unfold(body, last);
