@@ -21,7 +21,10 @@
   var PALETTE = 8; // Okabe-Ito colours, in CSS (.group--g0 .. g7)
   var state = { stations: [], notes: {}, byId: {}, clusters: {}, phase: "collect", rotation: null,
                 hiddenReplies: {} }; // note id -> its hidden replies (edit mode shows them)
-  var fresh = {}; // note id -> true for a moment after it arrived (highlight survives redraws)
+  // A note's ring (gallery.css) outlives the redraws of its column and goes on where it was:
+  // note id -> when it arrived (a few seconds), or when the grouping moved it.
+  var fresh = {}, moved = {};
+  var NEW_FOR_MS = 5000, MOVED_FOR_MS = 1600; // the rings' lengths in gallery.css
   var opened = {}; // station token -> the group opened in edit mode (its id, or "single")
   var prefs = loadPrefs();
   // The wall is drawn from the state in its page first; the Socket.IO client (deferred) runs
@@ -249,7 +252,7 @@
   // menus was a good part of the first drawing (bench/README.md, wall layout).
   var SHOWN_AT_FIRST = 2;
   function card(note, station, groups, groupId, index, whole) {
-    if (whole || index < SHOWN_AT_FIRST || fresh[note.id]) return sticky(note, station, groups, groupId);
+    if (whole || index < SHOWN_AT_FIRST || note.id in fresh) return sticky(note, station, groups, groupId);
     var li = el("li", "sticky");
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
@@ -265,7 +268,8 @@
   }
 
   function build(li, note, station, groups, groupId) {
-    li.className = "sticky" + (fresh[note.id] ? " sticky--new" : "");
+    li.className = "sticky";
+    ring(li, note.id);
     li.id = "wall-note-" + note.id;
     li.dataset.id = note.id;
     if (groupId) li.dataset.group = groupId;
@@ -688,12 +692,23 @@
     if (!clustered()) body.appendChild(flatBody(station, notes));
     else if (state.phase === "results" && !editing()) body.appendChild(resultsBody(station, notes));
     else if (!d.focus) body.appendChild(clusteredBody(station, notes));
-    else body.appendChild(el("div", "column__board")).appendChild(clusteredBody(station, notes));
+    else body.appendChild(focusBoard(clusteredBody(station, notes)));
     section.appendChild(body);
     var empty = el("p", "column__empty", d.msgEmpty);
     empty.hidden = notes.length > 0;
     section.appendChild(empty);
     return section;
+  }
+
+  // One station full screen: its groups side by side on a board of as many columns as it has
+  // groups (and fit the screen): two groups take half the width each, not two narrow columns
+  // of eleven with nine left empty. The single ideas run across below them (gallery.css).
+  function focusBoard(groups) {
+    var board = el("div", "column__board");
+    board.appendChild(groups);
+    var side = board.querySelectorAll(".group:not(.group--singles):not(.group--drop)").length;
+    board.style.setProperty("--groups", Math.max(1, side));
+    return board;
   }
 
   // Which rotation groups are at this station now, and which come next.
@@ -825,31 +840,34 @@
     if (column) window.setTimeout(function () { release(column.dataset.station); }, 0);
   });
 
-  // A note that changed group glides from where it was to its new place (FLIP) instead of
-  // jumping, so the room can follow where an idea went. Not when less motion was asked for.
+  // A note that changed group is marked where it lands (it fades in with a blue ring), so the
+  // room can follow where an idea went. Nothing flies across the wall: a card gliding to its
+  // new place passed over the others on its way. Not when less motion was asked for (CSS).
   var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
-  function stickyBoxes(node) {
-    var at = {};
-    node.querySelectorAll(".sticky").forEach(function (s) { at[s.dataset.id] = s.getBoundingClientRect(); });
-    return at;
+  function groupsOf(node) {
+    var of = {};
+    node.querySelectorAll(".sticky").forEach(function (s) { of[s.dataset.id] = s.dataset.group || ""; });
+    return of;
   }
 
-  function glide(node, before) {
+  function markMoved(node, before) {
     if (calm && calm.matches) return;
     node.querySelectorAll(".sticky").forEach(function (s) {
-      var was = before[s.dataset.id];
-      if (!was) return;
-      var now = s.getBoundingClientRect();
-      var dx = was.left - now.left, dy = was.top - now.top;
-      if (Math.abs(dx) < 2 && Math.abs(dy) < 2) return;
-      s.style.transition = "none";
-      s.style.transform = "translate(" + dx + "px, " + dy + "px)";
-      void s.offsetWidth; // start from the old place
-      s.style.transition = "transform .6s ease-in-out";
-      s.style.transform = "";
-      s.addEventListener("transitionend", function () { s.style.transition = ""; }, { once: true });
+      var id = s.dataset.id, was = before[id];
+      if (was === undefined || was === (s.dataset.group || "") || id in fresh) return;
+      moved[id] = window.performance.now();
+      window.setTimeout(function () { delete moved[id]; }, MOVED_FOR_MS);
+      ring(s, id);
     });
+  }
+
+  // The card's ring, from where it was at its last drawing (a negative delay).
+  function ring(li, id) {
+    var since = id in fresh ? fresh[id] : moved[id];
+    if (since === undefined) return;
+    li.classList.add(id in fresh ? "sticky--new" : "sticky--moved");
+    li.style.animationDelay = Math.round(since - window.performance.now()) + "ms";
   }
 
   // The space for the notes changes with the window and with the bar above them (a longer
@@ -868,12 +886,12 @@
     var station = state.stations.filter(function (s) { return s.token === token; })[0];
     if (!old || !station) return;
     var scroll = old.querySelector(".column__body").scrollTop;
-    var before = stickyBoxes(old);
+    var before = groupsOf(old);
     var fresh_ = column(station, state.stations.indexOf(station));
     old.replaceWith(fresh_);
     fitter.fit(fresh_);
     fresh_.querySelector(".column__body").scrollTop = scroll;
-    glide(fresh_, before);
+    markMoved(fresh_, before);
     updateTotal();
   }
 
@@ -967,8 +985,8 @@
     if (!notes || state.byId[note.id]) return;
     notes.push(note);
     state.byId[note.id] = note;
-    fresh[note.id] = true;
-    window.setTimeout(function () { delete fresh[note.id]; }, 1500);
+    fresh[note.id] = window.performance.now();
+    window.setTimeout(function () { delete fresh[note.id]; }, NEW_FOR_MS);
     if (!placeNew(note)) renderColumn(note.station);
   }
 

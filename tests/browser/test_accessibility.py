@@ -296,32 +296,28 @@ def test_reduced_motion_stops_the_animations(people, server, workshop):
     assert on_phone.evaluate("el => getComputedStyle(el).animationName") == "none"
 
 
-GLIDES = """() => { window.__glides = 0; document.addEventListener('transitionrun', e => {
-  if (e.propertyName === 'transform' && e.target.matches('.sticky')) window.__glides += 1; }); }"""
-
-
-def test_notes_that_move_glide_unless_less_motion_is_asked(people, server, workshop):
-    """New notes push the others down or into other groups: on the wall they glide to their
-    new place (the room can follow them), and jump when reduced motion is asked for."""
-    station = workshop["stations"][0]
-    token = station["token"]
+def test_a_note_that_changes_group_is_marked_where_it_lands(people, server, workshop):
+    """A note the facilitator (or the grouping) moves to another group fades in there with a
+    ring, so the room can follow it; nothing flies across the wall (a glide passed over other
+    cards), and with reduced motion nothing moves at all."""
+    token = workshop["stations"][0]["token"]
     moving = open_wall(people, workshop)
     still = people.page("wall", reduced_motion="reduce")
     still.goto(workshop["workshop"]["wall_url"])
     expect(still.locator("#columns > section.column")).to_have_count(len(workshop["stations"]))
+    moving.click("#toggle-edit")
+    menu = moving.locator(f"#column-{token} select.sticky__select:visible").first
+    note = menu.locator("xpath=ancestor::li[contains(@class,'sticky')][1]")
+    note_id, before = note.get_attribute("data-id"), note.get_attribute("data-group") or ""
+    menu.select_option("new")
+    marked = re.compile(r"\bsticky--moved\b")
     for page in (moving, still):
-        expect(page.locator(f"#column-{token} li.sticky").first).to_be_visible()
-        page.evaluate(GLIDES)
-    texts = ["Glasfaser bis in jeden Ortsteil", "Funkloch an der B101 schließen",
-             "WLAN in der Turnhalle", "Glasfaser für Gewerbegebiete"]  # fmt: skip
-    for text in texts:
-        server.post_note(token, text)
-    for page in (moving, still):
-        expect(sticky(page, token, texts[-1])).to_have_count(1)
-        expect(page.locator(f"#column-{token} .group--new")).to_have_count(0, timeout=20_000)
-    moving.wait_for_function("() => window.__glides > 0", timeout=10_000)
-    still.wait_for_timeout(1000)
-    assert still.evaluate("window.__glides") == 0
+        expect(page.locator(f"#wall-note-{note_id}")).not_to_have_attribute("data-group", before)
+    expect(moving.locator(f"#wall-note-{note_id}")).to_have_class(marked)
+    expect(still.locator(f"#wall-note-{note_id}")).not_to_have_class(marked)
+    animated = "el => el.getAnimations().map(a => a.animationName)"
+    if moving.locator(f"#wall-note-{note_id}").is_visible():  # drawn, not folded into a chip
+        assert "regrouped" in moving.locator(f"#wall-note-{note_id}").evaluate(animated)
 
 
 def test_wall_edit_controls_work_by_keyboard(people, server, workshop):
@@ -380,7 +376,7 @@ def test_wall_with_200_notes_on_one_station(people, server, artifacts):
     wall.goto(f"/w/{links['workshop']['code']}/wall/{token}")
     expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=20_000)
     expect(wall.locator(".group--new")).to_have_count(0, timeout=20_000)  # clustering done
-    # the layout at rest: notes that changed group glide to their place for 0.6 s
+    # the layout at rest: notes that changed group are marked for 1.6 s, new ones for 5 s
     wall.wait_for_function("() => document.getAnimations().length === 0", timeout=20_000)
 
     layout = wall.evaluate("""() => {
@@ -440,7 +436,7 @@ def test_focused_station_fits_its_groups_on_the_projector(people, server):
 
     post_from_phones(server, token, ideas[3:])
     expect(wall.locator("#columns li.sticky")).to_have_count(16, timeout=20_000)
-    # placed, re-clustered, every note glided to its place: then all of it is in view
+    # placed, re-clustered, every mark faded: then all of it is in view
     done = f"""() => {{ const s = ({FIT_STATE})();
       return document.querySelectorAll('.group--new').length === 0
         && document.getAnimations().length === 0

@@ -289,3 +289,51 @@ def test_the_move_menu_offers_groups_never_single_notes(people, workshop):
         assert set(targets) <= set(menu["groups"]), menu  # only real groups
         assert "new" in menu["values"]
         assert ("single" in menu["values"]) is (not menu["single"]), menu
+
+
+# Every frame: do two note cards drawn on the wall overlap (gliding ones too: their boxes are
+# read with the transform of the moment)?
+SAMPLE_OVERLAPS = """() => {
+  const seen = window.__overlaps = {frames: 0, bad: 0, first: null, stop: false};
+  const tick = () => {
+    const boxes = [...document.querySelectorAll('#columns li.sticky')]
+      .map(card => [card.dataset.id, card.getBoundingClientRect()]).filter(([, r]) => r.width);
+    seen.frames++;
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i][1], b = boxes[j][1];
+        if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) {
+          seen.bad++;
+          seen.first = seen.first || [boxes[i][0], boxes[j][0], seen.frames];
+          i = boxes.length;
+          break;
+        }
+      }
+    if (!seen.stop) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def test_cards_never_overlap_during_a_burst(people, server):
+    """30 notes arrive at one station within a few seconds while the wall is open, each drawn
+    as it comes and then glided into its group: in no frame do two cards overlap."""
+    links = server.seed(
+        "workshop", "new", "Stoß", "--station", "Mobilität", "--station", "Verwaltung",
+        "--station", "Schule", "--station", "Handel",
+    )  # fmt: skip
+    token = links["stations"][0]["token"]
+    wall = open_wall(people, links)
+    wall.evaluate(SAMPLE_OVERLAPS)
+    texts = [f"{topic} {n // 10 + 1}: mehr {TOPICS[(n * 7) % 10]} im Ort"
+             for n, topic in enumerate(TOPICS * 3)]  # fmt: skip
+    for text in texts:
+        server.post_note(token, text)
+        wall.wait_for_timeout(120)
+    expect(wall.locator("#columns li.sticky")).to_have_count(30, timeout=20_000)
+    settle(wall)
+    seen = wall.evaluate("() => { window.__overlaps.stop = true; return window.__overlaps; }")
+    assert seen["frames"] > 50, seen  # sampled all along, not once
+    assert seen["bad"] == 0, seen
+    assert_fits(fit_state(wall))
