@@ -215,21 +215,27 @@ def _parse_station(raw: str) -> tuple[str, str]:
 )
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--address", type=click.Choice(["sie", "du"]), default="sie", show_default=True)
+@click.option("--place", default="", help='Where it is held, e.g. "Kreishaus Freiberg, Saal 2".')
 @public_url_option
 @db_option
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)
-def workshop_new(title, stations, lang, address, public_url, db, port, as_json) -> None:
+def workshop_new(title, stations, lang, address, place, public_url, db, port, as_json) -> None:
     """Create a workshop with its stations and print the links."""
-    from .actions.workshops import MAX_TITLE, create_workshop
+    from stations.notes import clean_text
+
+    from .actions.workshops import MAX_PLACE, MAX_TITLE, create_workshop
 
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
         raise click.BadParameter(f"the title must be 1-{MAX_TITLE} characters", param_hint="TITLE")
+    place = " ".join(clean_text(place).split())  # cleaned as the web form cleans it
+    if len(place) > MAX_PLACE:
+        raise click.BadParameter(f"at most {MAX_PLACE} characters", param_hint="--place")
     parsed = [_parse_station(s) for s in stations]
     app = _app(db, public_url)
     with app.app_context():
-        ws, key = create_workshop(title, lang, parsed, address)
+        ws, key = create_workshop(title, lang, parsed, address, place)
         _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
 
 

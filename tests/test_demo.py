@@ -65,6 +65,7 @@ def test_demo_with_notes_fills_the_wall_through_the_actions(tmp_path):
     with app.app_context():
         workshop = Workshop.get()
         assert workshop.phase == "vote"  # the dots were spent there; the walk stays in it
+        assert workshop.place == "Kreishaus Freiberg, Großer Saal"  # the report's "Ort"
         stations = workshop.ordered_stations()
         notes = list(Note.select().where(Note.hidden == False).order_by(Note.id))  # noqa: E712
         assert len(notes) == 200 and len({n.text for n in notes}) == 200

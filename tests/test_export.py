@@ -143,6 +143,7 @@ def make_workshop() -> ExportWorkshop:
         created_at=t(3, 8, 30),
         stations=(breitband, verwaltung),
         participants=27,
+        place="Kreishaus Freiberg, Saal 2",
     )
 
 
@@ -467,9 +468,10 @@ def test_xlsx_structure(workshop: ExportWorkshop) -> None:
     assert summary["A1"].value == "Digital-Gipfel 2024"
     assert summary["B2"].value == "DG24"
     assert summary["B3"].value.date() == t(3, 0).date()
-    assert summary["B4"].value == 27
-    assert [c.value for c in summary[7]] == [1, "Breitband & Glasfaser", 7, 1, 2]
-    assert [c.value for c in summary[8]] == [2, "Verwaltung: digital?", 3, 0, 1]
+    assert [summary["A4"].value, summary["B4"].value] == ["Ort", "Kreishaus Freiberg, Saal 2"]
+    assert summary["B5"].value == 27
+    assert [c.value for c in summary[8]] == [1, "Breitband & Glasfaser", 7, 1, 2]
+    assert [c.value for c in summary[9]] == [2, "Verwaltung: digital?", 3, 0, 1]
 
     sheet = book["1 Breitband & Glasfaser"]
     assert [c.value for c in sheet[1]] == headers("de")

@@ -133,3 +133,24 @@ def test_writes_to_a_stations_clusters_take_turns_on_postgres(pg_url, tmp_path):
     assert times["posted"] < times["job_done"]
     assert times["steering_in"] >= times["job_done"]
     assert times["delete_in"] >= times["job_done"]
+
+
+def test_a_database_from_before_the_place_is_migrated_on_postgres(pg_url, tmp_path):
+    """v5 adds `workshop.place` on PostgreSQL as on SQLite: old workshops get none ("")."""
+    from gallery import create_app
+    from gallery.actions.workshops import create_workshop
+    from gallery.store import db
+    from gallery.store.models import SchemaVersion, Workshop
+    from gallery.store.schema import MIGRATIONS
+
+    config = {"DATABASE": pg_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
+              "INSTANCE_PATH": str(tmp_path)}  # fmt: skip
+    create_app(config)
+    create_workshop("Alt", "de", [("Eins", "")], place="weg")
+    database = db.database.obj
+    database.execute_sql("ALTER TABLE workshop DROP COLUMN place")
+    database.execute_sql("UPDATE schemaversion SET version = 4")
+    db.close()
+    create_app(config)
+    assert SchemaVersion.get().version == len(MIGRATIONS) == 5
+    assert Workshop.get().title == "Alt" and Workshop.get().place == ""

@@ -400,6 +400,7 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
         assert note.text == "Glasfaser für alle" and note.source == "phone" and not note.hidden
         assert Workshop.get().phase == "collect" and Workshop.get().dots == 5
         assert Workshop.get().address == "sie"  # v2: the formal form of address
+        assert Workshop.get().place == ""  # v5: no place given
         assert not note.station.locked
     db.close()
 

@@ -16,7 +16,7 @@ from stations.export import ExportError, ExportNote, ExportStation, ExportWorksh
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, clean_author, clean_text, parse_id
 from stations.notes import parse_text as parse_note_text
 
-from .workshops import MAX_PROMPT, MAX_STATIONS, MAX_TITLE
+from .workshops import MAX_PLACE, MAX_PROMPT, MAX_STATIONS, MAX_TITLE
 
 # Codes this server makes are CODE_LENGTH of CODE_ALPHABET; older exports have other lengths.
 CODE = re.compile(r"[A-Z0-9]{3,12}")
@@ -101,6 +101,7 @@ def checked(data: ExportWorkshop, max_notes: int, max_replies: int) -> ExportWor
         raise ExportError("invalid_value", too_many, "$.stations")
     return dataclasses.replace(
         data, title=_line(data.title, MAX_TITLE, "$.title"),
+        place=_line(data.place, MAX_PLACE, "$.place", required=False),
         participants=_count(data.participants, MAX_PARTICIPANTS, "$.participants"),
         stations=tuple(_station(s, f"$.stations[{i}]", max_notes, max_replies)
                        for i, s in enumerate(data.stations)),

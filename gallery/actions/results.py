@@ -86,6 +86,7 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
         if not Workshop.select().where(Workshop.code == data.code).exists():
             workshop.code = data.code
         workshop.created_at = data.created_at
+        workshop.place = data.place
         workshop.imported_participants = data.participants
         workshop.save()
     try:
@@ -151,6 +152,7 @@ def collect(workshop: Workshop) -> ExportWorkshop:
         created_at=workshop.created_at,
         stations=tuple(_station(s) for s in workshop.ordered_stations()),
         participants=participants(workshop),
+        place=workshop.place,
     )
 
 

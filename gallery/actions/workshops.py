@@ -10,6 +10,7 @@ from ..store.db import write_transaction
 from ..store.models import Station, Workshop
 
 MAX_TITLE = 200
+MAX_PLACE = 120  # Workshop.place: "Kreishaus Freiberg, Großer Saal"
 MAX_PROMPT = 1000
 MAX_STATIONS = 30
 
@@ -19,13 +20,14 @@ def create_workshop(
     language: str,
     stations: Sequence[tuple[str, str] | tuple[str, str, Sequence[str]]],
     address: str = "sie",
+    place: str = "",
 ):
     """Shared by the web form, `gallery workshop new` and `gallery demo`; returns (workshop,
     facilitator key). A station is (title, question) or (title, question, expected topics)."""
     with write_transaction():
         workshop, key = Workshop.create_with_key(title, language)
-        if address != workshop.address:
-            workshop.address = address
+        if (address, place) != (workshop.address, workshop.place):
+            workshop.address, workshop.place = address, place
             workshop.save()
         for position, (station_title, prompt, *topics) in enumerate(stations):
             Station.create(
@@ -36,13 +38,20 @@ def create_workshop(
 
 
 def update_workshop(
-    workshop: Workshop, title: str, language: str | None, address: str | None = None
+    workshop: Workshop,
+    title: str,
+    language: str | None,
+    address: str | None = None,
+    place: str | None = None,
 ) -> None:
+    """The settings form; None leaves that setting as it is."""
     workshop.title = title
     if language is not None:
         workshop.language = language
     if address is not None:
         workshop.address = address
+    if place is not None:
+        workshop.place = place
     with write_transaction():
         workshop.save()
     facts().workshop_changed(workshop)

@@ -15,6 +15,7 @@ from ..store.models import Note, Station, Workshop
 from .plan import Plan, plan
 
 TITLE = "Digital-Gipfel Landkreis Mittelsachsen 2026"
+PLACE = "Kreishaus Freiberg, Großer Saal"  # Mittelsachsen's seat: the report's "Ort"
 
 STATIONS = [
     (
@@ -74,7 +75,7 @@ STATIONS = [
 def create_demo(notes: int = 0):
     """Create the demo workshop; returns (workshop, key). With `notes`, a rehearsal wall of
     that many notes, left in the vote phase with dots spent (see `rehearse`)."""
-    workshop, key = create_workshop(TITLE, "de", [(t, p) for t, p, _ in STATIONS])
+    workshop, key = create_workshop(TITLE, "de", [(t, p) for t, p, _ in STATIONS], place=PLACE)
     stations = workshop.ordered_stations()
     if notes:
         rehearse(workshop, stations, plan(notes, dots=workshop.dots))

@@ -79,12 +79,12 @@ class SchemaVersion(BaseModel):
 class Workshop(BaseModel):
     code = pw.CharField(max_length=16, unique=True)
     title = pw.CharField(max_length=200)
+    place = pw.CharField(max_length=120, default="")  # "Ort" in the report and the exports
     language = pw.CharField(max_length=2, default="de")
     address = pw.CharField(max_length=3, default="sie")
     key_hash = pw.CharField(max_length=64)
     created_at = pw.DateTimeField(default=utcnow)
-    # Participants of an imported workshop (`gallery import`): the export counts them, the
-    # notes no longer say who wrote what.
+    # An import's participants (`gallery import`): its notes no longer say who wrote what.
     imported_participants = pw.IntegerField(default=0)
     # The walk (gallery/actions/walk.py): its phase, each participant's dots in the vote phase, and
     # the rotation (groups, minutes, timer) as JSON, owned by the server's clock.

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from .db import database, is_sqlite
 
 WORKSHOP_COLUMNS = ("id", "code", "title", "language", "key_hash", "created_at",
-                    "imported_participants", "phase", "dots", "rotation", "address")  # fmt: skip
+                    "imported_participants", "phase", "dots", "rotation", "address",
+                    "place")  # fmt: skip
 STATION_COLUMNS = ("id", "workshop_id", "title", "prompt", "position", "token", "created_at",
                    "granularity", "cluster_seq", "locked", "topics", "groups", "regroup",
                    "settled_note")  # fmt: skip

@@ -75,11 +75,19 @@ def _add_grouping_hints(db) -> None:
     )
 
 
+def _add_place(db) -> None:
+    """v5: where the workshop was held ("Ort" in the results protocol); existing ones have none."""
+    m = SchemaMigrator.from_database(db)
+    run(m.add_column("workshop", "place", peewee.CharField(max_length=120, null=True)))
+    db.execute_sql("UPDATE workshop SET place = ''")
+
+
 MIGRATIONS: list = [
     _add_walk_method,
     _add_form_of_address,
     _add_reply_moderation,
     _add_grouping_hints,
+    _add_place,
 ]
 
 

@@ -31,7 +31,7 @@ from ..actions.access import (
     workshop_or_404,
 )
 from ..actions.steering import set_topics
-from ..actions.workshops import MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
+from ..actions.workshops import MAX_PLACE, MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
 from ..clustering.store import topics_of
 from ..errors import message
 from ..store.db import utcnow
@@ -108,10 +108,11 @@ def new_workshop():
                 errors.append(_("The admin password is wrong."))
         try:
             title = _clean_line(form.get("title"), MAX_TITLE, _("The title"))
+            place = _clean_line(form.get("place"), MAX_PLACE, _("The location"))
             stations = _stations_from_form(form)
         except FormError as err:
             errors.append(str(err))
-            title, stations = "", []
+            title, place, stations = "", "", []
         language = form.get("language") if form.get("language") in LANGUAGES else "de"
         address = form.get("address") if form.get("address") in ADDRESSES else "sie"
         if not errors and not title:
@@ -121,7 +122,7 @@ def new_workshop():
         if not errors and len(stations) > MAX_STATIONS:
             errors.append(_("At most %(n)s stations.", n=MAX_STATIONS))
         if not errors:
-            workshop, key = create_workshop(title, language, stations, address)
+            workshop, key = create_workshop(title, language, stations, address, place)
             return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
     rows = max(4, len(form.getlist("station_title")))
     page = render_template(
@@ -174,8 +175,19 @@ def manage(code: str):
         wall_link=public_url.absolute(url_for("wall.wall", code=workshop.code, key=key)),
         join_url=public_url.short(public_url.base_url()),
         error=request.args.get("error"),
+        settings_errors=_settings_errors(),
         languages=LANGUAGES,
     )
+
+
+def _settings_errors() -> dict[str, str]:
+    # Said after the redirect back (?error=place), so a reload does not post the form again.
+    return {
+        "title": _("%(what)s is longer than %(limit)s characters.", what=_("The title"),
+                   limit=MAX_TITLE),
+        "place": _("%(what)s is longer than %(limit)s characters.", what=_("The location"),
+                   limit=MAX_PLACE),
+    }  # fmt: skip
 
 
 def _back(workshop: Workshop, anchor: str = ""):
@@ -185,14 +197,23 @@ def _back(workshop: Workshop, anchor: str = ""):
 @bp.post("/w/<code>/settings")
 def update_workshop(code: str):
     workshop, _key = _facilitated(code)
-    title = _clean_line(request.form.get("title"), MAX_TITLE, "title") or workshop.title
-    language = request.form.get("language")
-    address = request.form.get("address")
+    form = request.form
+    try:
+        title = _clean_line(form.get("title"), MAX_TITLE, "title") or workshop.title
+    except FormError:
+        return redirect(url_for("staff.manage", code=code, error="title"), code=303)
+    try:  # a form without the field (an older page still open) keeps the place
+        place = _clean_line(form["place"], MAX_PLACE, "place") if "place" in form else None
+    except FormError:
+        return redirect(url_for("staff.manage", code=code, error="place"), code=303)
+    language = form.get("language")
+    address = form.get("address")
     workshops.update_workshop(
         workshop,
         title,
         language if language in LANGUAGES else None,
         address if address in ADDRESSES else None,
+        place,
     )
     return _back(workshop)
 

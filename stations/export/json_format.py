@@ -67,6 +67,7 @@ def to_json(workshop: ExportWorkshop) -> dict[str, Any]:
         "version": VERSION,
         "code": workshop.code,
         "title": workshop.title,
+        "place": workshop.place,
         "language": workshop.language,
         "created_at": _iso(workshop.created_at),
         "participants": workshop.participants,
@@ -293,4 +294,5 @@ def from_json(data: Any) -> ExportWorkshop:
         created_at=_timestamp(data, "created_at", "$"),
         stations=stations,
         participants=_count(data, "participants", "$"),
+        place=_need(data, "place", str, "$") if "place" in data else "",  # added later: optional
     )

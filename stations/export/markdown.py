@@ -130,11 +130,13 @@ def to_markdown(workshop: ExportWorkshop, zone: str = "UTC") -> str:
     The date is the one in `zone`."""
     language = language_of(workshop)
     words = WORDS[language]
+    place = one_line(workshop.place)
     out = [
         f"# {escape_markdown(one_line(workshop.title))}",
         "",
         f"{words['date']}: {_md_date(workshop.created_at, language, zone)} · "
-        f"{words['code']}: {escape_markdown(workshop.code)} · "
+        + (f"{words['place']}: {escape_markdown(place)} · " if place else "")
+        + f"{words['code']}: {escape_markdown(workshop.code)} · "
         f"{words['participants']}: {workshop.participants}",
         "",
         f"## {words['top']}",

@@ -65,6 +65,7 @@ class ExportWorkshop:
     created_at: datetime  # UTC, naive
     stations: tuple[ExportStation, ...]
     participants: int
+    place: str = ""  # where it was held ("Kreishaus Freiberg, Saal 2"); "" when not given
 
 
 def utc_naive(value: datetime) -> datetime:

@@ -111,11 +111,13 @@ def _xlsx_summary(sheet: Any, workshop: ExportWorkshop, language: str, zone: str
     sheet.append([words["code"], cell_text(workshop.code)])
     sheet.append([words["date"], local_time(workshop.created_at, zone).date()])
     sheet["B3"].number_format = "yyyy-mm-dd"
+    # always a row, empty when not given: every summary has its cells in the same places
+    sheet.append([words["place"], cell_text(one_line(workshop.place)) or None])
     sheet.append([words["participants"], workshop.participants])
     sheet.append([])
     table_header = [words["number"], "Station", words["notes"], words["hidden_count"]]
     sheet.append([*table_header, words["topics"]])
-    for cell in sheet[6]:
+    for cell in sheet[7]:
         cell.font = Font(bold=True)
     for station in workshop.stations:
         topics = sum(section.label is not None for section in sections(station))

@@ -56,7 +56,10 @@ def test_the_printed_report_splits_no_card_across_pages(people, server):
     cards = laptop.evaluate(MARK)
     assert cards > 400  # 200 notes in the stations and again in the annex, the top lists
 
-    found, split, pages = split_cards(laptop.pdf(format="A4", prefer_css_page_size=True))
+    pdf = laptop.pdf(format="A4", prefer_css_page_size=True)
+    head = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Ort" in head and "Kreishaus Freiberg, Großer Saal" in head  # title, date, place
+    found, split, pages = split_cards(pdf)
     assert found == cards and pages >= 10, (found, cards, pages)
     assert split == [], f"cards split across pages: {split}"
 
