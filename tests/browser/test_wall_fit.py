@@ -337,3 +337,37 @@ def test_cards_never_overlap_during_a_burst(people, server):
     assert seen["frames"] > 50, seen  # sampled all along, not once
     assert seen["bad"] == 0, seen
     assert_fits(fit_state(wall))
+
+
+# The title's words that the line breaks cut in two (a word drawn on two lines).
+CUT_WORDS = """() => {
+  const text = document.getElementById('wall-title').firstChild, cut = [], word = /\\S+/g;
+  for (let m; (m = word.exec(text.data));) {
+    const range = document.createRange();
+    range.setStart(text, m.index);
+    range.setEnd(text, m.index + m[0].length);
+    if (range.getClientRects().length > 1) cut.push(m[0]);
+  }
+  return cut;
+}"""
+
+
+def test_the_title_stays_whole_beside_a_rotation_timer(people, server):
+    """A rotation puts its timer on the bar beside the title: the rehearsal workshop's title
+    once ran to four lines there, "Mittelsachse|n" cut mid-word; it now steps down a size."""
+    links = server.seed("demo", "--notes", "40")
+    wall = open_wall(people, links)
+    wall.click(".wall__walk summary")
+    wall.click('#phase-buttons [data-phase="collect"]')
+    wall.fill("#groups-input", "4")
+    wall.fill("#minutes-input", "8")
+    wall.click('#rotation-buttons [data-action="start"]')
+    wall.keyboard.press("Escape")
+    expect(wall.locator("#wall-timer")).to_be_visible()
+    people.shot(wall, "wall-rotation-bar")
+    assert wall.evaluate(CUT_WORDS) == []
+    title = wall.locator("#wall-title").bounding_box()
+    assert title["height"] < 3.6 * float(wall.locator("#wall-title").evaluate(
+        "el => parseFloat(getComputedStyle(el).lineHeight)"))  # three lines at most
+    settle(wall)
+    assert_fits(fit_state(wall))
