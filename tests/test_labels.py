@@ -78,3 +78,17 @@ def test_filler_nouns_name_no_topic() -> None:
     ]
     for label in label_clusters(groups, "de"):
         assert not {w.casefold() for w in words(label)} & {"seite", "stelle"}, label
+
+
+def test_a_village_names_no_topic_but_a_noun_after_in_still_does() -> None:
+    """Notes on WLAN in several villages are about WLAN: "WLAN & Hohenwiese" was seen. A
+    common noun written after "in" ("in Schulen") still names its topic: the notes also write
+    it with an article."""
+    wlan = ["Öffentliches WLAN am Dorfplatz in Hohenwiese", "Freies WLAN im Freibad",
+            "WLAN in Hohenwiese am Sportplatz", "Funkloch zwischen Hohenwiese und Birkwalde",
+            "WLAN im Jugendclub"]  # fmt: skip
+    (label,) = label_clusters([wlan], "de")
+    assert "WLAN" in words(label) and "Hohenwiese" not in words(label), label
+    schools = ["Tablets in Schulen", "WLAN in Schulen", "Die Schulen brauchen Tablets"]
+    (label,) = label_clusters([schools], "de")
+    assert "Schulen" in words(label), label

@@ -58,19 +58,48 @@ _ADJECTIVE = re.compile(
 )
 
 
+# A place names where, not what: a word written straight after "in", "aus", "zwischen" … (or
+# after "und" following such a place) and never after an article is a village or town on a
+# county's wall ("Turnhalle in Eschenhain", "zwischen Mühlgrund und Eschenhain"), and labels
+# named "Ladesäule & Eschenhain" or "WLAN & Hohenwiese" where the notes were about Ladesäulen
+# and WLAN in several villages. "in Schulen" is no place: "die Schule" is written elsewhere.
+_PLACE_BEFORE = frozenset({"in", "aus", "nach", "zwischen", "bei", "richtung"})
+_GERMAN_ARTICLES = """
+    der die das den dem des ein eine einen einem einer eines jede jeder jedes jedem jeden
+    unser unsere unseren unserem unserer kein keine keinen keinem
+"""
+_ARTICLES = frozenset(_GERMAN_ARTICLES.split())
+
+
 class Nouns:
-    """Which words of a wall read as nouns (or names and codes) in a label."""
+    """Which words of a wall read as nouns (or names and codes) in a label, and which of
+    them name places."""
 
     def __init__(self, texts: Sequence[str], lang: Lang) -> None:
         self.lang = lang
         self.inside: set[str] = set()  # written capitalised after a note's first word
         self.lower: set[str] = set()  # written in lower case somewhere
+        after_place: set[str] = set()  # stems written where a place goes
+        after_article: set[str] = set()  # stems written as a common noun
         for text in texts:
-            for i, word in enumerate(tokens(text)):
+            words = tokens(text)
+            for i, word in enumerate(words):
                 if word[:1].islower():
                     self.lower.add(word.casefold())
                 elif i > 0:
                     self.inside.add(word)
+                before = words[i - 1].casefold() if i else ""
+                key = stem(word, lang)
+                if before in _ARTICLES:
+                    after_article.add(key)
+                elif before in _PLACE_BEFORE or (
+                    before == "und" and i > 1 and stem(words[i - 2], lang) in after_place
+                ):
+                    after_place.add(key)
+        self.places = after_place - after_article if lang == "de" else set()
+
+    def place(self, word: str) -> bool:
+        return stem(word, self.lang) in self.places
 
     def __contains__(self, word: str) -> bool:
         if not _label_worthy(word, self.lang):
@@ -143,7 +172,7 @@ def _label_words(
         )
         named = [(d, w) for d, w in scored if d in nouns]
         if named:  # a label names its topic with nouns; other words only when none is left
-            scored = named
+            scored = [x for x in named if not nouns.place(x[0])] or named
         words = _phrases([d for d, _ in scored], texts)
         shared = [note_counts[stem(w.split()[0], lang)] for w in words[:3]]
         if shared[0] < 0.6 * len(texts):  # no word says it for most notes: two together
@@ -180,6 +209,7 @@ def _nouns_first(words: list[str], nouns: Nouns) -> tuple[list[str], int]:
     there is none."""
     named = [w for w in words if w in nouns]
     rest = [w for w in words if w not in nouns]
+    named = [w for w in named if not nouns.place(w)] + [w for w in named if nouns.place(w)]
     return named + rest, min(2, len(named) or len(rest))
 
 
