@@ -88,22 +88,38 @@
     payload.station = station;
     var active = document.activeElement;
     if (active && columns.contains(active) && active.matches("select, input")) active.blur(); // done
-    if (!socket) { say(d.msgOffline); return; }
-    socket.timeout(15000).emit(event, payload, function (err, reply) {
-      if (err) { say(d.msgOffline); return; }
-      if (reply && reply.ok) { applyClusters(reply); return; }
-      say(reply && reply.error ? reply.error.message : "");
+    send(event, payload, function (reply) {
+      if (reply.ok) applyClusters(reply);
+      else say(reply.error ? reply.error.message : "");
     });
   }
 
   // The walk and moderation: workshop-wide commands; the answers come back as broadcasts.
   function command(event, payload, done) {
-    if (!socket) { say(d.msgOffline); return; }
-    socket.timeout(15000).emit(event, payload, function (err, reply) {
-      if (err) { say(d.msgOffline); return; }
-      if (reply && !reply.ok) say(reply.error ? reply.error.message : "");
-      else if (reply && done) done(reply);
+    send(event, payload, function (reply) {
+      if (!reply.ok) say(reply.error ? reply.error.message : "");
+      else if (done) done(reply);
     });
+  }
+
+  // A command waits until the wall has joined its workshop: the server takes commands only
+  // from a joined wall, and Socket.IO sends what was asked while (re)connecting before the
+  // join (a click on "Ergebnisse" just after the wall opened did nothing). One still waiting
+  // after ANSWER_MS is given up, as one without an answer is.
+  var ANSWER_MS = 15000;
+  var joined = false, waiting = [];
+  function send(event, payload, answer) {
+    if (!socket) { say(d.msgOffline); return; }
+    var asked = Date.now();
+    var go = function () {
+      var left = ANSWER_MS - (Date.now() - asked);
+      if (left <= 0) { say(d.msgOffline); return; }
+      socket.timeout(left).emit(event, payload, function (err, reply) {
+        if (err) say(d.msgOffline);
+        else if (reply) answer(reply);
+      });
+    };
+    if (joined) go(); else waiting.push(go);
   }
 
   function showVotes() { return state.phase === "vote" || state.phase === "results"; }
@@ -1035,6 +1051,8 @@
         else if (reply.rotation) { state.rotation = reply.rotation; countdown.update(reply.rotation); }
         status.textContent = "";
         root.classList.remove("wall--offline");
+        joined = true;
+        waiting.splice(0).forEach(function (go) { go(); });
       } else {
         status.textContent = (reply && reply.error && reply.error.message) || "";
       }
@@ -1042,6 +1060,7 @@
   }
 
   function offline() {
+    joined = false;
     status.textContent = d.msgOffline;
     root.classList.add("wall--offline");
   }

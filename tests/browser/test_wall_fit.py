@@ -358,7 +358,8 @@ def test_the_title_stays_whole_beside_a_rotation_timer(people, server):
     links = server.seed("demo", "--notes", "40")
     wall = open_wall(people, links)
     wall.click(".wall__walk summary")
-    wall.click('#phase-buttons [data-phase="collect"]')
+    wall.click('#phase-buttons [data-phase="collect"]')  # waits for the wall to have joined
+    expect(wall.locator("#wall-phase")).to_have_attribute("data-phase", "collect")
     wall.fill("#groups-input", "4")
     wall.fill("#minutes-input", "8")
     wall.click('#rotation-buttons [data-action="start"]')
