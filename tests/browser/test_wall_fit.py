@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import post_from_phones
 from tests.browser.test_journeys import VISIBLE_POINT, drag, open_wall
+from tests.browser.test_wall_text import burst_workshop
 
 TOPICS = ["Bus", "Radweg", "Glasfaser", "Schule", "Verein", "Rathaus", "Solar", "Markt",
           "Pflege", "Handwerk"]  # fmt: skip
@@ -318,11 +319,8 @@ SAMPLE_OVERLAPS = """() => {
 
 def test_cards_never_overlap_during_a_burst(people, server):
     """30 notes arrive at one station within a few seconds while the wall is open, each drawn
-    as it comes and then glided into its group: in no frame do two cards overlap."""
-    links = server.seed(
-        "workshop", "new", "Stoß", "--station", "Mobilität", "--station", "Verwaltung",
-        "--station", "Schule", "--station", "Handel",
-    )  # fmt: skip
+    as it comes and then placed in its group: in no frame do two cards overlap."""
+    links = burst_workshop(server)
     token = links["stations"][0]["token"]
     wall = open_wall(people, links)
     wall.evaluate(SAMPLE_OVERLAPS)
@@ -367,8 +365,8 @@ def test_the_title_stays_whole_beside_a_rotation_timer(people, server):
     expect(wall.locator("#wall-timer")).to_be_visible()
     people.shot(wall, "wall-rotation-bar")
     assert wall.evaluate(CUT_WORDS) == []
-    title = wall.locator("#wall-title").bounding_box()
-    assert title["height"] < 3.6 * float(wall.locator("#wall-title").evaluate(
-        "el => parseFloat(getComputedStyle(el).lineHeight)"))  # three lines at most
+    title = wall.locator("#wall-title")
+    line = title.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
+    assert title.bounding_box()["height"] < 3.6 * line  # three lines at most
     settle(wall)
     assert_fits(fit_state(wall))
