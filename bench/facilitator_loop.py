@@ -197,10 +197,10 @@ TOPIC_NAMES = {
 }  # fmt: skip
 
 
-def topic_names(topics: Sequence[str]) -> list[str]:
+def topic_names(topics: Sequence[str], typed: dict[str, str] | None = None) -> list[str]:
     names = []
     for key in dict.fromkeys(topics):
-        name = TOPIC_NAMES.get(key) or key.replace("_", " ").strip("?")
+        name = (typed or {}).get(key) or TOPIC_NAMES.get(key) or key.replace("_", " ").strip("?")
         names.append(name[:1].upper() + name[1:] if name.islower() and "_" not in key else name)
     return names
 
@@ -212,7 +212,7 @@ def loop_tables(walls: Sequence, groups: dict[str, Callable[[object], bool]]) ->
     for title, hints in (
         ("no hints", lambda w: {}),
         ("number of groups given", lambda w: {"groups": len(set(w.topics))}),
-        ("topic names given", lambda w: {"topics": topic_names(w.topics)}),
+        ("topic names given", lambda w: {"topics": topic_names(w.topics, w.names)}),
     ):
         runs = {w.id: replay(w.texts, w.topics, w.lang, w.prompt, **hints(w)) for w in walls}
         lines.append(f"{'walls':34} {'n':>3}  ideal facilitator, {title}")
