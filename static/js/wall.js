@@ -132,7 +132,8 @@
   function stickyMeta(note) {
     var meta = el("p", "sticky__meta");
     if (showVotes() && note.votes) meta.appendChild(dots(note.votes));
-    if (note.plus_ones) meta.appendChild(el("span", "sticky__plus", "+" + note.plus_ones));
+    // "+1 · 3" as on the phones: a bare "+3" read like the "+3" of cards held back
+    if (note.plus_ones) meta.appendChild(el("span", "sticky__plus", "+1 · " + note.plus_ones));
     if (state.phase === "results" && note.replies && note.replies.length) {
       var replies = el("span", "sticky__reply-count", "↳ " + note.replies.length);
       replies.title = note.replies.length + " " + d.msgReplies;
@@ -385,8 +386,7 @@
   // group's header stays one line on the projector.
   function groupHeader(station, group, groups) {
     var head = el("header", "group__head");
-    var title = el("h3", "group__label", group.label || "–");
-    title.title = group.label || ""; // the whole label when a folded chip cuts it
+    var title = el("h3", "group__label", hyphenText(group.label || "–"));
     head.appendChild(title);
     head.appendChild(groupCount(station, group.id, group.note_ids.length));
     if (group.pinned) head.appendChild(el("span", "group__pin", d.msgPinned));
@@ -456,12 +456,23 @@
     box.dataset.cluster = group.id;
     if (editing() && opened[station.token] === group.id) box.classList.add("group--opened");
     box.appendChild(groupHeader(station, group, groups));
+    markFresh(box, notes);
     var list = el("ol", "stickies");
     var whole = box.classList.contains("group--opened"); // never capped: every card shows
     notes.forEach(function (n, i) { list.appendChild(card(n, station, groups, group.id, i, whole)); });
     box.appendChild(list);
     dropTarget(box, station, group.id);
     return box;
+  }
+
+  // A group that just got a note wears the new note's ring as a folded chip too (CSS), so the
+  // room sees where a note went whose card the fit does not show.
+  function markFresh(box, notes) {
+    var since = null;
+    notes.forEach(function (n) { if (n.id in fresh) since = Math.max(since === null ? -Infinity : since, fresh[n.id]); });
+    if (since === null) return;
+    box.classList.add("group--fresh");
+    box.style.animationDelay = Math.round(since - window.performance.now()) + "ms";
   }
 
   // "Just in": the notes the clustering has not placed yet, newest first.
@@ -557,7 +568,7 @@
       var head = el("header", "group__head");
       head.appendChild(el("span", "result__rank", (rank + 1) + "."));
       if (e.label) {
-        head.appendChild(el("h3", "group__label", e.label));
+        head.appendChild(el("h3", "group__label", hyphenText(e.label)));
         head.appendChild(el("span", "group__count", e.notes.length));
       } else {
         // folded into the strip, a single idea's chip reads as its note, not a bare rank
@@ -706,9 +717,11 @@
     section.appendChild(head);
     var body = el("div", "column__body" + (clustered() ? " column__body--groups" : ""));
     if (!clustered()) body.appendChild(flatBody(station, notes));
-    else if (state.phase === "results" && !editing()) body.appendChild(resultsBody(station, notes));
-    else if (!d.focus) body.appendChild(clusteredBody(station, notes));
-    else body.appendChild(focusBoard(clusteredBody(station, notes)));
+    else {
+      var groups = state.phase === "results" && !editing() ? resultsBody(station, notes)
+        : clusteredBody(station, notes);
+      body.appendChild(d.focus ? focusBoard(groups) : groups);
+    }
     section.appendChild(body);
     var empty = el("p", "column__empty", d.msgEmpty);
     empty.hidden = notes.length > 0;
@@ -752,7 +765,10 @@
   var timer = document.getElementById("wall-timer");
   var countdown = new window.GalleryClock.Countdown(function (left) {
     var r = state.rotation;
-    if (!r || r.mode !== "groups" || r.state === "idle") { timer.hidden = true; return; }
+    // "Rundgang beendet" while the room still collects; once it votes or sees the results the
+    // walk is over and its line leaves the bar to the title
+    var over = r && r.state === "finished" && state.phase !== "collect";
+    if (!r || r.mode !== "groups" || r.state === "idle" || over) { timer.hidden = true; return; }
     timer.hidden = false;
     document.getElementById("wall-round").textContent = r.state === "finished" ? d.msgFinished
       : d.msgRound.replace("{n}", r.round).replace("{total}", r.rounds) + (r.state === "paused" ? " (" + d.msgPaused + ")" : "");
@@ -783,6 +799,7 @@
     var banner = document.getElementById("wall-phase");
     var name = d["msgPhase" + phase.charAt(0).toUpperCase() + phase.slice(1)];
     if (banner && name) { banner.dataset.phase = phase; banner.textContent = name; }
+    if (state.rotation) countdown.update(state.rotation);
   }
 
   // The join block (address and QR code) can be hidden, e.g. once everyone is in.

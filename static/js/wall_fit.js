@@ -76,6 +76,11 @@
       return Array.prototype.slice.call(body.querySelectorAll(".group:not(.group--drop):not(.group--folded)"));
     }
 
+    // The open groups but "Just in": it never folds, and a fold counts the column's own groups.
+    function ownGroups(body) {
+      return openGroups(body).filter(function (g) { return !g.classList.contains("group--new"); });
+    }
+
     // The groups whose cards may be held back: all but the one the facilitator opened.
     function cappable(body) {
       return openGroups(body).filter(function (g) { return !g.classList.contains("group--opened"); });
@@ -124,7 +129,7 @@
     // chips give way only as far as that needs. Returns how many folded and how many chips
     // gave way.
     function* fold(body) {
-      var groups = openGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
+      var groups = ownGroups(body), mine = body.querySelector(".group--opened:not(.group--folded)");
       if (mine) groups = [mine].concat(groups.filter(function (g) { return g !== mine; })); // folds last
       var folded = yield* foldFewest(body, groups);
       var dropped = 0;
@@ -233,7 +238,13 @@
       while (into && cap > 0 && folds.dropped === 0 && back < folds.folded) {
         var group = unfoldFirst(into);
         capAt([group], cap);
-        if (yield body) {
+        var over = yield body;
+        if (over && cap > LEAST) { // no open group to match (all folded, or none holds back)
+          cap = LEAST;
+          capAt([group], cap);
+          over = yield body;
+        }
+        if (over) {
           foldInto(into, group);
           break;
         }
@@ -255,7 +266,7 @@
 
     // Fold as the last fit did: the same number of groups from the bottom, the same chips away.
     function refold(body, last) {
-      var groups = openGroups(body);
+      var groups = ownGroups(body);
       for (var k = groups.length - 1; k >= Math.max(0, groups.length - last.folded); k--) {
         foldInto(strip(body), groups[k]);
       }
@@ -299,6 +310,7 @@
 
     function* fitColumn(body) {
       var token = body.parentNode.dataset.station;
+      if (!body.querySelector(".group")) { delete fitted[token]; yield* fitFlat(body); return; }
       var last = fitted[token]; // what the column was fitted at before
       if (!last) {
         var full = yield body;
@@ -335,17 +347,48 @@
           }
           return;
         }
-        if (last.folded) {
-          // a new note's "Just in" on top: one more group to the strip usually makes room
-          var open = openGroups(body);
-          if (open.length > 1) {
-            foldInto(strip(body), open[open.length - 1]);
-            if (!(yield body)) { last.folded++; return; }
+        if (body.querySelector(".group--new")) {
+          // a new note's "Just in" on top, until the clustering places it: groups fold for it
+          // from the bottom, for this drawing only and never the last one (the fit is kept, so
+          // they come back with the note in its group)
+          var open = ownGroups(body);
+          while (open.length > 1) {
+            foldInto(strip(body), open.pop());
+            if (!(yield body)) return;
           }
         }
         unfit(body);
       }
       yield* fitAfresh(body, token, last ? "last" : "default");
+    }
+
+    // All notes, no groups ("Alle Notizen zeigen"): the type gets smaller down to FIT_MIN_PX,
+    // then the last cards give way to "+N" (newest first while collecting, ranked in the
+    // results: the ones held back are the oldest or the least voted).
+    function* fitFlat(body) {
+      var cards = cardsOf(body);
+      showFirst(body, cards.length);
+      body.style.fontSize = "";
+      if (!(yield body)) return;
+      yield* shrink(body, FIT_MIN_PX);
+      if (!(yield body)) return;
+      var lo = 0, hi = cards.length; // lo cards fit with the "+N", hi do not
+      while (hi - lo > 1) {
+        var mid = (lo + hi) >> 1;
+        showFirst(body, mid);
+        if (yield body) hi = mid; else lo = mid;
+      }
+      showFirst(body, lo);
+    }
+
+    function showFirst(body, n) {
+      var cards = cardsOf(body), held = cards.length - n, more = body.querySelector(".flat__more");
+      for (var i = 0; i < cards.length; i++) reveal(cards[i], i < n);
+      if (!more && held) more = body.appendChild(el("p", "group__more flat__more"));
+      if (!more) return;
+      more.hidden = held === 0;
+      more.textContent = "+" + held;
+      more.title = d.msgMoreNotes.replace("{n}", held);
     }
 
     // The empty height under the column's lowest element drawn (hidden ones have no box).

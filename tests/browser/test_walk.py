@@ -86,7 +86,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     anna.locator(".reply-form button[type=submit]").tap()
     expect(note.locator(".reply")).to_have_text("Und den Kita-Antrag auch!")
     wall_note = wall.locator(".sticky", has_text="Wohngeld online beantragen")
-    expect(wall_note.locator(".sticky__plus")).to_have_text("+1")
+    expect(wall_note.locator(".sticky__plus")).to_have_text("+1 · 1")
     expect(wall_note.locator(".sticky__reply")).to_have_text("Und den Kita-Antrag auch!")
     assert anna.evaluate(FITS_PHONE) == []
     people.shot(anna, "walk-phone-round2", full_page=True)

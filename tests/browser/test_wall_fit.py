@@ -47,6 +47,8 @@ FIT = """() => {
       if (folded) out.counted += group.querySelectorAll('.sticky').length;
       else if (more) out.counted += parseInt(more.textContent.slice(1), 10);
     });
+    const flat = body.querySelector('.flat__more:not([hidden])');  // "all notes", no groups
+    if (flat) out.counted += parseInt(flat.textContent.slice(1), 10);
     body.querySelectorAll('.column__folded > .group[hidden]').forEach(group => {
       out.counted += group.querySelectorAll('.sticky').length;
     });
@@ -118,6 +120,24 @@ def test_the_rehearsal_wall_in_edit_mode_shows_cards_before_chips(people, server
     assert_fits(state)
     assert state["targets"] and state["targetsSeen"] == state["targets"], state
     assert_cards_before_chips(state)
+
+
+def test_all_notes_without_groups_fit_the_projector(people, server):
+    """ "Alle Notizen zeigen" on the rehearsal wall: the notes as one list a column, newest
+    first; the cards that do not fit give way to "+N" at the column's foot instead of being
+    cut in half by it."""
+    links = server.seed("demo", "--notes", "200")
+    wall = open_wall(people, links)
+    expect(wall.locator("#columns li.sticky")).to_have_count(200, timeout=30_000)
+    wall.click("#toggle-view")
+    expect(wall.locator("#columns .group")).to_have_count(0)
+    settle(wall)
+    state = fit_state(wall)
+    people.shot(wall, "wall-all-notes")
+    assert state["scrolls"] == [] and state["cut"] == [], state
+    assert state["drawn"] > 0 and state["px"] >= 18, state
+    assert state["held"] == state["counted"], state  # every card held back is counted
+    assert state["held"] > 0 and wall.locator(".flat__more:visible").count() == 4, state
 
 
 # The share of a station's board its open groups cover (the rest is empty room).
@@ -198,12 +218,25 @@ def a_note_dragged_onto_the_last_group_lands_there(wall) -> None:
 def an_opened_group_shows_more_of_its_cards(wall) -> None:
     """ "+7" in edit mode opens its group: it shows more of its cards than before (all that
     fit; the others fold first), the column still fits; its count closes it again."""
-    more = wall.locator("button.group__more:visible").first
-    group = more.locator("xpath=ancestor::section[contains(@class,'group')][1]")
-    cluster = group.get_attribute("data-cluster")
+    # in a column where another group shows cards, which can give way (where every other
+    # group is already a chip, the column has no more room to give)
+    cluster = wall.evaluate("""() => {
+      const shows = g => [...g.querySelectorAll('.sticky')]
+        .some(c => c.getBoundingClientRect().width);
+      for (const body of document.querySelectorAll('#columns .column__body')) {
+        const open = [...body.querySelectorAll('.group:not(.group--folded)')].filter(shows);
+        const more = open.find(g => g.querySelector('button.group__more:not([hidden])'));
+        if (open.length > 1 && more) return [body.parentNode.id, more.dataset.cluster];
+      }
+      return null;
+    }""")
+    assert cluster, "some column holds cards back in a group beside another"
+    column, cluster = cluster
+    group = wall.locator(f'#{column} section.group[data-cluster="{cluster}"]')
+    more = group.locator("button.group__more")
     shown = group.locator("li.sticky:visible").count()
     more.click()
-    opened = wall.locator(f'section.group--opened[data-cluster="{cluster}"]')
+    opened = wall.locator(f'#{column} section.group--opened[data-cluster="{cluster}"]')
     expect(opened).to_have_count(1)
     settle(wall)
     assert_fits(fit_state(wall))
@@ -370,3 +403,45 @@ def test_the_title_stays_whole_beside_a_rotation_timer(people, server):
     assert title.bounding_box()["height"] < 3.6 * line  # three lines at most
     settle(wall)
     assert_fits(fit_state(wall))
+
+
+# Per column: cards drawn, and open groups (not folded into the strip) that draw any.
+SHOWN = """() => {
+  const drawn = card => card.getBoundingClientRect().width > 0;
+  return [...document.querySelectorAll('#columns .column__body')].map(body => ({
+    cards: [...body.querySelectorAll('.sticky')].filter(drawn).length,
+    open: [...body.querySelectorAll('.group:not(.group--drop):not(.group--folded)')]
+      .filter(g => [...g.querySelectorAll('.sticky')].some(drawn)).length,
+  }));
+}"""
+
+
+def test_notes_arriving_on_a_full_column_leave_its_cards(people, server):
+    """Notes arrive one after the other at the rehearsal wall's fullest station: each shows
+    in "Just in" on top, which once folded the column's open groups one by one for room and
+    kept them folded once the note had found its group: the column ended as a strip of labels
+    with no card and a third of it empty, until the page was reloaded."""
+    links = server.seed("demo", "--notes", "200")
+    wall = open_wall(people, links)
+    wall.click(".wall__walk summary")
+    wall.click('#phase-buttons [data-phase="collect"]')
+    expect(wall.locator("#wall-phase")).to_have_attribute("data-phase", "collect")
+    wall.keyboard.press("Escape")
+    settle(wall)
+    before = wall.evaluate(SHOWN)
+    token = links["stations"][0]["token"]
+    for text in (
+        "Telemedizin im Gemeindehaus für Ältere",
+        "Glasfaser auch für die Kirche",
+        "Smart Farming braucht Netz auf dem Feld",
+        "WLAN im Freibad",
+    ):
+        server.post_note(token, text)
+        expect(wall.locator(".group--new")).to_have_count(1)
+        settle(wall)
+    after = wall.evaluate(SHOWN)
+    people.shot(wall, "wall-after-arrivals")
+    assert_fits(fit_state(wall))
+    assert after[0]["open"] >= before[0]["open"], (before, after)
+    assert after[0]["cards"] >= before[0]["cards"], (before, after)
+    assert all(column["cards"] for column in after), after
