@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import resource
+import shlex
 import sys
 
 import click
@@ -73,6 +74,36 @@ def _print_links(links: dict, as_json: bool) -> None:
     for s in links["stations"]:
         click.echo(f"  Station {s['code']}  {s['title']}")
         click.echo(f"      phone: {s['url']}")
+
+
+def _serve_command(app, public_url: str | None, db: str | None, port: int) -> str:
+    """The `gallery serve` that serves what links printed for `port` point to: the same port,
+    public URL and database (as an absolute path: it also works from another folder), and the
+    instance folder when one was chosen (else serve makes ./instance beside the user)."""
+    words = ["gallery", "serve"]
+    if port != 8000:
+        words += ["--port", str(port)]
+    public = public_url or os.environ.get("GALLERY_PUBLIC_URL")
+    if public:
+        words += ["--public-url", public]
+    url = app.config["DATABASE_URL"]
+    if (db or os.environ.get("GALLERY_DATABASE")) and url.startswith("sqlite:///"):
+        words += ["--db", url.removeprefix("sqlite:///")]
+    command = " ".join(shlex.quote(word) for word in words)
+    if db and not url.startswith("sqlite:///"):
+        command += f" --db {shlex.quote(db)}"  # as typed
+    elif not url.startswith("sqlite:///"):  # a server URL may hold a password: named, not shown
+        command += ' --db "$GALLERY_DATABASE"'
+    if os.environ.get("GALLERY_INSTANCE_PATH"):
+        command = f"GALLERY_INSTANCE_PATH={shlex.quote(app.instance_path)} {command}"
+    return command
+
+
+def _print_serve_hint(app, public_url: str | None, db: str | None, port: int) -> None:
+    # On standard output with the links, in order: on standard error it was glued to the
+    # last link where a log kept the two streams apart and joined them ("…FHStart the …").
+    click.echo("\nStart the server with:")
+    click.echo(f"  {_serve_command(app, public_url, db, port)}")
 
 
 db_option = click.option("--db", default=None, help="SQLite path or database URL.")
@@ -189,7 +220,7 @@ def demo(public_url: str | None, db: str | None, port: int, as_json: bool, notes
         workshop, key = create_demo(notes)
         _print_links(_links(app, workshop, key, _guess_base(public_url, port)), as_json)
     if not as_json:
-        click.echo("Start the server with: gallery serve", err=True)
+        _print_serve_hint(app, public_url, db, port)
 
 
 @main.group()
@@ -237,6 +268,8 @@ def workshop_new(title, stations, lang, address, place, public_url, db, port, as
     with app.app_context():
         ws, key = create_workshop(title, lang, parsed, address, place)
         _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
+    if not as_json:
+        _print_serve_hint(app, public_url, db, port)
 
 
 @main.command()
