@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import resource
-import shlex
 import sys
 
 import click
@@ -14,6 +13,7 @@ import click
 from stations import export
 
 from .web.addresses import lan_address
+from .web.links import guess_base, serve_command, workshop_links
 
 
 def _app(db: str | None = None, public_url: str | None = None, lan_url: str | None = None):
@@ -29,40 +29,6 @@ def _app(db: str | None = None, public_url: str | None = None, lan_url: str | No
     return create_app(overrides)
 
 
-def _guess_base(public_url: str | None, port: int) -> str:
-    """The base URL phones will use when `serve` runs on 0.0.0.0 with this port."""
-    configured = public_url or os.environ.get("GALLERY_PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    lan = lan_address()
-    return f"http://{lan or 'localhost'}:{port}"
-
-
-def _links(app, workshop, key: str, base: str) -> dict:
-    from flask import url_for
-
-    with app.test_request_context(base_url=base):
-        return {
-            "workshop": {
-                "code": workshop.code,
-                "title": workshop.title,
-                "key": key,
-                "wall_url": base + url_for("wall.wall", code=workshop.code, key=key),
-                "manage_url": base + url_for("staff.manage", code=workshop.code, key=key),
-            },
-            "stations": [
-                {
-                    "token": s.token,
-                    "title": s.title,
-                    "code": s.short_code,
-                    "url": base + url_for("participant.station", token=s.token),
-                    "display_url": base + url_for("participant.display", token=s.token),
-                }
-                for s in workshop.ordered_stations()
-            ],
-        }
-
-
 def _print_links(links: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(links, ensure_ascii=False))
@@ -76,34 +42,11 @@ def _print_links(links: dict, as_json: bool) -> None:
         click.echo(f"      phone: {s['url']}")
 
 
-def _serve_command(app, public_url: str | None, db: str | None, port: int) -> str:
-    """The `gallery serve` that serves what links printed for `port` point to: the same port,
-    public URL and database (as an absolute path: it also works from another folder), and the
-    instance folder when one was chosen (else serve makes ./instance beside the user)."""
-    words = ["gallery", "serve"]
-    if port != 8000:
-        words += ["--port", str(port)]
-    public = public_url or os.environ.get("GALLERY_PUBLIC_URL")
-    if public:
-        words += ["--public-url", public]
-    url = app.config["DATABASE_URL"]
-    if (db or os.environ.get("GALLERY_DATABASE")) and url.startswith("sqlite:///"):
-        words += ["--db", url.removeprefix("sqlite:///")]
-    command = " ".join(shlex.quote(word) for word in words)
-    if db and not url.startswith("sqlite:///"):
-        command += f" --db {shlex.quote(db)}"  # as typed
-    elif not url.startswith("sqlite:///"):  # a server URL may hold a password: named, not shown
-        command += ' --db "$GALLERY_DATABASE"'
-    if os.environ.get("GALLERY_INSTANCE_PATH"):
-        command = f"GALLERY_INSTANCE_PATH={shlex.quote(app.instance_path)} {command}"
-    return command
-
-
 def _print_serve_hint(app, public_url: str | None, db: str | None, port: int) -> None:
     # On standard output with the links, in order: on standard error it was glued to the
     # last link where a log kept the two streams apart and joined them ("…FHStart the …").
     click.echo("\nStart the server with:")
-    click.echo(f"  {_serve_command(app, public_url, db, port)}")
+    click.echo(f"  {serve_command(app, public_url, db, port)}")
 
 
 db_option = click.option("--db", default=None, help="SQLite path or database URL.")
@@ -218,7 +161,7 @@ def demo(public_url: str | None, db: str | None, port: int, as_json: bool, notes
     app = _app(db, public_url)
     with app.app_context():
         workshop, key = create_demo(notes)
-        _print_links(_links(app, workshop, key, _guess_base(public_url, port)), as_json)
+        _print_links(workshop_links(app, workshop, key, guess_base(public_url, port)), as_json)
     if not as_json:
         _print_serve_hint(app, public_url, db, port)
 
@@ -267,7 +210,7 @@ def workshop_new(title, stations, lang, address, place, public_url, db, port, as
     app = _app(db, public_url)
     with app.app_context():
         ws, key = create_workshop(title, lang, parsed, address, place)
-        _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
+        _print_links(workshop_links(app, ws, key, guess_base(public_url, port)), as_json)
     if not as_json:
         _print_serve_hint(app, public_url, db, port)
 
@@ -362,7 +305,7 @@ def import_command(file, public_url, db, as_json) -> None:
         ) from None
     with app.app_context():
         workshop, key = restore(data)
-        _print_links(_links(app, workshop, key, _guess_base(public_url, 8000)), as_json)
+        _print_links(workshop_links(app, workshop, key, guess_base(public_url, 8000)), as_json)
 
 
 @main.command()

@@ -11,7 +11,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from gallery.cli import _serve_command, main
+from gallery.cli import main
+from gallery.web.links import serve_command
 from tests.support import free_port, gallery_bin, need, stop, wait_until_up
 
 
@@ -124,8 +125,8 @@ def test_the_serve_command_names_a_server_database_without_its_password(tmp_path
     monkeypatch.setenv("GALLERY_DATABASE", "postgresql://gallery:geheim@db/gallery")
     app = SimpleNamespace(config={"DATABASE_URL": "postgresql://gallery:geheim@db/gallery"},
                           instance_path=str(tmp_path))  # fmt: skip
-    assert _serve_command(app, None, None, 8000) == 'gallery serve --db "$GALLERY_DATABASE"'
-    typed = _serve_command(app, "http://10.0.0.5:8001", "postgresql://gallery:geheim@db/g", 8001)
+    assert serve_command(app, None, None, 8000) == 'gallery serve --db "$GALLERY_DATABASE"'
+    typed = serve_command(app, "http://10.0.0.5:8001", "postgresql://gallery:geheim@db/g", 8001)
     assert typed == (
         "gallery serve --port 8001 --public-url http://10.0.0.5:8001 "
         "--db postgresql://gallery:geheim@db/g"
@@ -133,7 +134,7 @@ def test_the_serve_command_names_a_server_database_without_its_password(tmp_path
     monkeypatch.delenv("GALLERY_DATABASE")
     default = SimpleNamespace(config={"DATABASE_URL": "sqlite:///x/instance/gallery.db"},
                               instance_path="x/instance")  # fmt: skip
-    assert _serve_command(default, None, None, 8000) == "gallery serve"
+    assert serve_command(default, None, None, 8000) == "gallery serve"
 
 
 def test_cluster_contract():
