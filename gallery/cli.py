@@ -190,15 +190,22 @@ def _parse_station(raw: str) -> tuple[str, str]:
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--address", type=click.Choice(["sie", "du"]), default="sie", show_default=True)
 @click.option("--place", default="", help='Where it is held, e.g. "Kreishaus Freiberg, Saal 2".')
+@click.option(
+    "--timezone",
+    "zone",
+    default="",
+    help="Its time zone for the report and exports, e.g. Europe/Berlin (default: the server's).",
+)
 @public_url_option
 @db_option
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)
-def workshop_new(title, stations, lang, address, place, public_url, db, port, as_json) -> None:
+def workshop_new(title, stations, lang, address, place, zone, public_url, db, port, as_json):
     """Create a workshop with its stations and print the links."""
     from stations.notes import clean_text
 
     from .actions.workshops import MAX_PLACE, MAX_TITLE, create_workshop
+    from .config import is_zone
 
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
@@ -206,10 +213,14 @@ def workshop_new(title, stations, lang, address, place, public_url, db, port, as
     place = " ".join(clean_text(place).split())  # cleaned as the web form cleans it
     if len(place) > MAX_PLACE:
         raise click.BadParameter(f"at most {MAX_PLACE} characters", param_hint="--place")
+    zone = zone.strip()
+    if zone and not (len(zone) <= 64 and is_zone(zone)):
+        raise click.BadParameter(f"unknown time zone {zone!r} (e.g. Europe/Berlin)",
+                                 param_hint="--timezone")  # fmt: skip
     parsed = [_parse_station(s) for s in stations]
     app = _app(db, public_url)
     with app.app_context():
-        ws, key = create_workshop(title, lang, parsed, address, place)
+        ws, key = create_workshop(title, lang, parsed, address, place, zone)
         _print_links(workshop_links(app, ws, key, guess_base(public_url, port)), as_json)
     if not as_json:
         _print_serve_hint(app, public_url, db, port)
@@ -257,6 +268,7 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
     from flask import g
 
     from .actions.results import collect
+    from .actions.workshops import zone_of
     from .store.models import Workshop
     from .web.staff import report_html
 
@@ -270,7 +282,7 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
                 g.workshop = workshop  # the report in the workshop's language
                 body = report_html(workshop).encode()
         else:
-            zone = app.config["TIMEZONE"]
+            zone = zone_of(workshop)
             body = export.build(collect(workshop), fmt, delimiter=sep, zone=zone)  # as downloaded
     if output in (None, "-"):
         sys.stdout.buffer.write(body)

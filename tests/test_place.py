@@ -117,13 +117,14 @@ def test_a_database_from_before_the_place_gets_it_empty(tmp_path):
     with sqlite3.connect(config["DATABASE"]) as con:
         con.execute(
             "INSERT INTO workshop (code, title, language, address, key_hash, created_at,"
-            " imported_participants, phase, dots, rotation, place) VALUES ('ABCDE', 'Alt',"
-            " 'de', 'sie', 'x', '2026-01-01 10:00:00', 0, 'collect', 5, '', 'weg')"
+            " imported_participants, phase, dots, rotation, place, timezone) VALUES ('ABCDE',"
+            " 'Alt', 'de', 'sie', 'x', '2026-01-01 10:00:00', 0, 'collect', 5, '', 'weg', '')"
         )
         con.execute("ALTER TABLE workshop DROP COLUMN place")
+        con.execute("ALTER TABLE workshop DROP COLUMN timezone")  # v6, after the place
         con.execute("UPDATE schemaversion SET version = 4")
     app = create_app(config)
     with app.app_context():
-        assert SchemaVersion.get().version == len(MIGRATIONS) == 5
+        assert SchemaVersion.get().version == len(MIGRATIONS) == 6
         assert Workshop.get().title == "Alt" and Workshop.get().place == ""
     db.close()

@@ -87,6 +87,7 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
             workshop.code = data.code
         workshop.created_at = data.created_at
         workshop.place = data.place
+        workshop.timezone = data.timezone
         workshop.imported_participants = data.participants
         workshop.save()
     try:
@@ -153,6 +154,7 @@ def collect(workshop: Workshop) -> ExportWorkshop:
         stations=tuple(_station(s) for s in workshop.ordered_stations()),
         participants=participants(workshop),
         place=workshop.place,
+        timezone=workshop.timezone,
     )
 
 

@@ -4,6 +4,8 @@ page shows them all at once, each beside its field (templates/staff/_form.html).
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
@@ -12,6 +14,7 @@ from stations import steering
 from stations.errors import RuleError
 from stations.notes import clean_text
 
+from ..config import is_zone
 from ..errors import message
 
 
@@ -52,6 +55,27 @@ class Form:
                 problem = _("Station %(n)s: %(problem)s", n=station, problem=problem)
             self.refuse(field, problem)
             return []
+
+    def zone(self, field: str, value: str) -> str:
+        """A time zone's IANA name as the facilitator chose it ("Europe/Berlin"); "" for none
+        (the server's)."""
+        name = value.strip()
+        if name and not (len(name) <= 64 and is_zone(name)):
+            self.refuse(field, _("Unknown time zone: %(name)s. Please choose one from the list, "
+                                 "e.g. Europe/Berlin.", name=name[:64]))  # fmt: skip
+        return name
+
+
+@functools.cache
+def zone_names() -> list[str]:
+    """The zones to choose from: the places' (Europe/Berlin), and UTC; no aliases kept for
+    old systems (US/Eastern, Etc/GMT+1)."""
+    names = (n for n in zoneinfo.available_timezones() if "/" in n and n.split("/")[0] in REGIONS)
+    return sorted(names) + ["UTC"]
+
+
+REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+           "Indian", "Pacific"}  # fmt: skip
 
 
 def too_long(what: str, limit: int, length: int) -> str:

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -29,12 +28,20 @@ from ..actions.access import (
     workshop_or_404,
 )
 from ..actions.steering import set_topics
-from ..actions.workshops import MAX_PLACE, MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
+from ..actions.workshops import (
+    MAX_PLACE,
+    MAX_PROMPT,
+    MAX_STATIONS,
+    MAX_TITLE,
+    create_workshop,
+    zone_of,
+)
 from ..clustering.store import topics_of
+from ..config import place_zone
 from ..store.db import utcnow
 from ..store.models import ADDRESSES, LANGUAGES, Note, Station, Workshop
 from . import public_url
-from .forms import Form
+from .forms import Form, zone_names
 from .participant import station_url
 
 bp = Blueprint("staff", __name__)
@@ -92,7 +99,9 @@ def new_workshop():
         elif len(stations) > MAX_STATIONS:
             form.refuse("station-rows", _("At most %(n)s stations.", n=MAX_STATIONS))
         if not form.errors:
-            workshop, key = create_workshop(title, language, stations, address, place)
+            # the facilitator's browser's zone (new.js), unseen: one it cannot vouch for is none
+            zone = place_zone(form.data.get("timezone"))
+            workshop, key = create_workshop(title, language, stations, address, place, zone)
             return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
     rows = max(4, len(form.data.getlist("station_title")))
     page = render_template(
@@ -154,6 +163,9 @@ def _manage_page(workshop: Workshop, key: str, *, errors=None, sent: str = "", t
         facilitator_link=facilitator_link,
         wall_link=public_url.absolute(url_for("wall.wall", code=workshop.code, key=key)),
         join_url=public_url.short(public_url.base_url()),
+        zone=zone_of(workshop),
+        server_zone=zone_of(workshop, own=False),  # what an empty field means
+        zones=zone_names(),
         errors=errors or {},
         sent=sent,
         typed=typed or {},
@@ -175,6 +187,9 @@ def update_workshop(code: str):
     place = form.data.get("place")
     if place is not None:
         place = form.line("ws-place", place, MAX_PLACE, _("The location"))
+    zone = form.data.get("timezone")
+    if zone is not None:  # as the place: an older page without the field keeps the zone
+        zone = form.zone("ws-timezone", zone)
     if form.errors:
         return _manage_page(workshop, key, errors=form.errors, sent="settings", typed=form.data)
     language = form.data.get("language")
@@ -185,6 +200,7 @@ def update_workshop(code: str):
         language if language in LANGUAGES else None,
         address if address in ADDRESSES else None,
         place,
+        zone,
     )
     return _back(workshop)
 
@@ -274,7 +290,7 @@ def download(code: str, fmt: str):
         abort(404)
     delimiter = "," if request.args.get("sep") == "comma" else ";"
     # export.build, as `gallery export` and the golden tests: no serialising of our own here.
-    zone = current_app.config["TIMEZONE"]
+    zone = zone_of(workshop)
     body = export.build(results.collect(workshop), fmt, delimiter=delimiter, zone=zone)
     name = f"gallery-walk-{workshop.code}-{utcnow():%Y-%m-%d}.{fmt}"
     response = Response(body, mimetype=export.MIMETYPES[fmt])
@@ -286,7 +302,7 @@ def download(code: str, fmt: str):
 def report_html(workshop: Workshop) -> str:
     """The printable results protocol, "Ergebnisprotokoll" (the view and `gallery export
     --format html`): ranked as every other format, times in the workshop's zone."""
-    zone = current_app.config["TIMEZONE"]
+    zone = zone_of(workshop)
     facts = results.protocol(workshop)
     days = {export.local_time(n.created_at, zone).date()
             for s in facts["data"].stations for n in s.notes if not n.hidden}  # fmt: skip

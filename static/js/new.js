@@ -1,7 +1,12 @@
-/* New workshop form: add more station rows than the four the page starts with, and, after a
- * refused form, bring its list of problems into view. */
+/* New workshop form: the facilitator's time zone goes with it (the report's times are the
+ * room's, not the server's); more station rows than the four the page starts with; after a
+ * refused form, its list of problems comes into view. */
 (function () {
   "use strict";
+  var zone = document.getElementById("timezone");
+  if (zone && !zone.value && window.Intl && Intl.DateTimeFormat) {
+    zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  }
   var problems = document.getElementById("form-errors");
   if (problems) {
     problems.tabIndex = -1;

@@ -74,3 +74,17 @@ def test_a_refused_station_form_opens_where_it_is(people, workshop):
     expect(page.locator(f"#title-{token}")).to_have_value("T" * 201)
     assert page.evaluate(FITS_PHONE) == []
     people.shot(page, "manage-station-error")
+
+
+def test_new_sends_the_browsers_time_zone_and_the_report_keeps_it(people):
+    """The server keeps whatever zone its machine has; the facilitator's laptop is in New
+    York: the report's times are New York's."""
+    page = people.new("laptop", timezone_id="America/New_York").new_page()
+    page.goto("/new")
+    expect(page.locator("#timezone")).to_have_value("America/New_York")  # new.js
+    page.fill("#title", "Town hall")
+    page.fill("#station_title_0", "Broadband")
+    page.locator("#new-workshop button[type=submit]").click()
+    expect(page.locator("#ws-timezone")).to_have_value("America/New_York")
+    page.locator("a[href$='/report']").click()
+    expect(page.locator(".protocol__facts").first).to_contain_text("America/New_York")
