@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_journeys import FITS_PHONE
 
 try:
@@ -55,6 +56,7 @@ def test_new_shows_every_problem_beside_its_field(people):
     expect(fine).not_to_have_attribute("aria-invalid", "true")
     expect(fine).to_have_value(re.compile("^Wie kommen"))  # and keeps what was typed
     people.shot(page, "new-errors", full_page=True)
+    assert axe_violations(page, "new-errors") == []
 
     page.locator("#add-row").click()  # a fifth row, copied from a refused one, starts clean
     expect(page.locator("#station_title_4")).to_be_focused()
