@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["GALLERY_VERSION"] = __version__
     app.config["TIMEZONE"] = config_module.timezone(settings["TIMEZONE"])
+    app.config["TIMEZONE_SETTING"] = settings["TIMEZONE"]  # empty: see config.workshop_zone
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(instance_path)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

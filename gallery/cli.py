@@ -13,6 +13,7 @@ import click
 from stations import export
 
 from .web.addresses import lan_address
+from .web.links import guess_base, serve_command, workshop_links
 
 
 def _app(db: str | None = None, public_url: str | None = None, lan_url: str | None = None):
@@ -28,40 +29,6 @@ def _app(db: str | None = None, public_url: str | None = None, lan_url: str | No
     return create_app(overrides)
 
 
-def _guess_base(public_url: str | None, port: int) -> str:
-    """The base URL phones will use when `serve` runs on 0.0.0.0 with this port."""
-    configured = public_url or os.environ.get("GALLERY_PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    lan = lan_address()
-    return f"http://{lan or 'localhost'}:{port}"
-
-
-def _links(app, workshop, key: str, base: str) -> dict:
-    from flask import url_for
-
-    with app.test_request_context(base_url=base):
-        return {
-            "workshop": {
-                "code": workshop.code,
-                "title": workshop.title,
-                "key": key,
-                "wall_url": base + url_for("wall.wall", code=workshop.code, key=key),
-                "manage_url": base + url_for("staff.manage", code=workshop.code, key=key),
-            },
-            "stations": [
-                {
-                    "token": s.token,
-                    "title": s.title,
-                    "code": s.short_code,
-                    "url": base + url_for("participant.station", token=s.token),
-                    "display_url": base + url_for("participant.display", token=s.token),
-                }
-                for s in workshop.ordered_stations()
-            ],
-        }
-
-
 def _print_links(links: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(links, ensure_ascii=False))
@@ -73,6 +40,13 @@ def _print_links(links: dict, as_json: bool) -> None:
     for s in links["stations"]:
         click.echo(f"  Station {s['code']}  {s['title']}")
         click.echo(f"      phone: {s['url']}")
+
+
+def _print_serve_hint(app, public_url: str | None, db: str | None, port: int) -> None:
+    # On standard output with the links, in order: on standard error it was glued to the
+    # last link where a log kept the two streams apart and joined them ("…FHStart the …").
+    click.echo("\nStart the server with:")
+    click.echo(f"  {serve_command(app, public_url, db, port)}")
 
 
 db_option = click.option("--db", default=None, help="SQLite path or database URL.")
@@ -187,9 +161,9 @@ def demo(public_url: str | None, db: str | None, port: int, as_json: bool, notes
     app = _app(db, public_url)
     with app.app_context():
         workshop, key = create_demo(notes)
-        _print_links(_links(app, workshop, key, _guess_base(public_url, port)), as_json)
+        _print_links(workshop_links(app, workshop, key, guess_base(public_url, port)), as_json)
     if not as_json:
-        click.echo("Start the server with: gallery serve", err=True)
+        _print_serve_hint(app, public_url, db, port)
 
 
 @main.group()
@@ -216,15 +190,22 @@ def _parse_station(raw: str) -> tuple[str, str]:
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--address", type=click.Choice(["sie", "du"]), default="sie", show_default=True)
 @click.option("--place", default="", help='Where it is held, e.g. "Kreishaus Freiberg, Saal 2".')
+@click.option(
+    "--timezone",
+    "zone",
+    default="",
+    help="Its time zone for the report and exports, e.g. Europe/Berlin (default: the server's).",
+)
 @public_url_option
 @db_option
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)
-def workshop_new(title, stations, lang, address, place, public_url, db, port, as_json) -> None:
+def workshop_new(title, stations, lang, address, place, zone, public_url, db, port, as_json):
     """Create a workshop with its stations and print the links."""
     from stations.notes import clean_text
 
     from .actions.workshops import MAX_PLACE, MAX_TITLE, create_workshop
+    from .config import is_zone
 
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
@@ -232,11 +213,17 @@ def workshop_new(title, stations, lang, address, place, public_url, db, port, as
     place = " ".join(clean_text(place).split())  # cleaned as the web form cleans it
     if len(place) > MAX_PLACE:
         raise click.BadParameter(f"at most {MAX_PLACE} characters", param_hint="--place")
+    zone = zone.strip()
+    if zone and not (len(zone) <= 64 and is_zone(zone)):
+        raise click.BadParameter(f"unknown time zone {zone!r} (e.g. Europe/Berlin)",
+                                 param_hint="--timezone")  # fmt: skip
     parsed = [_parse_station(s) for s in stations]
     app = _app(db, public_url)
     with app.app_context():
-        ws, key = create_workshop(title, lang, parsed, address, place)
-        _print_links(_links(app, ws, key, _guess_base(public_url, port)), as_json)
+        ws, key = create_workshop(title, lang, parsed, address, place, zone)
+        _print_links(workshop_links(app, ws, key, guess_base(public_url, port)), as_json)
+    if not as_json:
+        _print_serve_hint(app, public_url, db, port)
 
 
 @main.command()
@@ -281,6 +268,7 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
     from flask import g
 
     from .actions.results import collect
+    from .actions.workshops import zone_of
     from .store.models import Workshop
     from .web.staff import report_html
 
@@ -294,7 +282,7 @@ def export_command(code: str, fmt: str, sep: str, output: str | None, db: str | 
                 g.workshop = workshop  # the report in the workshop's language
                 body = report_html(workshop).encode()
         else:
-            zone = app.config["TIMEZONE"]
+            zone = zone_of(workshop)
             body = export.build(collect(workshop), fmt, delimiter=sep, zone=zone)  # as downloaded
     if output in (None, "-"):
         sys.stdout.buffer.write(body)
@@ -329,7 +317,7 @@ def import_command(file, public_url, db, as_json) -> None:
         ) from None
     with app.app_context():
         workshop, key = restore(data)
-        _print_links(_links(app, workshop, key, _guess_base(public_url, 8000)), as_json)
+        _print_links(workshop_links(app, workshop, key, guess_base(public_url, 8000)), as_json)
 
 
 @main.command()

@@ -38,8 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": "",
     # Send Secure cookies (set when serving behind https).
     "SECURE_COOKIES": False,
-    # The workshops' time zone, an IANA name such as Europe/Berlin: the printed report and the
-    # exports show times in it (JSON keeps UTC). Empty: this server's own zone.
+    # The time zone, an IANA name such as Europe/Berlin, of workshops that have none of their
+    # own (a workshop made in /new keeps its facilitator's browser's; the settings change it):
+    # the printed report and the exports show times in it (JSON keeps UTC). Empty: this
+    # server's own zone, but Europe/Berlin for a German workshop when that zone is UTC.
     "TIMEZONE": "",
     # Days after its last note (or its creation) that `gallery purge` deletes a workshop.
     # 0: keep everything.
@@ -140,17 +142,44 @@ def _local_zone_name() -> str:
     with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
     for name in candidates:
-        if name and _is_zone(name):
+        if name and is_zone(name):
             return name
     return "UTC"
 
 
-def _is_zone(name: str) -> bool:
+def is_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return False
     return True
+
+
+# What a machine whose zone nobody set reports: the clock of no venue.
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu",
+                       "Etc/Zulu", "GMT", "Etc/GMT", "GMT0", "Etc/GMT0", "Greenwich",
+                       "Etc/Greenwich"})  # fmt: skip
+GERMAN_ZONE = "Europe/Berlin"  # Germany, Austria and Switzerland keep the same clock
+
+
+def place_zone(name: object) -> str:
+    """`name` when it is a zone a place keeps (a browser's or a facilitator's choice), else ""
+    (none given, unknown here, or UTC: a machine whose zone was never set)."""
+    if not isinstance(name, str) or len(name) > 64:
+        return ""
+    name = name.strip()
+    return name if name and name not in UTC_NAMES and is_zone(name) else ""
+
+
+def workshop_zone(own: str, language: str, setting: str, server: str) -> str:
+    """The zone a workshop's times are shown in: its own; else GALLERY_TIMEZONE (`setting`);
+    else this server's zone (`server`), but Europe/Berlin for a German workshop when the
+    server keeps UTC (a report an hour off for a German room; a server's clock is set so)."""
+    if own and is_zone(own):
+        return own
+    if setting.strip() or language != "de" or server not in UTC_NAMES:
+        return server
+    return GERMAN_ZONE
 
 
 def timezone(setting: str) -> str:
@@ -159,6 +188,6 @@ def timezone(setting: str) -> str:
     name = setting.strip()
     if not name:
         return _local_zone_name()
-    if not _is_zone(name):
+    if not is_zone(name):
         raise ValueError(f"GALLERY_TIMEZONE: unknown time zone {name!r} (e.g. Europe/Berlin)")
     return name

@@ -143,6 +143,23 @@ class Timer:
         }
 
 
+Progress = Literal["planned", "running", "paused", "stopped", "done"]
+
+
+def progress(timer: Timer, schedule: Schedule, now: float) -> tuple[int, Progress]:
+    """How far the walk came by `now`, for the results protocol: the rounds begun, and how it
+    stands: "planned" (never started), "running", "paused", "stopped" (ended before its last
+    round began: the facilitator stopped it) or "done". A stopped walk keeps the round it was
+    in (`Timer.stop`), so "2 of 4 rounds" counts the round the stop cut short."""
+    timer = timer.advance(schedule, now)
+    if timer.state == "idle":
+        return 0, "planned"
+    begun = timer.round + 1
+    if timer.state == "finished":
+        return begun, "done" if begun >= schedule.rounds else "stopped"
+    return begun, timer.state
+
+
 TIMER_COMMANDS = ("start", "pause", "next", "stop")
 
 

@@ -1,13 +1,19 @@
 """The `gallery` command line."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+import requests
 from click.testing import CliRunner
 
 from gallery.cli import main
+from gallery.web.links import serve_command
+from tests.support import free_port, gallery_bin, need, stop, wait_until_up
 
 
 def run(*args, input=None, env=None):
@@ -69,6 +75,66 @@ def test_demo_prints_links_and_creates_clustered_notes(tmp_path):
     titles = [s["title"] for s in data["stations"]]
     assert "Moderne Verwaltung" in titles and "Klimaschutz durch Digitalisierung" in titles
     assert all("localhost" not in s["url"] for s in data["stations"])
+
+
+@pytest.mark.server
+def test_demo_ends_with_the_serve_command_that_serves_its_links(tmp_path):
+    """`gallery demo --port P` said "gallery serve" (port 8000) under links to P, and said it
+    on standard error, where a log that kept the streams apart glued it to the last link. Now
+    its last lines, on standard output, name the command; run as printed from another
+    folder, it serves every link."""
+    gallery = gallery_bin()
+    need(gallery is not None, "the gallery console script is not installed")
+    port, instance = free_port(), tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    base = f"http://127.0.0.1:{port}"
+    done = subprocess.run(
+        [gallery, "demo", "--port", str(port), "--public-url", base, "--db", "demo.db"],
+        cwd=tmp_path, env={**env, "GALLERY_INSTANCE_PATH": str(instance)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    lines = done.stdout.splitlines()
+    command = (f"GALLERY_INSTANCE_PATH={instance} gallery serve --port {port} "
+               f"--public-url {base} --db {tmp_path / 'demo.db'}")  # fmt: skip
+    assert lines[-3:] == ["", "Start the server with:", f"  {command}"]
+    phones = [line.split("phone: ")[1] for line in lines if "phone: " in line]
+    assert len(phones) == 4 and all(url.startswith(base + "/s/") for url in phones)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path = f"{Path(gallery).parent}{os.pathsep}{env.get('PATH', '')}"
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(["bash", "-c", command], cwd=elsewhere,
+                                  env={**env, "PATH": path}, stdout=log, stderr=log,
+                                  start_new_session=True)  # fmt: skip
+    server.log_path = str(tmp_path / "serve.log")
+    try:
+        wait_until_up(base + "/", server)
+        for url in phones:
+            page = requests.get(url, timeout=10)
+            assert page.status_code == 200 and "Digital-Gipfel" in page.text, url
+    finally:
+        stop(server)
+    assert not (elsewhere / "instance").exists()  # the demo's instance folder, not a new one
+
+
+def test_the_serve_command_names_a_server_database_without_its_password(tmp_path, monkeypatch):
+    monkeypatch.delenv("GALLERY_INSTANCE_PATH", raising=False)
+    monkeypatch.delenv("GALLERY_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("GALLERY_DATABASE", "postgresql://gallery:geheim@db/gallery")
+    app = SimpleNamespace(config={"DATABASE_URL": "postgresql://gallery:geheim@db/gallery"},
+                          instance_path=str(tmp_path))  # fmt: skip
+    assert serve_command(app, None, None, 8000) == 'gallery serve --db "$GALLERY_DATABASE"'
+    typed = serve_command(app, "http://10.0.0.5:8001", "postgresql://gallery:geheim@db/g", 8001)
+    assert typed == (
+        "gallery serve --port 8001 --public-url http://10.0.0.5:8001 "
+        "--db postgresql://gallery:geheim@db/g"
+    )  # they typed it themselves
+    monkeypatch.delenv("GALLERY_DATABASE")
+    default = SimpleNamespace(config={"DATABASE_URL": "sqlite:///x/instance/gallery.db"},
+                              instance_path="x/instance")  # fmt: skip
+    assert serve_command(default, None, None, 8000) == "gallery serve"
 
 
 def test_cluster_contract():

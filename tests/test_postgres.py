@@ -149,8 +149,32 @@ def test_a_database_from_before_the_place_is_migrated_on_postgres(pg_url, tmp_pa
     create_workshop("Alt", "de", [("Eins", "")], place="weg")
     database = db.database.obj
     database.execute_sql("ALTER TABLE workshop DROP COLUMN place")
+    database.execute_sql("ALTER TABLE workshop DROP COLUMN timezone")  # v6, after the place
     database.execute_sql("UPDATE schemaversion SET version = 4")
     db.close()
     create_app(config)
-    assert SchemaVersion.get().version == len(MIGRATIONS) == 5
+    assert SchemaVersion.get().version == len(MIGRATIONS) == 6
     assert Workshop.get().title == "Alt" and Workshop.get().place == ""
+
+
+def test_a_database_from_before_the_time_zone_is_migrated_on_postgres(pg_url, tmp_path):
+    """v6 adds `workshop.timezone` on PostgreSQL as on SQLite: old workshops keep the
+    server's zone ("")."""
+    from gallery import create_app
+    from gallery.actions.workshops import create_workshop
+    from gallery.store import db
+    from gallery.store.models import SchemaVersion, Workshop
+    from gallery.store.schema import MIGRATIONS
+
+    config = {"DATABASE": pg_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
+              "INSTANCE_PATH": str(tmp_path)}  # fmt: skip
+    create_app(config)
+    create_workshop("Alt", "de", [("Eins", "")], place="Rathaus", timezone="Asia/Tokyo")
+    database = db.database.obj
+    database.execute_sql("ALTER TABLE workshop DROP COLUMN timezone")
+    database.execute_sql("UPDATE schemaversion SET version = 5")
+    db.close()
+    create_app(config)
+    assert SchemaVersion.get().version == len(MIGRATIONS) == 6
+    workshop = Workshop.get()
+    assert (workshop.title, workshop.place, workshop.timezone) == ("Alt", "Rathaus", "")

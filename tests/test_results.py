@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from gallery import create_app
 from gallery.actions import results
+from gallery.actions.walk import rotation_command
+from gallery.actions.workshops import create_workshop
 from gallery.cli import main
 from gallery.store.models import Note, Station, Vote, Workshop
 from gallery.store.retention import expired
@@ -163,6 +165,32 @@ def test_report_ranks_a_single_idea_among_the_groups_as_the_wall_does(app, clien
     single = _between(station, "2. Einzelne Idee", "3. Glasfaser-Ausbau")
     assert "&lt;script&gt;alert" in single and "3 Punkte" in single
     assert station.index("3. Glasfaser-Ausbau") < station.index("Einzelne Ideen")
+
+
+def test_report_says_how_many_rounds_of_the_rotation_ran(app, client):
+    """A rotation stopped in round 2 of 4 was reported as "4 Gruppen, 4 Runden"."""
+    with app.app_context():
+        ws, key = create_workshop("Rundgang", "de", [(f"Station {n}", "") for n in range(1, 5)])
+    client.get(f"/w/{ws.code}?key={key}")
+
+    def rotation_line(*commands) -> str:
+        with app.app_context():
+            for command in commands:
+                rotation_command(Workshop.get_by_id(ws.id), command, groups=4, minutes=5)
+        html = client.get(f"/w/{ws.code}/report").get_data(True)
+        return _between(html, "<dt>Rotation</dt>", "</dd>").split("<dd>")[1].strip()
+
+    assert rotation_line("pause") == "4 Gruppen, 4 Runden zu je 5 Minuten geplant, nicht begonnen"
+    assert rotation_line("start") == (
+        "4 Gruppen, bisher 1 von 4 Runden zu je 5 Minuten (läuft noch)"
+    )
+    assert rotation_line("next", "stop") == (
+        "4 Gruppen, 2 von 4 Runden zu je 5 Minuten (vorzeitig beendet)"
+    )
+    assert rotation_line("start", "next", "pause") == (
+        "4 Gruppen, bisher 2 von 4 Runden zu je 5 Minuten (angehalten)"
+    )
+    assert rotation_line("next", "next", "next") == "4 Gruppen, 4 Runden zu je 5 Minuten"
 
 
 def test_report_and_downloads_use_the_workshops_time_zone(tmp_path):

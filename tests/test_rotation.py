@@ -2,7 +2,7 @@
 
 import pytest
 
-from stations.rotation import RotationError, Schedule, Timer, group_names, on_phase
+from stations.rotation import RotationError, Schedule, Timer, group_names, on_phase, progress
 
 
 def test_group_names():
@@ -89,3 +89,18 @@ def test_entering_the_results_pauses_a_running_walk():
     for timer in (Timer(), running.pause(30), running.stop()):  # nothing running: unchanged
         assert on_phase(timer, "results", s, 60) == timer
     assert on_phase(paused, "collect", s, 120) is paused  # leaving the results resumes nothing
+
+
+def test_progress_counts_the_rounds_begun_and_says_how_the_walk_ended():
+    s = Schedule(groups=4, stations=4, minutes=5)
+    assert progress(Timer(), s, now=0) == (0, "planned")
+    running = Timer().start(now=0)
+    assert progress(running, s, now=60) == (1, "running")
+    assert progress(running, s, now=5 * 60 + 1) == (2, "running")  # the clock moved it on
+    second = running.next(s, now=120)
+    assert progress(second.pause(now=130), s, now=999) == (2, "paused")
+    assert progress(second.stop(), s, now=999) == (2, "stopped")  # the round it cut short counts
+    last = second.next(s, 200).next(s, 300)
+    assert progress(last.stop(), s, now=999) == (4, "done")  # stopped in the last round
+    assert progress(last.next(s, 400), s, now=999) == (4, "done")
+    assert progress(running, s, now=4 * 5 * 60) == (4, "done")  # the timer ran out by itself

@@ -16,6 +16,7 @@ from stations.export import ExportError, ExportNote, ExportStation, ExportWorksh
 from stations.notes import MAX_AUTHOR, MAX_TEXT, NoteError, clean_author, clean_text, parse_id
 from stations.notes import parse_text as parse_note_text
 
+from ..config import is_zone
 from .workshops import MAX_PLACE, MAX_PROMPT, MAX_STATIONS, MAX_TITLE
 
 # Codes this server makes are CODE_LENGTH of CODE_ALPHABET; older exports have other lengths.
@@ -99,6 +100,8 @@ def checked(data: ExportWorkshop, max_notes: int, max_replies: int) -> ExportWor
     if len(data.stations) > MAX_STATIONS:
         too_many = f"holds more than {MAX_STATIONS} stations"
         raise ExportError("invalid_value", too_many, "$.stations")
+    if data.timezone and not (len(data.timezone) <= 64 and is_zone(data.timezone)):
+        raise ExportError("invalid_value", "is no time zone this server knows", "$.timezone")
     return dataclasses.replace(
         data, title=_line(data.title, MAX_TITLE, "$.title"),
         place=_line(data.place, MAX_PLACE, "$.place", required=False),

@@ -17,6 +17,7 @@ from ..clustering.store import clusters_state, topics_of
 from ..store.db import write_transaction
 from ..store.models import Cluster, Note, PlusOne, Reply, Station, Vote, Workshop
 from .reactions import note_extras
+from .walk import rotation_record
 
 
 def _station(station: Station) -> ExportStation:
@@ -87,6 +88,7 @@ def restore(data: ExportWorkshop) -> tuple[Workshop, str]:
             workshop.code = data.code
         workshop.created_at = data.created_at
         workshop.place = data.place
+        workshop.timezone = data.timezone
         workshop.imported_participants = data.participants
         workshop.save()
     try:
@@ -153,6 +155,7 @@ def collect(workshop: Workshop) -> ExportWorkshop:
         stations=tuple(_station(s) for s in workshop.ordered_stations()),
         participants=participants(workshop),
         place=workshop.place,
+        timezone=workshop.timezone,
     )
 
 
@@ -167,8 +170,6 @@ def protocol(workshop: Workshop) -> dict:
     used |= {"collect"} if visible else set()
     used |= {"review"} if any(n.replies or n.plus_ones for n in visible) else set()
     used |= {"vote"} if any(n.votes for n in visible) else set()
-    rotation = workshop.rotation_data
-    groups = rotation.get("groups") or 0
     paper = (
         Note.select()
         .join(Station)
@@ -181,13 +182,7 @@ def protocol(workshop: Workshop) -> dict:
         "held": min((n.created_at for n in visible), default=data.created_at),
         "phases": [p for p in PHASES if p in used],
         "dots": workshop.dots,
-        "rotation": {
-            "groups": groups,
-            "rounds": len(data.stations),
-            "minutes": rotation.get("minutes") or 0,
-        }
-        if groups
-        else None,  # fmt: skip
+        "rotation": rotation_record(workshop),  # how many rounds ran, not only were planned
         "notes": len(visible),
         "hidden": sum(1 for s in data.stations for n in s.notes if n.hidden),
         "paper": paper,

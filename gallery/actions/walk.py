@@ -24,6 +24,7 @@ from stations.rotation import (
     command,
     group_names,
     on_phase,
+    progress,
     smallest_group,
 )
 
@@ -138,6 +139,18 @@ def rotation_state(workshop: Workshop, at: float | None = None) -> dict:
     else:
         state.update(_timer(data).snapshot(schedule, at))
     return state
+
+
+def rotation_record(workshop: Workshop) -> dict | None:
+    """What the results protocol says of the rotation (None: a free walk): groups, minutes a
+    round, the rounds planned and begun, and how it stands (`stations.rotation.progress`)."""
+    data = workshop.rotation_data
+    schedule = _schedule(data, len(workshop.ordered_stations()))
+    if schedule is None:
+        return None
+    begun, state = progress(_timer(data), schedule, now())
+    return {"groups": schedule.groups, "minutes": schedule.minutes, "rounds": schedule.rounds,
+            "begun": begun, "state": state}  # fmt: skip
 
 
 def steer_rotation(

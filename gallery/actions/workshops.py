@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import current_app
+
+from ..config import workshop_zone
 from ..facts import facts
 from ..store.db import write_transaction
 from ..store.models import Station, Workshop
@@ -21,13 +24,15 @@ def create_workshop(
     stations: Sequence[tuple[str, str] | tuple[str, str, Sequence[str]]],
     address: str = "sie",
     place: str = "",
+    timezone: str = "",
 ):
     """Shared by the web form, `gallery workshop new` and `gallery demo`; returns (workshop,
-    facilitator key). A station is (title, question) or (title, question, expected topics)."""
+    facilitator key). A station is (title, question) or (title, question, expected topics).
+    `timezone` is a zone `config.place_zone` let through, or "" (the server's)."""
     with write_transaction():
         workshop, key = Workshop.create_with_key(title, language)
-        if (address, place) != (workshop.address, workshop.place):
-            workshop.address, workshop.place = address, place
+        if (address, place, timezone) != (workshop.address, workshop.place, workshop.timezone):
+            workshop.address, workshop.place, workshop.timezone = address, place, timezone
             workshop.save()
         for position, (station_title, prompt, *topics) in enumerate(stations):
             Station.create(
@@ -43,6 +48,7 @@ def update_workshop(
     language: str | None,
     address: str | None = None,
     place: str | None = None,
+    timezone: str | None = None,
 ) -> None:
     """The settings form; None leaves that setting as it is."""
     workshop.title = title
@@ -52,9 +58,19 @@ def update_workshop(
         workshop.address = address
     if place is not None:
         workshop.place = place
+    if timezone is not None:
+        workshop.timezone = timezone
     with write_transaction():
         workshop.save()
     facts().workshop_changed(workshop)
+
+
+def zone_of(workshop: Workshop, own: bool = True) -> str:
+    """The zone the workshop's report and exports show its times in (config.workshop_zone);
+    with `own=False`, the one it would have without a zone of its own."""
+    config = current_app.config
+    return workshop_zone(workshop.timezone if own else "", workshop.language,
+                         config.get("TIMEZONE_SETTING", ""), config["TIMEZONE"])  # fmt: skip
 
 
 def add_station(workshop: Workshop, title: str, prompt: str) -> Station | None:

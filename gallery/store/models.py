@@ -80,14 +80,14 @@ class Workshop(BaseModel):
     code = pw.CharField(max_length=16, unique=True)
     title = pw.CharField(max_length=200)
     place = pw.CharField(max_length=120, default="")  # "Ort" in the report and the exports
+    timezone = pw.CharField(max_length=64, default="")  # its times' zone; "": the server's
     language = pw.CharField(max_length=2, default="de")
     address = pw.CharField(max_length=3, default="sie")
     key_hash = pw.CharField(max_length=64)
     created_at = pw.DateTimeField(default=utcnow)
     # An import's participants (`gallery import`): its notes no longer say who wrote what.
     imported_participants = pw.IntegerField(default=0)
-    # The walk (gallery/actions/walk.py): its phase, each participant's dots in the vote phase, and
-    # the rotation (groups, minutes, timer) as JSON, owned by the server's clock.
+    # The walk (actions/walk.py): phase, dots per person, rotation as JSON (the server's clock).
     phase = pw.CharField(max_length=16, default="collect")
     dots = pw.IntegerField(default=5)
     rotation = pw.TextField(default="")

@@ -15,7 +15,7 @@ from .db import database, is_sqlite
 
 WORKSHOP_COLUMNS = ("id", "code", "title", "language", "key_hash", "created_at",
                     "imported_participants", "phase", "dots", "rotation", "address",
-                    "place")  # fmt: skip
+                    "place", "timezone")  # fmt: skip
 STATION_COLUMNS = ("id", "workshop_id", "title", "prompt", "position", "token", "created_at",
                    "granularity", "cluster_seq", "locked", "topics", "groups", "regroup",
                    "settled_note")  # fmt: skip

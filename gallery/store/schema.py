@@ -82,12 +82,20 @@ def _add_place(db) -> None:
     db.execute_sql("UPDATE workshop SET place = ''")
 
 
+def _add_timezone(db) -> None:
+    """v6: the zone a workshop's times are shown in; existing ones keep the server's ("")."""
+    m = SchemaMigrator.from_database(db)
+    run(m.add_column("workshop", "timezone", peewee.CharField(max_length=64, null=True)))
+    db.execute_sql("UPDATE workshop SET timezone = ''")
+
+
 MIGRATIONS: list = [
     _add_walk_method,
     _add_form_of_address,
     _add_reply_moderation,
     _add_grouping_hints,
     _add_place,
+    _add_timezone,
 ]
 
 

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -17,9 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from peewee import fn
 
-from stations import export, steering
-from stations.errors import RuleError
-from stations.notes import clean_text
+from stations import export
 
 from .. import limits
 from ..actions import results, workshops
@@ -31,58 +28,42 @@ from ..actions.access import (
     workshop_or_404,
 )
 from ..actions.steering import set_topics
-from ..actions.workshops import MAX_PLACE, MAX_PROMPT, MAX_STATIONS, MAX_TITLE, create_workshop
+from ..actions.workshops import (
+    MAX_PLACE,
+    MAX_PROMPT,
+    MAX_STATIONS,
+    MAX_TITLE,
+    create_workshop,
+    zone_of,
+)
 from ..clustering.store import topics_of
-from ..errors import message
+from ..config import place_zone
 from ..store.db import utcnow
 from ..store.models import ADDRESSES, LANGUAGES, Note, Station, Workshop
 from . import public_url
+from .forms import Form, zone_names
 from .participant import station_url
 
 bp = Blueprint("staff", __name__)
 
 
-class FormError(ValueError):
-    pass
-
-
-def _clean_line(value: str | None, limit: int, what: str) -> str:
-    # The same cleaning as notes (no control or bidi-override characters), on one line.
-    text = " ".join(clean_text(value or "").split())
-    if len(text) > limit:
-        raise FormError(_("%(what)s is longer than %(limit)s characters.", what=what, limit=limit))
-    return text
-
-
-def _clean_prompt(value: str | None) -> str:
-    raw = clean_text((value or "").replace("\r", ""))
-    text = "\n".join(line.strip() for line in raw.split("\n")).strip()
-    if len(text) > MAX_PROMPT:
-        raise FormError(_("The question is longer than %(limit)s characters.", limit=MAX_PROMPT))
-    return text
-
-
-def _clean_topics(value: str | None) -> list[str]:
-    """Expected topics typed one per line, cleaned as every other text."""
-    try:
-        return steering.parse_topics(clean_text((value or "").replace("\r", "")))
-    except RuleError as error:
-        raise FormError(message(error.code, **error.params)) from None
-
-
-def _stations_from_form(form) -> list[tuple[str, str, list[str]]]:
-    titles = form.getlist("station_title")
-    prompts = form.getlist("station_prompt")
-    topics = form.getlist("station_topics")
+def _stations_from_form(form: Form) -> list[tuple[str, str, list[str]]]:
+    """The rows of /new with a title; each row's problems under its own fields' ids."""
+    titles = form.data.getlist("station_title")
+    prompts = form.data.getlist("station_prompt")
+    topics = form.data.getlist("station_topics")
     stations = []
     for i, raw_title in enumerate(titles):
-        title = _clean_line(raw_title, MAX_TITLE, _("A station title"))
-        prompt = _clean_prompt(prompts[i] if i < len(prompts) else "")
-        expected = _clean_topics(topics[i] if i < len(topics) else "")
+        n = i + 1
+        title = form.line(f"station_title_{i}", raw_title, MAX_TITLE,
+                          _("The title of station %(n)s", n=n))  # fmt: skip
+        prompt = form.prompt(f"station_prompt_{i}", prompts[i] if i < len(prompts) else "",
+                             MAX_PROMPT, _("The question of station %(n)s", n=n))  # fmt: skip
+        expected = form.topics(f"station_topics_{i}", topics[i] if i < len(topics) else "", n)
         if title:
             stations.append((title, prompt, expected))
         elif prompt:
-            raise FormError(_("Station %(n)s has a question but no title.", n=i + 1))
+            form.refuse(f"station_title_{i}", _("Station %(n)s has a question but no title.", n=n))
     return stations
 
 
@@ -92,49 +73,47 @@ def _stations_from_form(form) -> list[tuple[str, str, list[str]]]:
 @bp.route("/new", methods=["GET", "POST"])
 @limits.creating
 def new_workshop():
-    form = request.form
-    errors: list[str] = []
+    form = Form(request.form)
     wait = 0
     if request.method == "POST":
         if admin_required() and not is_admin():
             wait = limits.admin_wait()
             if wait:
-                errors.append(_("Too many wrong passwords: please wait %(n)s seconds.", n=wait))
-            elif check_admin_password(form.get("admin_password")):
+                too_many = _("Too many wrong passwords: please wait %(n)s seconds.", n=wait)
+                form.refuse("admin_password", too_many)
+            elif check_admin_password(form.data.get("admin_password")):
                 limits.admin_password_right()
                 session["admin"] = True
             else:
                 limits.admin_password_wrong()
-                errors.append(_("The admin password is wrong."))
-        try:
-            title = _clean_line(form.get("title"), MAX_TITLE, _("The title"))
-            place = _clean_line(form.get("place"), MAX_PLACE, _("The location"))
-            stations = _stations_from_form(form)
-        except FormError as err:
-            errors.append(str(err))
-            title, place, stations = "", "", []
-        language = form.get("language") if form.get("language") in LANGUAGES else "de"
-        address = form.get("address") if form.get("address") in ADDRESSES else "sie"
-        if not errors and not title:
-            errors.append(_("Please give the workshop a title."))
-        if not errors and not stations:
-            errors.append(_("Please add at least one station with a title."))
-        if not errors and len(stations) > MAX_STATIONS:
-            errors.append(_("At most %(n)s stations.", n=MAX_STATIONS))
-        if not errors:
-            workshop, key = create_workshop(title, language, stations, address, place)
+                form.refuse("admin_password", _("The admin password is wrong."))
+        title = form.line("title", form.data.get("title"), MAX_TITLE, _("The title"))
+        place = form.line("place", form.data.get("place"), MAX_PLACE, _("The location"))
+        stations = _stations_from_form(form)
+        language = form.data.get("language") if form.data.get("language") in LANGUAGES else "de"
+        address = form.data.get("address") if form.data.get("address") in ADDRESSES else "sie"
+        if not title:
+            form.refuse("title", _("Please give the workshop a title."))
+        if not stations:
+            form.refuse("station_title_0", _("Please add at least one station with a title."))
+        elif len(stations) > MAX_STATIONS:
+            form.refuse("station-rows", _("At most %(n)s stations.", n=MAX_STATIONS))
+        if not form.errors:
+            # the facilitator's browser's zone (new.js), unseen: one it cannot vouch for is none
+            zone = place_zone(form.data.get("timezone"))
+            workshop, key = create_workshop(title, language, stations, address, place, zone)
             return redirect(url_for("staff.manage", code=workshop.code, key=key), code=303)
-    rows = max(4, len(form.getlist("station_title")))
+    rows = max(4, len(form.data.getlist("station_title")))
     page = render_template(
         "staff/new.html",
-        errors=errors,
-        form=form,
+        errors=form.errors,
+        form=form.data,
         rows=rows,
         need_password=admin_required() and not is_admin(),
     )
     if wait:
         return page, 429, {"Retry-After": str(wait)}
-    return page, (400 if errors else 200)
+    return page, (400 if form.errors else 200)
 
 
 # --- manage ----------------------------------------------------------------------------
@@ -157,6 +136,16 @@ def manage(code: str):
     workshop, key = _facilitated(code)
     if "key" in request.args:
         return redirect(request.path, code=303)  # keep the key out of history and screens
+    errors = {}
+    if request.args.get("error") == "confirm":  # said after the redirect back from a delete
+        errors["confirm-code"] = _("The code did not match: nothing was deleted.")
+    return _manage_page(workshop, key, errors=errors)
+
+
+def _manage_page(workshop: Workshop, key: str, *, errors=None, sent: str = "", typed=None):
+    """The manage page; after a form with problems, `sent` names that form ("settings",
+    "add", a station's token), `typed` holds what was typed in it, and `errors` its problems
+    by field id, each shown beside its field (400: nothing was saved)."""
     stations = list(workshop.ordered_stations())
     counts = dict(
         Note.select(Note.station, fn.COUNT(Note.id))
@@ -165,7 +154,7 @@ def manage(code: str):
         .tuples()
     )
     facilitator_link = public_url.absolute(url_for("staff.manage", code=workshop.code, key=key))
-    return render_template(
+    page = render_template(
         "staff/manage.html",
         workshop=workshop,
         stations=stations,
@@ -174,20 +163,15 @@ def manage(code: str):
         facilitator_link=facilitator_link,
         wall_link=public_url.absolute(url_for("wall.wall", code=workshop.code, key=key)),
         join_url=public_url.short(public_url.base_url()),
-        error=request.args.get("error"),
-        settings_errors=_settings_errors(),
+        zone=zone_of(workshop),
+        server_zone=zone_of(workshop, own=False),  # what an empty field means
+        zones=zone_names(),
+        errors=errors or {},
+        sent=sent,
+        typed=typed or {},
         languages=LANGUAGES,
     )
-
-
-def _settings_errors() -> dict[str, str]:
-    # Said after the redirect back (?error=place), so a reload does not post the form again.
-    return {
-        "title": _("%(what)s is longer than %(limit)s characters.", what=_("The title"),
-                   limit=MAX_TITLE),
-        "place": _("%(what)s is longer than %(limit)s characters.", what=_("The location"),
-                   limit=MAX_PLACE),
-    }  # fmt: skip
+    return page, (400 if sent and errors else 200)
 
 
 def _back(workshop: Workshop, anchor: str = ""):
@@ -196,54 +180,57 @@ def _back(workshop: Workshop, anchor: str = ""):
 
 @bp.post("/w/<code>/settings")
 def update_workshop(code: str):
-    workshop, _key = _facilitated(code)
-    form = request.form
-    try:
-        title = _clean_line(form.get("title"), MAX_TITLE, "title") or workshop.title
-    except FormError:
-        return redirect(url_for("staff.manage", code=code, error="title"), code=303)
-    try:  # a form without the field (an older page still open) keeps the place
-        place = _clean_line(form["place"], MAX_PLACE, "place") if "place" in form else None
-    except FormError:
-        return redirect(url_for("staff.manage", code=code, error="place"), code=303)
-    language = form.get("language")
-    address = form.get("address")
+    workshop, key = _facilitated(code)
+    form = Form(request.form)
+    title = form.line("ws-title", form.data.get("title"), MAX_TITLE, _("The title"))
+    # a form without the field (an older page still open) keeps the place
+    place = form.data.get("place")
+    if place is not None:
+        place = form.line("ws-place", place, MAX_PLACE, _("The location"))
+    zone = form.data.get("timezone")
+    if zone is not None:  # as the place: an older page without the field keeps the zone
+        zone = form.zone("ws-timezone", zone)
+    if form.errors:
+        return _manage_page(workshop, key, errors=form.errors, sent="settings", typed=form.data)
+    language = form.data.get("language")
+    address = form.data.get("address")
     workshops.update_workshop(
         workshop,
-        title,
+        title or workshop.title,
         language if language in LANGUAGES else None,
         address if address in ADDRESSES else None,
         place,
+        zone,
     )
     return _back(workshop)
 
 
 @bp.post("/w/<code>/stations")
 def add_station(code: str):
-    workshop, _key = _facilitated(code)
-    try:
-        title = _clean_line(request.form.get("title"), MAX_TITLE, _("A station title"))
-        prompt = _clean_prompt(request.form.get("prompt"))
-    except FormError:
-        abort(400)
+    workshop, key = _facilitated(code)
+    form = Form(request.form)
+    title = form.line("new-title", form.data.get("title"), MAX_TITLE, _("The title"))
+    prompt = form.prompt("new-prompt", form.data.get("prompt"), MAX_PROMPT, _("The question"))
     if not title:
-        abort(400)
-    station = workshops.add_station(workshop, title, prompt)
-    if station is None:  # MAX_STATIONS already
-        abort(400)
+        form.refuse("new-title", _("Please give the station a title."))
+    station = None if form.errors else workshops.add_station(workshop, title, prompt)
+    if station is None and not form.errors:  # MAX_STATIONS already
+        form.refuse("new-title", _("At most %(n)s stations.", n=MAX_STATIONS))
+    if form.errors:
+        return _manage_page(workshop, key, errors=form.errors, sent="add", typed=form.data)
     return _back(workshop, f"#station-{station.token}")
 
 
 @bp.post("/w/<code>/stations/<token>")
 def edit_station(code: str, token: str):
-    workshop, _key = _facilitated(code)
+    workshop, key = _facilitated(code)
     station = _own_station(workshop, token)
-    try:
-        title = _clean_line(request.form.get("title"), MAX_TITLE, _("A station title"))
-        prompt = _clean_prompt(request.form.get("prompt"))
-        topics = _clean_topics(request.form.get("topics"))
-    except FormError:
-        abort(400)
+    form = Form(request.form)
+    title = form.line(f"title-{token}", form.data.get("title"), MAX_TITLE, _("The title"))
+    prompt = form.prompt(f"prompt-{token}", form.data.get("prompt"), MAX_PROMPT, _("The question"))
+    topics = form.topics(f"topics-{token}", form.data.get("topics"))
+    if form.errors:
+        return _manage_page(workshop, key, errors=form.errors, sent=token, typed=form.data)
     workshops.edit_station(station, title, prompt)
     if "topics" in request.form and topics != topics_of(station.topics):
         set_topics(station, topics)  # the wall regroups under them, as from edit mode
@@ -303,7 +290,7 @@ def download(code: str, fmt: str):
         abort(404)
     delimiter = "," if request.args.get("sep") == "comma" else ";"
     # export.build, as `gallery export` and the golden tests: no serialising of our own here.
-    zone = current_app.config["TIMEZONE"]
+    zone = zone_of(workshop)
     body = export.build(results.collect(workshop), fmt, delimiter=delimiter, zone=zone)
     name = f"gallery-walk-{workshop.code}-{utcnow():%Y-%m-%d}.{fmt}"
     response = Response(body, mimetype=export.MIMETYPES[fmt])
@@ -315,7 +302,7 @@ def download(code: str, fmt: str):
 def report_html(workshop: Workshop) -> str:
     """The printable results protocol, "Ergebnisprotokoll" (the view and `gallery export
     --format html`): ranked as every other format, times in the workshop's zone."""
-    zone = current_app.config["TIMEZONE"]
+    zone = zone_of(workshop)
     facts = results.protocol(workshop)
     days = {export.local_time(n.created_at, zone).date()
             for s in facts["data"].stations for n in s.notes if not n.hidden}  # fmt: skip

@@ -11,8 +11,12 @@
  * consonant goes to the next line, and ch, ck, sch, ph, th and qu stay together; at least two
  * letters stay before a break and three after. Where consonants pile up at a compound's joint
  * the next word's opening (pl, tr, str, schl…) goes on whole: "Ausbildungs-plätze", not
- * "Ausbildungsp-lätze". It still misses some joints (ban-daus-bau), which reads better than no
- * hyphen at all. */
+ * "Ausbildungsp-lätze". Two things no letter rule can see are looked up: a prefix (ver-, be-,
+ * an-, aus-, unter-…) ends a syllable ("Ver-ständ-nis", "Ver-an-stal-tung", not "Vers-tänd-nis",
+ * "Ve-rans-tal-tung"), and a compound whose next word is one a workshop often writes begins it
+ * whole: "Schicht-arbeit", "Bildungs-angebot", "Sprech-stunde", "Innen-stadt" (the rule alone
+ * gives "Schich-tarbeit", "Bildung-sangebot", "Sprechs-tunde", "Innens-tadt"). Joints the lists do
+ * not know, and those inside a run of vowels (Energie|ausweis), still break by the rule alone. */
 (function () {
   "use strict";
 
@@ -21,16 +25,85 @@
   // How German syllables may open with several consonants (longest first).
   var ONSETS = ["schl", "schr", "schm", "schn", "schw", "spr", "str", "pfl", "pfr",
                 "bl", "br", "pl", "pr", "fl", "fr", "gl", "gr", "kl", "kr", "dr", "tr"];
+  // ...and what else may follow a prefix: "Ver-ständ-nis", "Ab-stim-mung", "Ver-zweif-lung".
+  var AFTER_PREFIX = ONSETS.concat(["sch", "ch", "ph", "qu", "st", "sp", "zw", "pf", "kn"]);
+  // Prefixes, longest first. One that starts with a consonant is found at any syllable's
+  // start ("Kultur-ver-"), one that starts with a vowel at the word's start or at a joint
+  // before a vowel ("ver-an-"). A prefix ends its syllable when what follows may open one
+  // (AFTER_PREFIX), or, before a vowel, when another prefix or a known word begins there
+  // ("her-aus", "ver-an"; not "Fa-vo-rit").
+  var PREFIXES = ["unter", "über", "ver", "zer", "vor", "her", "dar", "bei", "aus", "auf",
+                  "ein", "ent", "be", "ge", "ab", "an", "um", "un", "er", "in"];
+  // Vowel-initial prefixes that follow another before a vowel whatever comes after them
+  // ("Ver-eins-", "her-um"); "er" and "in" begin too many other syllables for that.
+  var SECOND_PREFIXES = ["aus", "auf", "ein", "ab", "an", "um", "un"];
+  // Words that often begin a compound's second part, where the rule would cut them: ones
+  // opening with a vowel (the consonants before them stay behind: "Bildungs-angebot") and ones
+  // opening with st, sp, fl, pl or pr (the rule leaves the s or f behind, "Sprechs-tunde", or
+  // takes an s along, "Forschung-spro-jekt"). Cut short to cover their forms ("einricht").
+  var HEADS = ["abend", "alltag", "amt", "anbindung", "angebot", "angriff", "anlage", "anschluss",
+               "antrag", "anträg", "antwort", "anzeige", "arbeit", "arzt", "ärzt", "aufgabe",
+               "aufnahme", "aufwand", "ausbau", "ausbild", "ausschuss", "ausstatt", "austausch",
+               "ausweis", "einkauf", "einricht", "einsatz", "einzel", "eltern", "energie",
+               "entwickl", "erfahrung", "ergebnis", "idee", "infra", "information", "initiativ",
+               "integration", "internet", "öffentlich", "öffnung", "orient", "ort", "übergang",
+               "umbau", "umfrage", "umgebung", "umsetzung", "umwelt", "unterlag", "unternehm",
+               "unterricht", "unterstütz",
+               "fläch", "platz", "plätz", "problem", "programm", "projekt", "prozess", "speicher",
+               "spende", "spiel", "sport", "stadt", "städt", "stamm", "stand", "ständ", "start",
+               "station", "statt", "stätt", "steig", "stein", "stell", "steuer", "stieg", "stimm",
+               "stoff", "stück", "stufe", "stund"];
+  // Heads that also end other words: what must not come before them ("ges|amt", "Tran|sport")
+  // or must ("Veranstaltungs|ort", "Stand|ort"; not "Antw|ort", "Exp|ort", "Gemüses|orte").
+  var NOT_AFTER = { amt: /ges$/, sport: /tran$/ };
+  var ONLY_AFTER = { ort: /(ngs|nd|hn|tz)$/ };
+  var HEADS_BY_LETTER = {};
+  HEADS.forEach(function (head) { (HEADS_BY_LETTER[head[0]] = HEADS_BY_LETTER[head[0]] || []).push(head); });
   var MIN_WORD = 10; // shorter words always fit a phone's line
   var LONG_WORD = 14; // shorter words fit a wall's card (8.5 em wide) at any of its sizes
   var SHY = "\u00ad";
   var WORD = /[A-Za-zÄÖÜäöüßéèà]+/g;
 
   function isVowel(ch) { return VOWELS.indexOf(ch.toLowerCase()) !== -1; }
+  function startsAt(lower, text, at) { return lower.startsWith(text, at); }
+
+  // Whether a known compound part begins at `at` (lower case); one opening with a vowel only
+  // behind a consonant (inside a run of vowels the rule cannot tell the joint).
+  function headAt(lower, at) {
+    var heads = HEADS_BY_LETTER[lower[at]];
+    if (at < 2 || !heads || (isVowel(lower[at]) && isVowel(lower[at - 1]))) return false;
+    return heads.some(function (head) {
+      if (!startsAt(lower, head, at)) return false;
+      if (NOT_AFTER[head] && NOT_AFTER[head].test(lower.slice(0, at))) return false;
+      return !ONLY_AFTER[head] || ONLY_AFTER[head].test(lower.slice(0, at));
+    });
+  }
+
+  // Where a prefix beginning at `at` ends its syllable (see PREFIXES), or -1.
+  function prefixEnd(lower, at) {
+    var end = -1;
+    PREFIXES.some(function (prefix) {
+      if (!startsAt(lower, prefix, at) || isVowel(prefix[0]) !== isVowel(lower[at])) return false;
+      var next = at + prefix.length;
+      var vowel = next;
+      while (vowel < lower.length && !isVowel(lower[vowel])) vowel++;
+      if (vowel >= lower.length) return false; // no syllable after it
+      var opens = vowel > next
+        ? vowel - next === 1 || AFTER_PREFIX.indexOf(lower.slice(next, vowel)) !== -1
+        : prefixEnd(lower, next) !== -1 || headAt(lower, next) ||
+          SECOND_PREFIXES.some(function (second) { return startsAt(lower, second, next); });
+      if (opens) end = next;
+      return opens;
+    });
+    return end;
+  }
 
   // The word with soft hyphens at its syllable breaks.
   function syllables(word) {
+    var lower = word.toLowerCase();
     var breaks = [];
+    var forced = prefixEnd(lower, 0); // where a prefix has its syllable end
+    var part = 0; // where the last word of the compound began: no one-letter syllable after it
     var i = 0;
     while (i < word.length && !isVowel(word[i])) i++;
     while (i < word.length) {
@@ -38,15 +111,12 @@
       var start = i;
       while (i < word.length && !isVowel(word[i])) i++; // the consonants after it
       if (i >= word.length) break; // the word ends: no syllable follows
-      var at = i - 1; // the last consonant, or the last unit, moves on
-      var lower = word.slice(start, i).toLowerCase();
-      var onset = opening(lower, word[start - 1].toLowerCase());
-      if (onset) at = i - onset.length;
-      else UNITS.some(function (unit) {
-        if (lower.slice(-unit.length) === unit) { at = i - unit.length; return true; }
-        return false;
-      });
-      if (at >= 2 && word.length - at >= 3) breaks.push(at);
+      var at = headIn(lower, start, i);
+      if (at !== -1) part = at;
+      else at = forced >= start && forced <= i ? forced : rule(lower, start, i);
+      if ((at === part || at - part >= 2) && at >= 2 && word.length - at >= 3) breaks.push(at);
+      var next = prefixEnd(lower, at);
+      if (next !== -1) forced = next;
     }
     var out = "";
     var last = 0;
@@ -54,11 +124,30 @@
     return out + word.slice(last);
   }
 
+  // Where a known next word begins among (or right after) the consonants lower[start..end)
+  // between two vowels, or -1.
+  function headIn(lower, start, end) {
+    for (var at = start; at <= end; at++) if (headAt(lower, at)) return at;
+    return -1;
+  }
+
+  // Where the consonants lower[start..end) between two vowels divide by the rule: before the
+  // next syllable's opening, else before the last consonant or unit.
+  function rule(lower, start, end) {
+    var cluster = lower.slice(start, end);
+    var onset = opening(cluster, lower[start - 1]);
+    if (onset) return end - onset.length;
+    var unit = null;
+    UNITS.some(function (u) { return cluster.slice(-u.length) === u && (unit = u); });
+    return end - (unit ? unit.length : 1);
+  }
+
   // The opening of the next syllable at a compound's joint, if the consonants between two
   // vowels end in one: behind another consonant ("Ausbildungs|plätze", "Fach|kräfte",
-  // "an|schluss"), but not where that consonant ends the word before ("Dorf|laden",
-  // "Lang|lauf", "Deutsch|land": "tsch" is one sound); with nothing before it, "str" and "spr"
-  // ("Gewerbe|straße") and a pair after an "e" ("be|trieb"; "Ab|rechnung", "Flei|sch" stay).
+  // "an|schluss", "Nutzer|freundlich"), but not where that consonant ends the word before
+  // ("Dorf|laden", "Lang|lauf", "Deutsch|land": "tsch" is one sound, "Wick|lung": "ck" is);
+  // with nothing before it, "str" and "spr" ("Gewerbe|straße") and a pair after an "e"
+  // ("be|trieb"; "Ab|rechnung", "Flei|sch" stay).
   function opening(cluster, vowelBefore) {
     var found = null;
     ONSETS.some(function (onset) {
@@ -67,7 +156,7 @@
       var sch = onset.slice(0, 3) === "sch";
       if (!last) found = onset.length === 3 || (onset.length === 2 && vowelBefore === "e") ? onset : null;
       else if (!(sch && last === "t") && !(last === "n" && onset[0] === "g") &&
-               !(last === "r" && onset[0] === "f")) found = onset;
+               !(last === "r" && onset === "fl") && !(last === "c" && onset[0] === "k")) found = onset;
       return true;
     });
     return found;

@@ -68,6 +68,7 @@ def to_json(workshop: ExportWorkshop) -> dict[str, Any]:
         "code": workshop.code,
         "title": workshop.title,
         "place": workshop.place,
+        "timezone": workshop.timezone,
         "language": workshop.language,
         "created_at": _iso(workshop.created_at),
         "participants": workshop.participants,
@@ -295,4 +296,5 @@ def from_json(data: Any) -> ExportWorkshop:
         stations=stations,
         participants=_count(data, "participants", "$"),
         place=_need(data, "place", str, "$") if "place" in data else "",  # added later: optional
+        timezone=_need(data, "timezone", str, "$") if "timezone" in data else "",  # so is this
     )

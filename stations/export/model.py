@@ -66,6 +66,7 @@ class ExportWorkshop:
     stations: tuple[ExportStation, ...]
     participants: int
     place: str = ""  # where it was held ("Kreishaus Freiberg, Saal 2"); "" when not given
+    timezone: str = ""  # its own zone's IANA name ("Europe/Berlin"); "": the server's
 
 
 def utc_naive(value: datetime) -> datetime:
