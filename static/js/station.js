@@ -365,8 +365,9 @@
   var roundEnd = document.getElementById("round-end");
   function showRoundEnd() {
     var now = stationByIndex(rotation.positions[me.group]);
-    document.getElementById("round-end-go").textContent = now.token === station ? "" :
-      walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
+    // Where to be now, also when it is this page's station (the person went ahead).
+    var where = now.token === station ? walkData.msgStay : walkData.msgGo;
+    document.getElementById("round-end-go").textContent = where.replace("{n}", now.number).replace("{title}", now.title);
     roundEnd.hidden = false;
   }
   document.getElementById("round-end-ok").addEventListener("click", function () { roundEnd.hidden = true; });

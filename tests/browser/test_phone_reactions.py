@@ -1,0 +1,47 @@
+"""Building on notes and voting on the phone (360x740): a +1 given shows as given, nobody is
+offered a +1 on their own note, the dots left stay in view while the person is far down the
+list, and the round's end always says where to be."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_phone import IN_VIEW, open_station
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails under CI=true
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_round_end_says_to_stay_when_the_group_comes_to_this_station(people, server):
+    links = server.seed(
+        "workshop", "new", "Vorausgegangen",
+        "--station", "Mobilität: Wie ohne Auto?",
+        "--station", "Verwaltung: Was soll online gehen?",
+    )  # fmt: skip
+    two = links["stations"][1]
+    wall = people.page("wall")
+    wall.goto(links["workshop"]["wall_url"])
+    expect(wall.locator("#columns > section.column")).to_have_count(2)
+    wall.locator("#walk-panel summary").click()
+    wall.fill("#groups-input", "2")
+    wall.fill("#minutes-input", "30")
+    wall.locator("#rotation-buttons [data-action=start]").click()
+    expect(wall.locator("#wall-round")).to_have_text("Runde 1 von 2")
+
+    # Group A starts at station 1; this person already has station 2's page open.
+    phone = open_station(people, two)
+    phone.locator("#group-buttons button", has_text="A").tap()
+    expect(phone.locator("#walk-go")).to_have_text("Bitte gehen Sie zu Station 1: Mobilität")
+    wall.locator("#rotation-buttons [data-action=next]").click()
+    notice = phone.locator("#round-end")
+    expect(notice).to_be_visible()
+    expect(phone.locator("#round-end-go")).to_have_text("Bleiben Sie hier: Station 2: Verwaltung")
+    assert notice.evaluate(IN_VIEW)
+    people.shot(phone, "phone-round-end-stay")
+    phone.locator("#round-end-ok").tap()
+    expect(notice).to_be_hidden()
+    expect(phone.locator("#walk-go")).to_be_hidden()
