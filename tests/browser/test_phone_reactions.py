@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_journeys import FITS_PHONE, post, wait_online
 from tests.browser.test_phone import IN_VIEW, open_station
 
 try:
@@ -14,6 +15,45 @@ except ImportError:  # the `browser` fixture skips, or fails under CI=true
     expect = None
 
 pytestmark = pytest.mark.browser
+
+
+GREEN = "rgb(27, 110, 45)"  # --ok: the pressed state, as on "Signal an"
+
+
+def test_a_given_plus_one_shows_as_given_and_own_notes_get_none(people, server, workshop):
+    station = workshop["stations"][0]
+    other = "Glasfaser auch für die Höfe am Waldrand"
+    server.post_note(station["token"], other)
+    phone = open_station(people, station)
+    mine = "Ein Repair-Café im Dorfgemeinschaftshaus"
+    post(phone, mine)
+    own = phone.locator("#notes li.note--mine").filter(has_text=mine)
+    expect(own.locator(".badge--mine")).to_have_text("Ihre Notiz")
+    expect(own.locator(".chip--plus")).to_have_count(0)  # no +1 on one's own note
+    expect(own.locator(".chip", has_text="Antworten")).to_be_visible()  # replying still is
+
+    note = phone.locator("#notes li.note").filter(has_text=other)
+    plus = note.locator(".chip--plus")
+    expect(plus).to_have_attribute("aria-pressed", "false")
+    plus.tap()
+    expect(plus).to_have_text("✓ +1 · 1")
+    expect(plus).to_have_attribute("aria-pressed", "true")
+    expect(plus).to_have_attribute("aria-disabled", "true")  # the server has no taking back
+    look = plus.evaluate(
+        """b => { const s = getComputedStyle(b);
+          return {disabled: b.disabled, background: s.backgroundColor, opacity: s.opacity}; }"""
+    )
+    assert look == {"disabled": False, "background": GREEN, "opacity": "1"}, look
+    plus.tap(force=True)  # a second tap (aria-disabled) changes nothing
+    expect(plus).to_have_text("✓ +1 · 1")
+    people.shot(phone, "phone-plus-one-given")
+    assert phone.evaluate(FITS_PHONE) == []
+
+    phone.reload()  # the server remembers it
+    wait_online(phone)
+    expect(note.locator(".chip--plus")).to_have_text("✓ +1 · 1")
+    expect(note.locator(".chip--plus")).to_have_attribute("aria-pressed", "true")
+    expect(own.locator(".chip--plus")).to_have_count(0)
 
 
 def test_the_round_end_says_to_stay_when_the_group_comes_to_this_station(people, server):
