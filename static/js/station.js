@@ -21,6 +21,7 @@
   var empty = document.getElementById("notes-empty");
   var count = document.getElementById("note-count");
   var dotsLine = document.getElementById("dots");
+  var dotsLeft = document.getElementById("dots-left-text");
   var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
   var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
@@ -48,7 +49,7 @@
   function canVote() { return phase === "vote" && msg.locked !== "true"; }
 
   // A note's buttons. Out of the list's live region (aria-live="off"): redrawn after a +1 or
-  // a dot, they are not read out again.
+  // a dot, they are not read out again; the dots left are (#dots-left).
   function actionsOf(note, li) {
     var actions = el("p", "note__actions");
     actions.setAttribute("aria-live", "off");
@@ -279,6 +280,13 @@
       var line = me.dots_left ? msg.msgDots : msg.msgDotsNone; // "0 of 3 left. Give them…" reads oddly
       dotsLine.textContent = line.replace("{n}", me.dots_left).replace("{total}", me.dots);
     }
+    // The bar at the bottom of the screen, wherever in the list the person is; read out
+    // (politely) only when the number changes.
+    if (dotsLeft) {
+      var left = (me.dots_left ? msg.msgDotsLeft : msg.msgDotsLeftNone)
+        .replace("{n}", me.dots_left).replace("{total}", me.dots);
+      if (dotsLeft.textContent !== left) dotsLeft.textContent = left;
+    }
   }
 
   function plusOne(noteId) {
@@ -295,6 +303,9 @@
       if (reply && reply.ok) {
         applyMe(reply.me);
         redrawNotes();
+        // Its buttons may have grown ("−" to take it back): all above the dots bar.
+        var row = document.querySelector("#note-" + noteId + " .note__actions");
+        if (row) row.scrollIntoView({ block: "nearest" });
       }
     });
   }

@@ -4,10 +4,12 @@ list, and the round's end always says where to be."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.test_journeys import FITS_PHONE, post, wait_online
-from tests.browser.test_phone import IN_VIEW, open_station
+from tests.browser.test_phone import IN_VIEW, msg, open_station
 
 try:
     from playwright.sync_api import expect
@@ -15,7 +17,6 @@ except ImportError:  # the `browser` fixture skips, or fails under CI=true
     expect = None
 
 pytestmark = pytest.mark.browser
-
 
 GREEN = "rgb(27, 110, 45)"  # --ok: the pressed state, as on "Signal an"
 
@@ -54,6 +55,41 @@ def test_a_given_plus_one_shows_as_given_and_own_notes_get_none(people, server, 
     expect(note.locator(".chip--plus")).to_have_text("✓ +1 · 1")
     expect(note.locator(".chip--plus")).to_have_attribute("aria-pressed", "true")
     expect(own.locator(".chip--plus")).to_have_count(0)
+
+
+def test_the_dots_left_stay_in_view_far_down_the_list(people, server):
+    links = server.seed("demo", "--notes", "60")  # in the vote phase
+    station = links["stations"][0]
+    phone = open_station(people, station)
+    bar = phone.locator("#dots-left")
+    expect(bar).to_have_attribute("role", "status")
+    expect(bar).to_have_attribute("aria-live", "polite")
+    total = int(re.search(r"von (\d+)", bar.inner_text()).group(1))
+    expect(bar).to_have_text(f"● Noch {total} von {total} Punkten")
+
+    last = phone.locator("#notes > li.note").last
+    last.scroll_into_view_if_needed()
+    assert not phone.locator("#dots").evaluate(IN_VIEW), "the list is too short to test this"
+    last.locator(".chip--dot").tap()
+    expect(bar).to_have_text(f"● Noch {total - 1} von {total} Punkten")
+    assert bar.evaluate(IN_VIEW), "the dots left are out of view"
+    expect(last.locator(".badge--dots")).to_be_visible()
+    # The bar covers no button of the note the person just gave a dot to ("−" is new there).
+    above = last.locator(".note__actions").evaluate(
+        "(row, bar) => row.getBoundingClientRect().bottom <= bar.getBoundingClientRect().top + .5",
+        bar.element_handle(),
+    )
+    people.shot(phone, "phone-vote-far-down")
+    assert above, "the bar covers the note's buttons"
+    assert phone.evaluate(FITS_PHONE) == []
+
+    for _ in range(total - 1):  # all of them: the bar says so
+        last.locator(".chip--dot").tap()
+    expect(bar).to_have_text("● " + msg(phone, "dots-left-none"))
+    expect(last.locator(".chip--dot")).to_be_disabled()
+    last.locator(".chip", has_text="−").tap()  # one back
+    expect(bar).to_have_text(f"● Noch 1 von {total} Punkten")
+    people.shot(phone, "phone-vote-one-back")
 
 
 def test_the_round_end_says_to_stay_when_the_group_comes_to_this_station(people, server):
