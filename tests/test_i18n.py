@@ -122,3 +122,18 @@ def test_a_workshop_speaks_in_its_form_of_address(app, client, address, expected
     assert expected in html and '<html lang="de">' in html
     other = "Deine Notiz" if address == "sie" else "Ihre Notiz"
     assert other not in html
+
+
+@pytest.mark.parametrize(
+    ("msgid", "german"),
+    # "verbinde neu" read as a fragment (who reconnects?); "persönlich" is not "informal", and
+    # the two forms are named as a pair
+    [
+        ("Connection lost – reconnecting…", "Verbindung unterbrochen – wird wiederhergestellt …"),
+        ("du (informal)", "du (informell)"),
+        ("Sie (formal)", "Sie (formell)"),
+    ],
+)
+def test_the_reviewed_sentences_read_as_reviewed(msgid, german):
+    assert _german(PO)[msgid] == (german,)
+    assert msgid not in _german(DU_PO)  # neither changes with the form of address

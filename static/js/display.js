@@ -1,6 +1,7 @@
 /* Station display: follows edits to the station's title and question live, so a screen
  * that hangs at the station all day never shows an outdated question; during a rotation it
- * shows which group is here, which comes next, and the round's countdown. */
+ * shows which group is here, which comes next, the round's countdown and the signal for the
+ * round's end. Nobody scrolls it: whatever it shows is fitted to the screen. */
 (function () {
   "use strict";
   var root = document.getElementById("display");
@@ -9,7 +10,9 @@
   var station = d.station;
   var socket = window.io({ reconnectionDelayMax: 10000 });
   var walk = document.getElementById("display-walk");
+  var text = root.querySelector(".display__text");
   var rotation = null;
+  var phase = document.getElementById("display-phase").dataset.phase;
   window.GalleryClock.signalButton(document.getElementById("signal-toggle"), d.workshop);
 
   function apply(s) {
@@ -18,13 +21,45 @@
     var prompt = document.getElementById("station-prompt");
     if (prompt) prompt.textContent = s.prompt;
     else if (s.prompt) window.location.reload(); // the page had no question line yet
+    fit();
+  }
+
+  // The text beside the QR code, fitted to the screen: smaller type first (down to about two
+  // thirds, still legible from a few metres), then fewer lines of the question, then of the
+  // title. Done again only when what it shows changes, not with every tick of the clock.
+  var SIZES = [1, 0.94, 0.88, 0.82, 0.76, 0.7, 0.64];
+  var fitted = "";
+  function overflows() { return text.scrollHeight > text.clientHeight + 1; }
+  function fit() {
+    var parts = ["#display-phase", "#display-groups", "#display-round", "#station-title", "#station-prompt"];
+    var shown = [window.innerWidth, window.innerHeight, walk.hidden].concat(parts.map(function (id) {
+      var node = document.querySelector(id);
+      return node ? node.textContent.replace(/\u00ad/g, "") : "";
+    })).join("|");
+    if (shown === fitted) return;
+    fitted = shown;
+    var style = text.style;
+    style.removeProperty("--prompt-lines");
+    style.removeProperty("--title-lines");
+    style.setProperty("--fit", SIZES[0]);
+    // Long words get their hyphens at the largest size (typography.js), where they need them.
+    if (window.GalleryHyphenate) {
+      Array.prototype.forEach.call(document.querySelectorAll("#station-title, #station-prompt"),
+        window.GalleryHyphenate.hyphenate);
+    }
+    for (var i = 1; i < SIZES.length && overflows(); i++) style.setProperty("--fit", SIZES[i]);
+    for (var lines = 5; lines >= 2 && overflows(); lines--) style.setProperty("--prompt-lines", lines);
+    for (lines = 3; lines >= 2 && overflows(); lines--) style.setProperty("--title-lines", lines);
   }
 
   // Which phase runs, as on the wall: the room reads it off every screen.
-  function applyPhase(phase) {
+  function applyPhase(next) {
     var banner = document.getElementById("display-phase");
-    var name = d["msgPhase" + phase.charAt(0).toUpperCase() + phase.slice(1)];
-    if (banner && name) { banner.dataset.phase = phase; banner.textContent = name; }
+    var name = d["msgPhase" + next.charAt(0).toUpperCase() + next.slice(1)];
+    if (banner && name) { banner.dataset.phase = next; banner.textContent = name; }
+    phase = next;
+    countdown.tick(); // the results hide the walk
+    fit();
   }
 
   function chips(label, positions, index) {
@@ -39,7 +74,12 @@
 
   var countdown = new window.GalleryClock.Countdown(function (left) {
     var r = rotation;
-    if (!r || r.mode !== "groups" || r.state === "idle" || r.state === "finished") { walk.hidden = true; return; }
+    // In the results nobody walks (the server pauses the rotation): no groups, no signal.
+    if (!r || r.mode !== "groups" || r.state === "idle" || r.state === "finished" || phase === "results") {
+      walk.hidden = true;
+      fit();
+      return;
+    }
     walk.hidden = false;
     var index = r.stations.map(function (s) { return s.token; }).indexOf(station);
     var groups = document.getElementById("display-groups");
@@ -50,6 +90,7 @@
     document.getElementById("display-round").textContent =
       d.msgRound.replace("{n}", r.round).replace("{total}", r.rounds) + (r.state === "paused" ? " (" + d.msgPaused + ")" : "");
     document.getElementById("display-clock").textContent = window.GalleryClock.format(left);
+    fit();
   }, function () {
     socket.emit("get_rotation", { workshop: d.workshop }, function (reply) {
       if (reply && reply.ok) applyRotation(reply.rotation);
@@ -77,4 +118,8 @@
   socket.on("phase_changed", function (m) { if (m.workshop === d.workshop) applyPhase(m.phase); });
   socket.on("rotation_updated", applyRotation);
   socket.on("station_removed", function () { window.location.reload(); });
+  window.addEventListener("resize", fit);
+  // typography.js (hyphens) runs after this script; fonts (emoji) may come later still.
+  document.addEventListener("DOMContentLoaded", fit);
+  if (document.fonts) document.fonts.ready.then(function () { fitted = ""; fit(); });
 })();

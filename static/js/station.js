@@ -21,6 +21,7 @@
   var empty = document.getElementById("notes-empty");
   var count = document.getElementById("note-count");
   var dotsLine = document.getElementById("dots");
+  var dotsLeft = document.getElementById("dots-left-text");
   var maxLength = form ? parseInt(form.dataset.max, 10) || 500 : 500;
   var authorKey = "gallery.author";
   var me = { plus_ones: [], my_votes: {}, dots_left: 0, dots: 0, group: null };
@@ -47,6 +48,57 @@
   function canReact() { return (phase === "collect" || phase === "review") && msg.locked !== "true"; }
   function canVote() { return phase === "vote" && msg.locked !== "true"; }
 
+  // A note's buttons. Out of the list's live region (aria-live="off"): redrawn after a +1 or
+  // a dot, they are not read out again; the dots left are (#dots-left).
+  function actionsOf(note, li) {
+    var actions = el("p", "note__actions");
+    actions.setAttribute("aria-live", "off");
+    function button(className, text, role, action) {
+      var b = el("button", className, text);
+      b.type = "button";
+      b.dataset.role = role;
+      b.addEventListener("click", action);
+      actions.appendChild(b);
+      return b;
+    }
+    var count = note.plus_ones ? " · " + note.plus_ones : "";
+    if (canReact()) {
+      if (outbox.isMine(note.client_id)) {
+        // Nobody +1s their own note: it says whose it is instead, and what it got.
+        actions.appendChild(el("span", "badge badge--mine", msg.msgMine));
+        if (note.plus_ones) actions.appendChild(el("span", "badge", "+" + note.plus_ones));
+      } else {
+        // Given: pressed and marked, for good (the server keeps one +1 per person and note,
+        // and has no taking back).
+        var given = me.plus_ones.indexOf(note.id) !== -1;
+        var plus = button("chip chip--plus", (given ? "✓ +1" : "+1") + count, "plus", function () {
+          if (!given) plusOne(note.id);
+        });
+        plus.setAttribute("aria-pressed", String(given));
+        if (given) plus.setAttribute("aria-disabled", "true");
+        plus.setAttribute("aria-label", msg.msgPlus + (note.plus_ones ? " (" + note.plus_ones + ")" : ""));
+      }
+      var reply = button("chip", msg.msgReply, "reply", function () { toggleReplyForm(li, note, reply); });
+      reply.setAttribute("aria-expanded", String(Boolean(li.querySelector(".reply-form"))));
+    } else if (note.plus_ones) {
+      actions.appendChild(el("span", "badge", "+" + note.plus_ones));
+    }
+    li.classList.remove("note--voted");
+    if (canVote()) {
+      var mine = me.my_votes[String(note.id)] || 0;
+      var give = button("chip chip--dot", "● " + msg.msgVote, "dot", function () { vote("vote_note", note.id); });
+      give.disabled = me.dots_left <= 0;
+      if (mine) {
+        actions.appendChild(el("span", "badge badge--dots", msg.msgMyDots.replace("{n}", mine)));
+        var back = button("chip", "−", "undot", function () { vote("unvote_note", note.id); });
+        back.setAttribute("aria-label", msg.msgUnvote);
+        li.classList.add("note--voted");
+      }
+    }
+    actions.hidden = !actions.children.length;
+    return actions;
+  }
+
   function noteElement(note) {
     notesById[note.id] = note;
     var li = el("li", "note");
@@ -60,42 +112,7 @@
     }
     if (outbox.isMine(note.client_id)) li.classList.add("note--mine");
     if (outbox.saved[note.client_id]) li.appendChild(el("p", "note__state note__state--saved", "✓ " + msg.msgSaved));
-    var actions = el("p", "note__actions");
-    if (canReact()) {
-      var plus = el("button", "chip chip--plus", "+1" + (note.plus_ones ? " · " + note.plus_ones : ""));
-      plus.type = "button";
-      var given = me.plus_ones.indexOf(note.id) !== -1;
-      plus.setAttribute("aria-pressed", String(given));
-      plus.setAttribute("aria-label", msg.msgPlus + (note.plus_ones ? " (" + note.plus_ones + ")" : ""));
-      plus.disabled = given;
-      plus.addEventListener("click", function () { plusOne(note.id); });
-      actions.appendChild(plus);
-      var reply = el("button", "chip", msg.msgReply);
-      reply.type = "button";
-      reply.setAttribute("aria-expanded", "false");
-      reply.addEventListener("click", function () { toggleReplyForm(li, note, reply); });
-      actions.appendChild(reply);
-    } else if (note.plus_ones) {
-      actions.appendChild(el("span", "badge", "+" + note.plus_ones));
-    }
-    if (canVote()) {
-      var mine = me.my_votes[String(note.id)] || 0;
-      var give = el("button", "chip chip--dot", "● " + msg.msgVote);
-      give.type = "button";
-      give.disabled = me.dots_left <= 0;
-      give.addEventListener("click", function () { vote("vote_note", note.id); });
-      actions.appendChild(give);
-      if (mine) {
-        actions.appendChild(el("span", "badge badge--dots", msg.msgMyDots.replace("{n}", mine)));
-        var back = el("button", "chip", "−");
-        back.type = "button";
-        back.setAttribute("aria-label", msg.msgUnvote);
-        back.addEventListener("click", function () { vote("unvote_note", note.id); });
-        actions.appendChild(back);
-        li.classList.add("note--voted");
-      }
-    }
-    if (actions.children.length) li.appendChild(actions);
+    li.appendChild(actionsOf(note, li));
     // A note brings its newest replies within a budget of bytes; the rest are counted.
     var earlier = (note.reply_count || 0) - (note.replies ? note.replies.length : 0);
     if (earlier > 0) li.appendChild(el("p", "note__meta", msg.msgEarlierReplies.replace("{n}", earlier)));
@@ -142,17 +159,54 @@
     updateCount();
   }
 
+  // Which of a note's buttons has the focus, to give it back once they are redrawn.
+  function focused() {
+    var active = document.activeElement;
+    var li = active && active.dataset && active.dataset.role ? active.closest("li.note") : null;
+    return li ? { note: li.id, role: active.dataset.role } : null;
+  }
+
+  function refocus(was) {
+    var li = was && document.getElementById(was.note);
+    if (!li) return;
+    var same = li.querySelector('[data-role="' + was.role + '"]:not(:disabled)');
+    var near = li.querySelector(".note__actions button:not(:disabled)"); // "Punkt geben" spent
+    if (same || near) (same || near).focus();
+  }
+
+  // Only what the reactions changed is redrawn: the buttons, not the whole note, which the
+  // list's live region would read out again.
+  function sameText(a, b) {
+    return a.text === b.text && a.author === b.author && a.edited === b.edited && a.paper === b.paper &&
+      a.reply_count === b.reply_count && JSON.stringify(a.replies) === JSON.stringify(b.replies);
+  }
+
+  function redrawActions(li) {
+    var note = notesById[li.dataset.id];
+    var old = li.querySelector(".note__actions");
+    if (note && old) old.replaceWith(actionsOf(note, li));
+  }
+
   function updateNote(note) {
     if (!list || note.station !== station) return;
     delete hiddenIds[note.id]; // shown again (restored), or edited while visible
     var old = document.getElementById("note-" + note.id);
     if (!old) { insertInOrder(note); return; } // restored by the facilitator
+    var before = notesById[note.id];
+    var was = focused();
+    if (before && sameText(before, note)) {
+      notesById[note.id] = note;
+      redrawActions(old);
+      refocus(was);
+      return;
+    }
     if (old.contains(document.activeElement) && old.querySelector(".reply-form")) {
       // someone is typing a reply here: keep their form, refresh the rest later
       notesById[note.id] = note;
       return;
     }
     old.replaceWith(noteElement(note));
+    refocus(was);
     hyphenateSoon();
   }
 
@@ -194,10 +248,12 @@
     });
   }
 
+  // After a dot: every note's buttons (whether one more can be given), in place.
   function redrawNotes() {
     if (!list) return;
-    var notes = Array.prototype.map.call(list.children, function (li) { return notesById[li.dataset.id]; });
-    replaceNotes(notes.filter(Boolean));
+    var was = focused();
+    Array.prototype.forEach.call(list.children, redrawActions);
+    refocus(was);
   }
 
   // --- +1, replies, dots -----------------------------------------------------------------
@@ -224,6 +280,13 @@
       var line = me.dots_left ? msg.msgDots : msg.msgDotsNone; // "0 of 3 left. Give them…" reads oddly
       dotsLine.textContent = line.replace("{n}", me.dots_left).replace("{total}", me.dots);
     }
+    // The bar at the bottom of the screen, wherever in the list the person is; read out
+    // (politely) only when the number changes.
+    if (dotsLeft) {
+      var left = (me.dots_left ? msg.msgDotsLeft : msg.msgDotsLeftNone)
+        .replace("{n}", me.dots_left).replace("{total}", me.dots);
+      if (dotsLeft.textContent !== left) dotsLeft.textContent = left;
+    }
   }
 
   function plusOne(noteId) {
@@ -240,6 +303,9 @@
       if (reply && reply.ok) {
         applyMe(reply.me);
         redrawNotes();
+        // Its buttons may have grown ("−" to take it back): all above the dots bar.
+        var row = document.querySelector("#note-" + noteId + " .note__actions");
+        if (row) row.scrollIntoView({ block: "nearest" });
       }
     });
   }
@@ -365,8 +431,9 @@
   var roundEnd = document.getElementById("round-end");
   function showRoundEnd() {
     var now = stationByIndex(rotation.positions[me.group]);
-    document.getElementById("round-end-go").textContent = now.token === station ? "" :
-      walkData.msgGo.replace("{n}", now.number).replace("{title}", now.title);
+    // Where to be now, also when it is this page's station (the person went ahead).
+    var where = now.token === station ? walkData.msgStay : walkData.msgGo;
+    document.getElementById("round-end-go").textContent = where.replace("{n}", now.number).replace("{title}", now.title);
     roundEnd.hidden = false;
   }
   document.getElementById("round-end-ok").addEventListener("click", function () { roundEnd.hidden = true; });

@@ -80,7 +80,7 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     wait_online(anna)
     note = anna.locator("#notes .note", has_text="Wohngeld online beantragen")
     note.locator(".chip--plus").tap()
-    expect(note.locator(".chip--plus")).to_have_text("+1 · 1")
+    expect(note.locator(".chip--plus")).to_have_text("✓ +1 · 1")  # given, and marked so
     note.locator(".chip", has_text="Antworten").tap()
     anna.fill(".reply-form textarea", "Und den Kita-Antrag auch!")
     anna.locator(".reply-form button[type=submit]").tap()
