@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from stations.clustering import label_clusters
+from stations.clustering import label_clusters, places_in
+from stations.text import stem
 
 
 def words(label: str) -> list[str]:
@@ -92,3 +93,21 @@ def test_a_village_names_no_topic_but_a_noun_after_in_still_does() -> None:
     schools = ["Tablets in Schulen", "WLAN in Schulen", "Die Schulen brauchen Tablets"]
     (label,) = label_clusters([schools], "de")
     assert "Schulen" in words(label), label
+
+
+def test_a_village_the_workshop_names_elsewhere_names_no_topic() -> None:
+    """The rehearsal wall's results protocol ranked "Ladesäule & Eschenhain" first: its
+    station writes the village only as "Radweg Eschenhain - …" and "für Eschenhain", where
+    no place shows itself, while the other stations write "in Eschenhain"."""
+    charging = ["Radweg Eschenhain - Obermühlbach endlich bauen", "Carsharing-Auto für Eschenhain",
+                "Ladesäule am Dorfplatz", "Ladesäulen für E-Autos in jedem Ort",
+                "Eschenhain braucht eine Ladesäule"]  # fmt: skip
+    (alone,) = label_clusters([charging], "de")
+    assert "Eschenhain" in words(alone), alone  # what the station alone cannot tell
+    elsewhere = ["Schule in Eschenhain braucht WLAN", "Funkloch zwischen Eschenhain und Niederau",
+                 "Die Bücherei braucht neue Tablets"]  # fmt: skip
+    (label,) = label_clusters([charging], "de", places=places_in(elsewhere, "de"))
+    assert "Eschenhain" not in words(label) and "Ladesäule" in words(label), label
+    assert places_in(elsewhere, "auto") == places_in(elsewhere, "de")
+    school = ["Die Schule in Eschenhain", "WLAN in Schulen"]
+    assert places_in(school, "de") == {stem("Eschenhain", "de")}  # "die Schule": no place

@@ -27,6 +27,7 @@ from .store import (
     station_write,
     stored_keys,
     wall_update,
+    workshop_places,
 )
 from .worker import off_loop
 
@@ -114,6 +115,7 @@ def _recluster(station_id: int, run: Callable[..., Any] = _inline, vectors: bool
         previous=data["previous"],
         moves=data["moves"],
         prompt=station.prompt,
+        places=workshop_places(station),
     )
     with station_write(station.id):
         keep_vectors(fresh, notes, data["unstored"])  # kept even when the clustering is dropped

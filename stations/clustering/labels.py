@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from stations.text import Lang, content_words, stem, surface_forms, tokens
+from stations.text import Lang, content_words, resolve_language, stem, surface_forms, tokens
 
 _MAX_LABEL_WORDS = 4  # three, and a fourth only to tell two labels apart
 _CANDIDATES = 30  # a group's best words weighed for its label (a large group has hundreds)
@@ -75,7 +75,7 @@ class Nouns:
     """Which words of a wall read as nouns (or names and codes) in a label, and which of
     them name places."""
 
-    def __init__(self, texts: Sequence[str], lang: Lang) -> None:
+    def __init__(self, texts: Sequence[str], lang: Lang, places: Collection[str] = ()) -> None:
         self.lang = lang
         self.inside: set[str] = set()  # written capitalised after a note's first word
         self.lower: set[str] = set()  # written in lower case somewhere
@@ -96,7 +96,9 @@ class Nouns:
                     before == "und" and i > 1 and stem(words[i - 2], lang) in after_place
                 ):
                     after_place.add(key)
-        self.places = after_place - after_article if lang == "de" else set()
+        # `places`: stems the workshop's other stations write where a place goes (places_in):
+        # "Radweg Eschenhain - Obermühlbach" names its village nowhere else on its station
+        self.places = (after_place | set(places)) - after_article if lang == "de" else set()
 
     def place(self, word: str) -> bool:
         return stem(word, self.lang) in self.places
@@ -262,12 +264,20 @@ def _unique_labels(
     return labels
 
 
+def places_in(texts: Sequence[str], lang: str) -> frozenset[str]:
+    """The stems of the words `texts` write where a place goes and never after an article:
+    the villages a workshop's notes name, which name no topic in a label (`Nouns`)."""
+    language = resolve_language(lang, texts)
+    return frozenset(Nouns(texts, language).places)
+
+
 def _label_candidates(
-    members: Sequence[Sequence[str]], lang: Lang, prompt: str
+    members: Sequence[Sequence[str]], lang: Lang, prompt: str, places: Collection[str] = ()
 ) -> list[tuple[list[str], int]]:
     """Per cluster (texts), its candidate label words best first and how many to show.
     Words of the station's prompt are left out: every note answers it, so they name no
-    topic. c-TF-IDF is wall-wide, so every cluster takes part, labelled or not."""
+    topic. c-TF-IDF is wall-wide, so every cluster takes part, labelled or not. `places`:
+    `places_in` the workshop's other notes."""
     skip = {stem(w, lang) for w in content_words(prompt, lang)}
     cluster_stems = [
         [
@@ -278,7 +288,7 @@ def _label_candidates(
         ]
         for texts in members
     ]
-    nouns = Nouns([t for texts in members for t in texts], lang)
+    nouns = Nouns([t for texts in members for t in texts], lang, places)
     return [
         _label_words(texts, terms, lang, skip, nouns)
         for texts, terms in zip(members, _ranked_terms(cluster_stems), strict=True)
@@ -300,13 +310,15 @@ def label_clusters(
     lang: Lang,
     prompt: str = "",
     fixed: Sequence[str | None] | None = None,
+    places: Collection[str] = (),
 ) -> list[str]:
     """Labels of 1-3 words taken from the notes (texts per cluster), unique on the wall.
 
-    `fixed[i]`, a kept or facilitator-given label, is used as is and reserved.
+    `fixed[i]`, a kept or facilitator-given label, is used as is and reserved. `places`:
+    `places_in` the workshop's other notes.
     """
     fixed = list(fixed) if fixed is not None else [None] * len(members)
-    return _unique_labels(_label_candidates(members, lang, prompt), fixed)
+    return _unique_labels(_label_candidates(members, lang, prompt, places), fixed)
 
 
 def _single_label(text: str, lang: Lang, taken: Sequence[str]) -> str:
