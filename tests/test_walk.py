@@ -68,6 +68,22 @@ def test_phase_change_is_broadcast_and_gates_posting(room, client):
     assert Note.select().count() == 1
 
 
+def test_voting_page_leads_with_the_dots_and_keeps_a_refused_notes_words(room, client):
+    ws, _, s1, _, wall, _, _ = room
+    facilitate(wall, "set_phase", workshop=ws.code, phase="vote")
+    page = client.get(f"/s/{s1.token}").get_data(as_text=True)
+    # the dots say what to do now; "no new notes" on top of them only hid that
+    assert 'id="dots"' in page and 'id="closed"' not in page and 'id="unsent"' not in page
+    # a form sent from a page still open from the collecting: refused, its words kept on screen
+    sent = {"text": "Mobilfunk <am> Sportplatz", "client_id": "form-00002"}
+    form = client.post(f"/s/{s1.token}", data=sent)
+    html = form.get_data(as_text=True)
+    assert form.status_code == 400 and 'id="closed"' in html and "keine neuen Notizen" in html
+    assert ">Mobilfunk &lt;am&gt; Sportplatz</textarea>" in html
+    assert "Ihre Notiz wurde nicht veröffentlicht" in html
+    assert Note.select().count() == 1
+
+
 @pytest.mark.parametrize("phase", ["nope", None, 3, ["vote"]])
 def test_unknown_phase_is_refused(room, phase):
     ws, _, _, _, wall, _, _ = room

@@ -66,7 +66,7 @@
       if (outbox.isMine(note.client_id)) {
         // Nobody +1s their own note: it says whose it is instead, and what it got.
         actions.appendChild(el("span", "badge badge--mine", msg.msgMine));
-        if (note.plus_ones) actions.appendChild(el("span", "badge", "+" + note.plus_ones));
+        if (note.plus_ones) actions.appendChild(el("span", "badge", "+1" + count));
       } else {
         // Given: pressed and marked, for good (the server keeps one +1 per person and note,
         // and has no taking back).
@@ -81,7 +81,7 @@
       var reply = button("chip", msg.msgReply, "reply", function () { toggleReplyForm(li, note, reply); });
       reply.setAttribute("aria-expanded", String(Boolean(li.querySelector(".reply-form"))));
     } else if (note.plus_ones) {
-      actions.appendChild(el("span", "badge", "+" + note.plus_ones));
+      actions.appendChild(el("span", "badge", "+1" + count)); // "+2" alone read like a score
     }
     li.classList.remove("note--voted");
     if (canVote()) {
@@ -382,21 +382,27 @@
   function renderWalk(left) {
     // In the results everyone reads where they stand: no "please go to station …" (the
     // server pauses the rotation when the results begin).
-    if (!rotation || rotation.mode !== "groups" || phase === "results") { walk.hidden = true; return; }
+    // Once the walk is over and the room votes, its end is old news above the dots.
+    var over = rotation && rotation.state === "finished";
+    if (!rotation || rotation.mode !== "groups" || phase === "results" || (over && phase !== "collect")) {
+      walk.hidden = true;
+      return;
+    }
     walk.hidden = false;
+    // no round left to end: no signal to switch on
+    document.getElementById("signal-toggle").parentNode.hidden = over;
     var picker = document.getElementById("group-picker");
     var go = document.getElementById("walk-go");
     var group = me.group;
     go.hidden = true;
-    picker.hidden = Boolean(group) || rotation.state === "finished";
+    picker.hidden = Boolean(group) || over;
     document.getElementById("walk-dot").style.background = group ? window.GalleryClock.groupColour(group) : "transparent";
     document.getElementById("walk-group").textContent = group ? walkData.msgGroup.replace("{g}", group) : "";
     var where = "";
     var fmt = window.GalleryClock.format(left);
-    var over = rotation.state === "finished" ? walkData.msgFinished :
-      rotation.state === "idle" ? walkData.msgWaiting : "";
+    var ending = over ? walkData.msgFinished : rotation.state === "idle" ? walkData.msgWaiting : "";
     // After "Ihre Gruppe: A" a sentence needs its dash: "Ihre Gruppe: A — Der Rundgang ist zu Ende."
-    if (over) where = (group ? "— " : "") + over;
+    if (ending) where = (group ? "— " : "") + ending;
     else if (group) {
       var now = stationByIndex(rotation.positions[group]);
       var next = rotation.next_positions ? stationByIndex(rotation.next_positions[group]) : null;

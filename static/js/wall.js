@@ -748,12 +748,15 @@
     function chips(label, positions) {
       var names = Object.keys(positions || {}).filter(function (g) { return positions[g] === index; });
       if (!names.length) return;
-      line.appendChild(el("span", "column__groups-label", label));
+      // label and its chips wrap as one: "Als Nächstes:" never stands alone at a line's end
+      var set = el("span", "column__groups-set");
+      set.appendChild(el("span", "column__groups-label", label));
       names.forEach(function (g) {
         var chip = el("span", "group-chip", g);
         chip.style.setProperty("--group", window.GalleryClock.groupColour(g));
-        line.appendChild(chip);
+        set.appendChild(chip);
       });
+      line.appendChild(set);
     }
     chips(d.msgHere, r.positions);
     chips(d.msgNextHere, r.next_positions);

@@ -4,7 +4,7 @@
  *
  * GalleryWallFit(columns, ui) makes the fit for one wall page: `columns` holds the columns;
  * `ui` gives el() and button() (wall.js builds every element), the page's messages and
- * settings (its data-* attributes: msgMore, msgMoreGroups, focus) and editing().
+ * settings (its data-* attributes: msgMore, msgMoreShort, msgMoreGroups, focus) and editing().
  */
 (function () {
   "use strict";
@@ -58,7 +58,8 @@
           ? button("", "group__more", function () { count.click(); }) : el("span", "group__more");
         group.querySelector(".group__head").insertBefore(more, count ? count.nextSibling : null);
       }
-      more.textContent = "+" + hidden;
+      // words, not "+10": a bare "+n" on the wall reads like +1s
+      more.textContent = d.msgMoreShort.replace("{n}", hidden);
       more.title = d.msgMore.replace("{n}", hidden);
       more.hidden = hidden === 0;
     }
@@ -225,8 +226,7 @@
       var chips = into.querySelectorAll(".group");
       chips[chips.length - n].hidden = true;
       var more = into.querySelector(".column__more") || into.appendChild(el("span", "group__more column__more"));
-      more.textContent = "+" + n;
-      more.title = d.msgMoreGroups.replace("{n}", n);
+      more.textContent = more.title = d.msgMoreGroups.replace("{n}", n);
     }
 
     // Folding goes group by group, so it can free more room than was missing (or the column
@@ -387,8 +387,7 @@
       if (!more && held) more = body.appendChild(el("p", "group__more flat__more"));
       if (!more) return;
       more.hidden = held === 0;
-      more.textContent = "+" + held;
-      more.title = d.msgMoreNotes.replace("{n}", held);
+      more.textContent = more.title = d.msgMoreNotes.replace("{n}", held);
     }
 
     // The empty height under the column's lowest element drawn (hidden ones have no box).

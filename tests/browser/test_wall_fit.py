@@ -45,10 +45,10 @@ FIT = """() => {
       const more = group.querySelector('.group__more:not([hidden])');
       const folded = group.classList.contains('group--folded');
       if (folded) out.counted += group.querySelectorAll('.sticky').length;
-      else if (more) out.counted += parseInt(more.textContent.slice(1), 10);
+      else if (more) out.counted += parseInt(more.textContent.match(/[0-9]+/)[0], 10);
     });
     const flat = body.querySelector('.flat__more:not([hidden])');  // "all notes", no groups
-    if (flat) out.counted += parseInt(flat.textContent.slice(1), 10);
+    if (flat) out.counted += parseInt(flat.textContent.match(/[0-9]+/)[0], 10);
     body.querySelectorAll('.column__folded > .group[hidden]').forEach(group => {
       out.counted += group.querySelectorAll('.sticky').length;
     });
