@@ -57,6 +57,7 @@ MESSAGES = {
     "reactions_closed": lazy_gettext("+1 and replies are closed right now."),
     "voting_closed": lazy_gettext("Voting is not open right now."),
     "no_dots_left": lazy_gettext("You have used all your dots at this station."),
+    "own_note": lazy_gettext("This is your own note: +1 is for other people's notes."),
     "invalid_phase": lazy_gettext("Unknown phase."),
     "invalid_dots": lazy_gettext("Each person gets 1 to 20 dots."),
     "invalid_action": lazy_gettext("Unknown timer command."),

@@ -71,6 +71,13 @@ def check_vote(spent: int, dots: int) -> None:
         raise PhaseError("no_dots_left")
 
 
+def check_plus_one(author: str, participant: str) -> None:
+    """A +1 is somebody else's agreement: a participant's own note says whose it is instead
+    (an imported or paper note has no author and takes anyone's)."""
+    if author and author == participant:
+        raise PhaseError("own_note")
+
+
 def is_full(cap: int, held: Callable[[], int], held_exactly: Callable[[], int]) -> bool:
     """Whether a station holding notes has reached its cap (0: no cap). Far from the cap a
     running count decides; near it, one exact count."""

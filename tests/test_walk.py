@@ -109,20 +109,27 @@ def test_locked_station_refuses_everything_but_answers_resends(room):
 # --- +1 and replies ----------------------------------------------------------------------------
 
 
-def test_plus_one_once_per_participant(room, sio):
+def test_plus_one_once_per_participant_and_never_on_ones_own_note(room, sio):
     _, _, s1, _, wall, phone, note = room
-    first = phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
+    # the author: the phone shows "Ihre Notiz" instead of +1, and the server says the same
+    own = phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
+    assert own["ok"] is False and own["error"]["code"] == "own_note"
+    assert "Ihre eigene Notiz" in own["error"]["message"]
+    assert received(wall, "note_updated") == [] and PlusOne.select().count() == 0
+    # another person (own cookie jar, so its own participant id)
+    other = sio(flask_test_client=create_test_client(phone))
+    other.emit("join_station", {"station": s1.token}, callback=True)
+    first = other.emit("plus_one", {"note_id": note["id"]}, callback=True)
     assert (
         first["ok"] and first["note"]["plus_ones"] == 1 and first["me"]["plus_ones"] == [note["id"]]
     )
     assert received(wall, "note_updated")[0]["plus_ones"] == 1
-    again = phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
+    again = other.emit("plus_one", {"note_id": note["id"]}, callback=True)
     assert again["ok"] and again["note"]["plus_ones"] == 1
     assert received(wall, "note_updated") == []  # nothing changed, nothing told
-    # another person (own cookie jar, so its own participant id)
-    other = sio(flask_test_client=create_test_client(phone))
-    other.emit("join_station", {"station": s1.token}, callback=True)
-    assert other.emit("plus_one", {"note_id": note["id"]}, callback=True)["note"]["plus_ones"] == 2
+    third = sio(flask_test_client=create_test_client(phone))
+    third.emit("join_station", {"station": s1.token}, callback=True)
+    assert third.emit("plus_one", {"note_id": note["id"]}, callback=True)["note"]["plus_ones"] == 2
     assert PlusOne.select().count() == 2
 
 
@@ -424,12 +431,14 @@ def test_a_database_from_before_the_walk_is_migrated_without_losing_notes(tmp_pa
 # --- exports -------------------------------------------------------------------------------
 
 
-def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app):
+def test_exports_carry_plus_ones_dots_replies_and_survive_an_import(room, app, sio):
     from gallery.actions.results import collect, restore
     from stations.export import from_json, to_json
 
     ws, _, s1, _, wall, phone, note = room
-    phone.emit("plus_one", {"note_id": note["id"]}, callback=True)
+    other = sio(flask_test_client=create_test_client(phone))  # +1s are others' agreement
+    other.emit("join_station", {"station": s1.token}, callback=True)
+    assert other.emit("plus_one", {"note_id": note["id"]}, callback=True)["ok"]
     phone.emit("reply_note", {"note_id": note["id"], "text": "Ja!", "client_id": "reply-0009",
                               "author": "Eva"}, callback=True)  # fmt: skip
     facilitate(wall, "set_phase", workshop=ws.code, phase="vote")

@@ -15,7 +15,7 @@ from peewee import fn
 
 from stations.budget import newest_within
 from stations.notes import NoteIn, parse_id
-from stations.phases import admit, check_vote
+from stations.phases import admit, check_plus_one, check_vote
 
 from ..errors import Refused, refusing
 from ..facts import facts
@@ -49,6 +49,8 @@ def visible_note(note_id: Any, station: Station | None = None) -> Note:
 def plus_one(note: Note, participant: str) -> bool:
     """One "+1" per participant and note; True when this one was new."""
     ensure_open(note.station, "plus_one")
+    with refusing():
+        check_plus_one(note.participant, participant)
     with write_transaction():
         try:
             with database.atomic():  # savepoint: the unique index decides, in any process
