@@ -96,19 +96,23 @@ def parse_topics(value: Any) -> list[str]:
 
 
 def parse_merge(keys: Any) -> list[str]:
-    """Groups to merge: at least two different ids, the first one the group that stays."""
+    """Groups to merge: at least two different ids."""
     if not isinstance(keys, list) or len(keys) < 2 or len(set(map(str, keys))) != len(keys):
         raise SteeringError("invalid_clusters")
     return keys
 
 
 def split_parts(notes: Sequence[T], parts: Sequence[Sequence[T]]) -> list[list[T]]:
-    """The parts a split makes of a group's `notes`: the engine's `parts` when it tells at
-    least two apart, else two halves (splitting into single notes helps no one)."""
+    """The parts a split makes of a group's `notes`: the engine's `parts` (its groups of the
+    group's notes) when it tells at least two apart; one part and the notes it leaves out;
+    else two halves (splitting into single notes helps no one)."""
     if len(notes) < 2:
         raise SteeringError("cannot_split")
     if len(parts) >= 2:
         return [list(p) for p in parts]
+    if len(parts) == 1 and 0 < len(parts[0]) < len(notes):
+        rest = [n for n in notes if n not in set(parts[0])]
+        return [list(parts[0]), rest]
     half = len(notes) // 2
     return [list(notes[:half]), list(notes[half:])]
 
@@ -209,11 +213,13 @@ def pin(board: Board, key: Any, pinned: Any) -> Board:
 
 
 def merge(board: Board, keys: Any) -> Board:
-    """The groups become the first one, in the first one's place; their notes then stay
-    together by hand."""
+    """The groups become one, in its place and under its name: the one the facilitator named
+    (renamed or pinned), else the largest, else the first; their notes then stay together
+    by hand. ("Merge 6 notes with 15": the 15 name the topic the room has been reading.)"""
     keys = parse_merge(keys)
     groups = [board.cluster(k) for k in keys]
-    target, others = groups[0], {c.id for c in groups[1:]}
+    target = max(groups, key=lambda c: (c.label_locked or c.pinned, len(c.note_ids)))
+    others = {c.id for c in groups if c.id != target.id}
     notes = [n for c in groups for n in c.note_ids]
     clusters = [
         replace(c, note_ids=notes) if c.id == target.id else c

@@ -128,11 +128,23 @@ def test_pin_and_unpin():
     assert pin(pin(board(), "a", True), "a", False).cluster("a").pinned is False
 
 
-def test_merge_takes_the_first_groups_place_and_holds_the_notes_by_hand():
-    after = merge(board(), ["c", "a"])
-    assert groups(after) == {"b": [4, 5], "c": [6, 7, 8, 9, 1, 2, 3], "d": [10]}
-    assert after.moves == dict.fromkeys([6, 7, 8, 9, 1, 2, 3], "c")
-    assert after.cluster("c").label == "Online-Anträge"
+def test_merge_takes_the_largest_groups_place_and_name_and_holds_the_notes_by_hand():
+    # from either group's menu: the 4 notes of "Online-Anträge" name what the room has read
+    for keys_given in (["c", "a"], ["a", "c"]):
+        after = merge(board(), keys_given)
+        assert set(groups(after)) == {"b", "c", "d"} and list(groups(after)) == ["b", "c", "d"]
+        assert sorted(groups(after)["c"]) == [1, 2, 3, 6, 7, 8, 9]
+        assert after.moves == dict.fromkeys(groups(after)["c"], "c")
+        assert after.cluster("c").label == "Online-Anträge"
+
+
+def test_merge_keeps_the_name_the_facilitator_gave_then_the_first_of_equals():
+    named = rename(board(), "a", "Radwege & Busse")
+    after = merge(named, ["c", "a"])
+    assert list(groups(after)) == ["a", "b", "d"] and after.cluster("a").label == "Radwege & Busse"
+    assert sorted(merge(board(), ["b", "d", "a"]).cluster("a").note_ids) == [1, 2, 3, 4, 5, 10]
+    two = Board((Cluster("x", [1, 2], "Funk"), Cluster("y", [3, 4], "Netz")))
+    assert [c.id for c in merge(two, ["y", "x"]).clusters] == ["y"]
 
 
 @pytest.mark.parametrize("bad", [["a"], ["a", "a"], "a", None, ["a", "zz"]])
@@ -165,6 +177,8 @@ def test_split_unpins():
 def test_split_parts_fall_back_to_halves():
     assert split_parts([1, 2, 3, 4, 5], [[1, 2, 3, 4, 5]]) == [[1, 2], [3, 4, 5]]
     assert split_parts([1, 2, 3], [[1], [2, 3]]) == [[1], [2, 3]]
+    # one group found: it and the notes it leaves out
+    assert split_parts([1, 2, 3, 4, 5], [[2, 4, 5]]) == [[2, 4, 5], [1, 3]]
     with pytest.raises(SteeringError, match="cannot_split"):
         split_parts([1], [])
 

@@ -184,7 +184,8 @@ def test_split(client, workshop, wall):
     ack = wall.emit("split_cluster", {"station": s1.token, "cluster": groups[0]}, callback=True)
     assert ack["ok"]
     after = members(s1)
-    assert len(after) >= 2
+    # one split, two parts of two or more notes (at the finest cut it fell into many pieces)
+    assert len(after) == 2 and min(map(len, after.values())) >= 2, after
     assert set().union(*after.values()) == set(ids)
 
 
@@ -299,8 +300,9 @@ def test_cluster_ids_are_never_reused(client, workshop, wall):
     before = set(members(s1))
     gone, ever = set(), set(before)
     groups = sorted(before, key=lambda k: int(k[1:]))
-    groups = [groups[0], groups[-1]]  # the newest id is merged away: the easiest to reuse
+    groups = [groups[0], groups[-1]]  # an id merged away and reused would show here
     wall.emit("merge_clusters", {"station": s1.token, "clusters": groups}, callback=True)
+    (merged_away,) = set(groups) - set(members(s1))
     for note_id in ids[:4]:
         wall.emit(
             "move_note", {"station": s1.token, "note_id": note_id, "cluster": "new"}, callback=True
@@ -311,7 +313,7 @@ def test_cluster_ids_are_never_reused(client, workshop, wall):
         gone |= ever - now
         ever |= now
         post_all(client, s1, [f"Noch eine Idee Nummer {step}"])
-    assert groups[1] in gone  # merged away, and never handed out again
+    assert merged_away in gone  # merged away, and never handed out again
 
 
 def test_vectors_of_another_model_are_recomputed(client, workshop):

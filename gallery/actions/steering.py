@@ -68,12 +68,15 @@ def pin_cluster(station: Station, key: Any, pinned: Any) -> None:
 
 
 def merge_clusters(station: Station, keys: Any) -> None:
-    """Merge into the first cluster; all its notes then stay together by hand."""
+    """Merge the clusters into one (`stations.steering.merge` says which stays); all its
+    notes then stay together by hand."""
     _steer(station, lambda b, _keys: steering.merge(b, keys))
 
 
 def split_cluster(station: Station, key: Any) -> None:
-    """Split one cluster into finer topics (the engine at its finest granularity)."""
+    """Split one cluster in two: the engine cuts the group's own notes into two groups
+    (its notes that fit neither stay with the first part). One split, two parts: a group
+    cut at the finest granularity fell into up to eleven pieces."""
     with station_write(station.id):
         group = _refusing(board(station).cluster, key)
         rows = list(Note.select().where(Note.id << group.note_ids).order_by(Note.id))
@@ -81,10 +84,11 @@ def split_cluster(station: Station, key: Any) -> None:
     _refusing(steering.split_parts, notes, [])  # fewer than two notes: nothing to split
     fresh, found, _ = off_loop(
         engine_jobs.cluster, notes, station.workshop.language,
-        granularity=engine.GRANULARITY_RANGE[1], prompt=station.prompt,
+        groups=2, prompt=station.prompt,
     )  # fmt: skip
-    parts = steering.split_parts([n.id for n in notes], [list(c.note_ids) for c in found.clusters])
-    labels = [c.label for c in found.clusters] if len(parts) == len(found.clusters) else []
+    found_groups = found.groups
+    parts = steering.split_parts([n.id for n in notes], [list(c.note_ids) for c in found_groups])
+    labels = [c.label for c in found_groups] if len(parts) == len(found_groups) else []
     with station_write(station.id):
         keep_vectors(fresh, notes)
     _steer(station, lambda b, keys: steering.split(b, key, parts, labels, keys))
