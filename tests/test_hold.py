@@ -124,6 +124,20 @@ def test_a_number_of_groups_is_cut_exactly(wanted: int) -> None:
     assert_partition(result, notes)
 
 
+def test_one_fewer_counts_a_note_put_alone_by_hand_as_the_wall_does() -> None:
+    """The facilitator dragged note 9 into a group of its own: the wall shows it as a group
+    and counts four, so "−" asks for three. That is one merge, not nothing (the engine
+    counted only groups of two or more) nor, after a split into singles, a split."""
+    notes = notes_of(GERMAN_WALL)
+    shown = [Cluster("a", [0, 1, 2, 3]), Cluster("b", [4, 5, 6]), Cluster("c", [7, 8]),
+             Cluster("d", [9], "Verein")]  # fmt: skip
+    after = cluster_notes(
+        notes, "de", previous=shown, moves={9: "d"}, groups=3, hold=False, embedder=topic_embedder
+    ).clusters
+    assert where(after)[9] == "d" and len([c for c in after if c.note_ids]) == 3
+    assert sorted(n for c in after for n in c.note_ids) == list(range(10))
+
+
 def test_topics_become_the_groups_under_the_facilitators_words() -> None:
     notes = notes_of(GERMAN_WALL)
     topics = ["Bus", "Solar", "Verein"]

@@ -3,7 +3,7 @@ one split at a time, so "one more" or "one fewer" changes one group and leaves t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -11,6 +11,7 @@ from scipy.spatial.distance import squareform
 
 from .hold import Distances
 from .identity import _Draft
+from .model import NoteId
 
 
 def _groups(drafts: Sequence[_Draft]) -> list[_Draft]:
@@ -74,16 +75,30 @@ def _split_loosest(drafts: list[_Draft], near: Distances, fresh_id: Callable[[],
     return True
 
 
+def _single_groups(drafts: Sequence[_Draft], moves: Mapping[NoteId, str]) -> int:
+    """One-note groups the wall shows as groups, not as single ideas: pinned, renamed, or a
+    note the facilitator put there by hand. The wall counts them, and "−" asks for its count
+    less one: counted here too, or the step would go the wrong way."""
+    return sum(
+        len(d.note_ids) == 1 and (d.pinned or d.label_locked or moves.get(d.note_ids[0]) == d.id)
+        for d in drafts
+    )
+
+
 def step_to(
-    drafts: list[_Draft], wanted: int, near: Distances, fresh_id: Callable[[], str]
+    drafts: list[_Draft],
+    wanted: int,
+    near: Distances,
+    fresh_id: Callable[[], str],
+    moves: Mapping[NoteId, str] | None = None,
 ) -> list[_Draft]:
     """The groups shown, merged or split one at a time until `wanted` groups show (or no
-    further step is possible)."""
+    further step is possible); `moves`, the notes the facilitator placed by hand."""
     drafts = [
         _Draft(d.id, list(d.note_ids), d.kept_label, d.pinned, d.label_locked) for d in drafts
     ]
     for _step in range(len(near.row)):
-        count = len(_groups(drafts))
+        count = len(_groups(drafts)) + _single_groups(drafts, moves or {})
         if count == wanted:
             break
         moved = (

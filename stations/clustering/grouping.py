@@ -120,7 +120,7 @@ def cluster_notes(
         clusters = settle(clusters, previous, free, near, cut, tuning)
     clusters = _apply_moves(clusters, pinned, previous, moves, present)
     if stepping:  # "Gruppen: N" on the wall as shown: one merge or split at a time
-        clusters = step_to(clusters, groups, near, fresh_id)
+        clusters = step_to(clusters, groups, near, fresh_id, moves)
     placed = {n: key for n, key in moves.items() if n in present}
     propagate(clusters, placed, fixed_notes, near, cut, tuning)
     by_id = {n.id: n.text for n in notes}
