@@ -57,6 +57,9 @@
     var banner = document.getElementById("display-phase");
     var name = d["msgPhase" + next.charAt(0).toUpperCase() + next.slice(1)];
     if (banner && name) { banner.dataset.phase = next; banner.textContent = name; }
+    // and what the code leads to now: writing, reading, voting or the results
+    var how = d["msgHow" + next.charAt(0).toUpperCase() + next.slice(1)];
+    if (how) document.getElementById("display-how").textContent = how;
     phase = next;
     countdown.tick(); // the results hide the walk
     fit();

@@ -83,10 +83,16 @@ def test_everything_on_the_display_fits_in_every_phase_with_and_without_rotation
     wall = open_wall(people, workshop)
     found: list[str] = []
 
+    # under the code, what it leads to now (the same sentence in every phase told nobody
+    # that the room votes)
+    how = {"collect": "hinterlassen Sie Ihre Gedanken", "review": "Lesen Sie, was andere",
+           "vote": "geben Sie Ihre Punkte", "results": "die Ergebnisse dieser Station"}  # fmt: skip
+
     def check(phase: str, walking: bool) -> None:
         state = phase + ("-rotation" if walking else "")
         for page in displays:
             expect(page.locator("#display-phase")).to_have_attribute("data-phase", phase)
+            expect(page.locator("#display-how")).to_contain_text(how[phase])
             walk = expect(page.locator("#display-walk"))
             if walking:
                 walk.to_be_visible()
