@@ -527,6 +527,13 @@ def test_sheet_names_are_valid_and_unique() -> None:
         assert not name.startswith("'") and not name.endswith("'")
     assert names[1] == "übersicht (2)"
     assert names[2] == "Was Ideen A B C D"
+    assert names[3] == "x" * 30 + "…" and names[4] == "x" * 26 + "… (2)"
+    # a station's title ends after a whole word, not mid-word
+    long = ["1 Was kommt nach dem Breitbandausbau?"] * 2
+    assert [sheet_name(w, taken) for w in long] == [
+        "1 Was kommt nach dem …",
+        "1 Was kommt nach dem … (2)",
+    ]
 
 
 def test_xlsx_with_duplicate_station_titles() -> None:

@@ -25,18 +25,29 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _SHEET_MAX = 31
 
 
+def _shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut after a whole word with "…" ("1 Was kommt
+    nach dem …", not "1 Was kommt nach dem Breitbanda")."""
+    if len(text) <= limit:
+        return text
+    room = text[: limit - 1]
+    if " " not in room.strip():  # one long word: cut it
+        return room.rstrip("' ") + "…"
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip("' ") + " …"
+
+
 def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid Excel sheet name close to `wanted`, not in `taken` (compared casefolded).
 
     Adds the chosen name to `taken`.
     """
-    base = one_line(_SHEET_FORBIDDEN.sub(" ", wanted)).strip("' ")[:_SHEET_MAX].strip("' ")
+    base = one_line(_SHEET_FORBIDDEN.sub(" ", wanted)).strip("' ")
     base = base or "Sheet"
-    name, counter = base, 1
+    name, counter = _shortened(base, _SHEET_MAX), 1
     while name.casefold() in taken or name.casefold() == "history":  # Excel reserves it
         counter += 1
         suffix = f" ({counter})"
-        name = base[: _SHEET_MAX - len(suffix)].rstrip("' ") + suffix
+        name = _shortened(base, _SHEET_MAX - len(suffix)) + suffix
     taken.add(name.casefold())
     return name
 
