@@ -58,10 +58,11 @@ wraps `WebSocket.prototype.onmessage` to note when a frame arrived (JSON decodin
 --profile: one more cold load and --posts notes under the V8 sampling profiler (CDP
 `Profiler`, 100 us), not timed; prints the heaviest functions by self time (a forced layout is
 charged to the function that asked for the geometry: `get scrollHeight` is the bench's counting
-wrapper, called by the wall's overflowing()) and the wall.js functions with their callees.
+wrapper, called by the wall's overflowing()) and the wall's own functions (WALL_SCRIPTS) with
+their callees.
 
 The first lines name the machine (cores, CPU, load: the figures move with it) and the code
-served: the commit and the blobs of wall.js, wall_fit.js and gallery.css (`git hash-object`),
+served: the commit and the blobs of the wall's scripts and gallery.css (`git hash-object`),
 with a note when the working tree differs. To measure another version, export it and put it first:
 `git archive <rev> | tar -x -C /tmp/v && PYTHONPATH=/tmp/v .venv/bin/python bench/wall_layout.py`.
 
@@ -96,6 +97,9 @@ from tests.support import stop  # noqa: E402
 TARGET_SETTLE_MS = 300.0
 TARGET_REPAINT_MS = 16.0
 WATCH_AFTER_SETTLE_MS = 3000
+# The wall page's own scripts (templates/wall/wall.html inlines them): wall.js and its parts.
+WALL_SCRIPTS = ("wall.js", "wall_columns.js", "wall_edit.js", "wall_moderation.js",
+                "wall_walk.js", "wall_fit.js")  # fmt: skip
 
 # Runs before the page's scripts. Changes nothing the wall does; only times it.
 INSTRUMENT = r"""(() => {
@@ -238,7 +242,7 @@ def code_version() -> str:
     # As the server finds it (its cwd is not the checkout).
     package = run(sys.executable, "-c", "import gallery; print(gallery.__file__)", cwd=Path("/"))
     served = Path(package).resolve().parents[1] if package != "?" else ROOT
-    files = ["static/js/wall.js", "static/js/wall_fit.js", "static/css/gallery.css"]
+    files = [f"static/js/{name}" for name in WALL_SCRIPTS] + ["static/css/gallery.css"]
     blobs = ", ".join(
         f"{f.rsplit('/', 1)[-1]} {run('git', 'hash-object', str(served / f))[:10]}" for f in files
     )
@@ -473,7 +477,7 @@ def profile_pass(browser, server: Server, wall_url: str, token: str, notes: int,
 
 def self_times(profile: dict) -> tuple[list, list, float]:
     """By function (name, file:line, ms): self time, best first; the same with callees included
-    (the functions of static/js/wall.js and wall_fit.js only: "wall page:<line>" since they
+    (the functions of the wall's own scripts only, WALL_SCRIPTS: "wall page:<line>" since they
     are inline in the page, lines counted in the HTML); and the total sampled busy ms
     (idle excluded)."""
     nodes = {n["id"]: n for n in profile["nodes"]}
@@ -498,7 +502,7 @@ def self_times(profile: dict) -> tuple[list, list, float]:
             seen.add(key(node))
             node = parent.get(node)
         for k in seen:
-            if k[1].startswith(("wall.js", "wall_fit.js", "wall page")):
+            if k[1].startswith((*WALL_SCRIPTS, "wall page")):
                 whole[k] += dt / 1000
     busy = sum(v for (name, _), v in own.items() if name != "(idle)")
     ranked = sorted(((n, w, v) for (n, w), v in own.items() if n != "(idle)"), key=lambda x: -x[2])
@@ -640,7 +644,7 @@ def main() -> int:
             print(f"\nCPU profile, {title}: {busy:.0f} ms sampled busy; heaviest self time:")
             for name, where, ms in ranked[:8]:
                 print(f"  {ms:7.1f} ms {100 * ms / busy:5.1f}%  {name} {where}")
-            print("  wall.js and wall_fit.js, callees included:")
+            print("  the wall's own scripts, callees included:")
             for name, where, ms in inclusive[:10]:
                 print(f"  {ms:7.1f} ms {100 * ms / busy:5.1f}%  {name} {where}")
     print(f"\nmachine: {machine()}; bench took {time.monotonic() - started:.0f} s")

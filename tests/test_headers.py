@@ -36,7 +36,7 @@ def sha256_source(text: str) -> str:
 
 def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
     """No page has inline code but what its own policy lists by hash: the station page its
-    stylesheet and note form, the wall its stylesheet and its three scripts, every other page
+    stylesheet and note form, the wall its stylesheet and its scripts, every other page
     nothing (exactly the plain policy)."""
     ws, key, (s1, _) = workshop
     client.get(f"/w/{ws.code}?key={key}")
@@ -69,7 +69,7 @@ def test_inline_code_only_as_the_policy_allows_it_by_hash(client, workshop):
         if path == f"/s/{s1.token}":
             assert sorted(tag for tag, _ in blocks) == ["script", "style"]
         elif "/wall" in path:
-            assert sorted(tag for tag, _ in blocks) == ["script"] * 4 + ["style"], path
+            assert sorted(tag for tag, _ in blocks) == ["script"] * 8 + ["style"], path
             assert 'rel="stylesheet"' not in html, path
         else:
             assert not blocks and policy == headers.CSP, path

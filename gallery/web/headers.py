@@ -76,7 +76,9 @@ def load_inline_blocks(static: Path) -> dict[str, InlineBlock]:
         raise RuntimeError(f"static/css/gallery.css has no line starting {STATION_CSS_END!r}")
     blocks = {"station.css": InlineBlock.of("style", station_css.rstrip() + "\n"),
               "gallery.css": InlineBlock.of("style", css)}  # fmt: skip
-    for name in ("outbox.js", "clock.js", "typography.js", "wall_fit.js", "wall.js"):
+    scripts = ("outbox.js", "clock.js", "typography.js", "wall_fit.js", "wall_moderation.js",
+               "wall_edit.js", "wall_walk.js", "wall_columns.js", "wall.js")  # fmt: skip
+    for name in scripts:
         blocks[name] = InlineBlock.of("script", (static / "js" / name).read_text("utf-8"))
     return blocks
 

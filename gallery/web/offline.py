@@ -14,7 +14,13 @@ bp = Blueprint("offline", __name__)
 
 SOCKETIO_CLIENT = "vendor/socket.io-4.8.1.min.js"  # the pages link it as `socketio_client`
 # What the station page loads besides itself: scripts by release (?v=), the rest by name.
-VERSIONED = ("js/station.js", "js/clock.js", "js/typography.js")
+VERSIONED = (
+    "js/station.js",
+    "js/station_notes.js",
+    "js/station_walk.js",
+    "js/clock.js",
+    "js/typography.js",
+)
 PLAIN = (SOCKETIO_CLIENT, "icons/favicon.svg")
 
 

@@ -48,18 +48,20 @@ def test_critical_path_is_the_html_alone(people, workshop):
         "request", lambda r: stylesheets.append(r.url) if r.resource_type == "stylesheet" else None
     )
     phone.goto(workshop["stations"][0]["url"])
-    # the outbox inline below the form; clock.js, typography.js and station.js deferred, no
-    # Socket.IO client
+    # the outbox inline below the form; clock.js, typography.js and station.js with its parts
+    # deferred, no Socket.IO client
     assert phone.locator("#outbox-section + script:not([src])").count() == 1
     assert phone.locator("script:not([src])").count() == 1
     scripts = phone.locator("script[src]").all()
     srcs = [s.get_attribute("src") for s in scripts]
-    assert [src.split("/")[-1].split("?")[0] for src in srcs[:3]] == [
+    assert [src.split("/")[-1].split("?")[0] for src in srcs[:5]] == [
         "clock.js",
         "typography.js",
+        "station_notes.js",
+        "station_walk.js",
         "station.js",
     ], srcs  # socket.io: added later
-    assert all(s.get_attribute("defer") is not None for s in scripts[:3])
+    assert all(s.get_attribute("defer") is not None for s in scripts[:5])
     # styled by its inline stylesheet, which the policy allows by hash; no stylesheet file
     assert phone.locator("link[rel=stylesheet]").count() == 0 and stylesheets == []
     expect(phone.locator("#note-submit")).to_have_css("background-color", "rgb(11, 92, 173)")
