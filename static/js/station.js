@@ -85,6 +85,15 @@
   var offlineCopy = root.dataset.offlineCopy !== undefined;
   if (offlineCopy && list) list.classList.add("notes--stale");
 
+  // The station was removed: no form inviting notes it cannot take, and the way to the
+  // workshop's other stations (a reload led to a bare "not found").
+  function stationGone() {
+    var form = document.getElementById("note-form");
+    if (form) form.hidden = true;
+    document.getElementById("station-gone").hidden = false;
+    connection.textContent = "";
+  }
+
   function setStatus(online) {
     if (connection) {
       var offline = offlineCopy ? msg.msgOfflineCopy : msg.msgOffline;
@@ -129,6 +138,9 @@
           applyStation(reply.station);
           walk.buildPicker(reply.rotation.groups);
           walk.applyRotation(reply.rotation);
+        } else if (reply && reply.error && reply.error.code === "station_not_found") {
+          stationGone(); // removed while this phone was away
+          return;
         }
         setStatus(true);
         outbox.flush();
@@ -159,7 +171,7 @@
       if (s.token === station && s.locked !== (msg.locked === "true")) { window.location.reload(); return; }
       applyStation(s);
     });
-    socket.on("station_removed", function () { window.location.reload(); });
+    socket.on("station_removed", stationGone);
   }
 
   // The Socket.IO client is loaded after the note form works (it would otherwise share the

@@ -41,7 +41,9 @@
       var group = ui.me().group;
       go.hidden = true;
       picker.hidden = Boolean(group) || over;
-      document.getElementById("walk-dot").style.background = group ? window.GalleryClock.groupColour(group) : "transparent";
+      var dot = document.getElementById("walk-dot");
+      dot.hidden = !group; // an empty ring read like a radio button to tick
+      dot.style.background = group ? window.GalleryClock.groupColour(group) : "transparent";
       document.getElementById("walk-group").textContent = group ? walkData.msgGroup.replace("{g}", group) : "";
       var where = "";
       var fmt = window.GalleryClock.format(left);
@@ -69,6 +71,8 @@
       lastRound = state.round;
       rotation = state;
       countdown.update(state);
+      // stopped (or reset): "please go to station 3" no longer holds
+      if (state.state !== "running" && state.state !== "paused") roundEnd.hidden = true;
       if (moved && ui.me().group) {
         // Vibration and sound where they reach the person; large on screen in any case.
         if (window.GalleryClock.signalsReach(walkData.workshop)) window.GalleryClock.signal();

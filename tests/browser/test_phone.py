@@ -441,3 +441,33 @@ def test_a_long_station_arrives_a_page_at_a_time_with_or_without_javascript(peop
         seen += plain.locator("#notes > li").evaluate_all("l => l.map(e => e.dataset.id)")
     people.shot(plain, "phone-without-javascript-oldest-page")
     assert len(seen) == len(set(seen)) == total
+
+
+def test_a_station_removed_while_a_phone_is_away_says_so_and_keeps_the_note(
+    people, server, workshop
+):
+    """The facilitator removes a station while a phone there is in a dead spot with a note
+    waiting: back online, the phone says the station is gone, leads to the others, invites
+    no more notes, and still shows the words that could not be saved."""
+    station = workshop["stations"][2]
+    phone = open_station(people, station)
+    phone.context.set_offline(True)
+    expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
+    text = "Ladesäulen am Dorfgemeinschaftshaus"
+    phone.fill("#note-text", text)
+    phone.locator("#note-submit").tap()
+    manage = people.page("wall")
+    manage.goto(workshop["workshop"]["manage_url"])
+    row = manage.locator("li", has=manage.locator(f"form[action$='/{station['token']}/delete']"))
+    row.locator("details.danger summary").click()
+    row.locator("form[action$='/delete'] button[type=submit]").click()
+    expect(manage.locator(f"form[action$='/{station['token']}/delete']")).to_have_count(0)
+    phone.context.set_offline(False)
+    gone = phone.locator("#station-gone")
+    expect(gone).to_be_visible()
+    expect(gone).to_contain_text("Die Moderation hat diese Station entfernt.")
+    expect(phone.locator("#note-form")).to_be_hidden()
+    expect(phone.locator("#outbox")).to_contain_text(text)
+    gone.get_by_role("link", name="Alle Stationen").tap()
+    expect(phone).to_have_url(re.compile(r"/j/[A-Z0-9]+$"))  # the workshop's station list
+    expect(phone.locator("main li a")).to_have_count(len(workshop["stations"]) - 1)

@@ -92,9 +92,11 @@ def test_one_full_rotation_with_two_groups_on_two_phones(people, server):
     people.shot(anna, "walk-phone-round2", full_page=True)
 
     # The facilitator ends the walk and opens the vote: one dot each, per station.
+    expect(ben.locator("#round-end")).to_be_visible()  # "Die Runde ist zu Ende … Station 1"
     wall.locator("#rotation-buttons [data-action=next]").click()
     expect(wall.locator("#wall-round")).to_have_text("Rundgang beendet")
     expect(banner(anna)).to_have_text("— Der Rundgang ist zu Ende.")  # after "Ihre Gruppe: A"
+    expect(ben.locator("#round-end")).to_be_hidden()  # "go to station 1" holds no more
     wall.fill("#dots-input", "1")
     wall.locator("#dots-save").click()
     wall.locator("#phase-buttons [data-phase=vote]").click()
