@@ -282,7 +282,10 @@
       // lays out the columns still waiting with all their cards at full size (the largest part
       // of a cold load's drawing); the first layout, of the whole page, then has a card a group.
       bodies.forEach(function (body) { if (!fitted[body.parentNode.dataset.station]) compact(body, 1); });
-      together(Array.prototype.map.call(bodies, fitColumn));
+      together(Array.prototype.map.call(bodies, function* (body) {
+        yield* fitColumn(body);
+        yield* wholeCards(body);
+      }));
       // the room each fresh fit left, read once the frame is drawn (its layout then costs
       // nothing more) rather than forcing one more now, on the way to the first picture
       window.requestAnimationFrame(function () { window.setTimeout(readRoom, 0); });
@@ -360,6 +363,45 @@
         unfit(body);
       }
       yield* fitAfresh(body, token, last ? "last" : "default");
+    }
+
+    // A card is cut after four lines so that more cards fit; once the column is fitted, the
+    // cut ones show whole while the column still has room for them (a short column, one
+    // station full screen): all of them, at a smaller type down to COMFORT_PX if need be (a
+    // few large cards cut short read worse than whole ones a size smaller), else at the
+    // fitted type as many as fit, in order, found by halving.
+    function* wholeCards(body) {
+      var cut = Array.prototype.filter.call(
+        body.querySelectorAll(".sticky:not([hidden]) .sticky__text"),
+        function (t) { return t.scrollHeight > t.clientHeight + 1; });
+      if (!cut.length) return;
+      var whole = function (n) {
+        cut.forEach(function (t, i) { t.classList.toggle("sticky__text--whole", i < n); });
+      };
+      whole(cut.length);
+      if (!(yield body)) return;
+      var before = body.style.fontSize, size = parseFloat(window.getComputedStyle(body).fontSize);
+      if (size > COMFORT_PX) {
+        body.style.fontSize = COMFORT_PX + "px";
+        if (!(yield body)) {
+          var small = COMFORT_PX, big = size; // small fits, big does not
+          for (var i = 0; i < 4; i++) {
+            var px = (small + big) / 2;
+            body.style.fontSize = px + "px";
+            if (yield body) big = px; else small = px;
+          }
+          body.style.fontSize = small + "px";
+          return;
+        }
+        body.style.fontSize = before;
+      }
+      var lo = 0, hi = cut.length; // lo whole cards fit, hi do not
+      while (hi - lo > 1) {
+        var mid = (lo + hi) >> 1;
+        whole(mid);
+        if (yield body) hi = mid; else lo = mid;
+      }
+      whole(lo);
     }
 
     // All notes, no groups ("Alle Notizen zeigen"): the type gets smaller down to FIT_MIN_PX,
@@ -488,6 +530,11 @@
     // Up to a few cards step back from the groups showing the most (never below two); false
     // when that does not make the column fit, or the column had no fit to keep.
     function makeRoom(body, last) {
+      // cards shown whole give their extra lines back first: more cards before longer ones
+      var whole = body.querySelectorAll(".sticky__text--whole");
+      if (whole.length && overflowing(body)) {
+        whole.forEach(function (t) { t.classList.remove("sticky__text--whole"); });
+      }
       for (var tries = 0; overflowing(body); tries++) {
         if (!last || tries === 4) return false;
         var fullest = null, most = 2;

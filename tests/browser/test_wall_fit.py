@@ -445,3 +445,35 @@ def test_notes_arriving_on_a_full_column_leave_its_cards(people, server):
     assert after[0]["open"] >= before[0]["open"], (before, after)
     assert after[0]["cards"] >= before[0]["cards"], (before, after)
     assert all(column["cards"] for column in after), after
+
+
+WHOLE = """() => [...document.querySelectorAll('#columns .column__body')].map(b =>
+  [b.querySelectorAll('.sticky__text--whole').length, b.scrollHeight, b.clientHeight])"""
+
+
+def test_long_notes_show_whole_where_the_column_has_room(people, server):
+    """A card is cut after four lines so that more cards fit; on a column with room (three
+    long notes, in the overview and full screen) every note showed cut all the same."""
+    links = server.seed("workshop", "new", "Lange Notizen", "--station", "Was fehlt im Ort?",
+                        "--station", "Was wünschen Sie sich?")  # fmt: skip
+    token = links["stations"][0]["token"]
+    ideas = [
+        "Wir brauchen in jeder Grundschule im Landkreis schnelles WLAN, Tablets für jede Klasse "
+        "und jemanden, der sich um die Technik kümmert, sonst stehen die Geräte im Schrank.",
+        "Als Bürgermeister einer kleinen Gemeinde wünsche ich mir eine Beratung, die zu uns "
+        "kommt: Förderanträge, Breitband, Online-Dienste, alles aus einer Hand und ohne Fahrt.",
+        "Carsharing auch in kleinen Dörfern, z. B. mit einem E-Auto am Gemeindehaus, das man "
+        "per App bucht und das die Nachbarn gemeinsam nutzen.",
+    ]
+    post_from_phones(server, token, ideas)
+    wall = open_wall(people, links)
+    cut = """() => [...document.querySelectorAll('#columns .sticky__text')]
+      .filter(t => t.getBoundingClientRect().height && t.scrollHeight > t.clientHeight + 1)
+      .map(t => t.textContent)"""
+    for address in (wall.url, wall.url + "/" + token):
+        wall.goto(address)
+        expect(wall.locator("#columns li.sticky")).to_have_count(3, timeout=30_000)
+        expect(wall.locator(".group--new")).to_have_count(0, timeout=30_000)  # clustering done
+        settle(wall)
+        assert wall.evaluate(cut) == [], (address, wall.evaluate(WHOLE))
+        assert_fits(fit_state(wall))
