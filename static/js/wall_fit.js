@@ -4,7 +4,8 @@
  *
  * GalleryWallFit(columns, ui) makes the fit for one wall page: `columns` holds the columns;
  * `ui` gives el() and button() (wall.js builds every element), the page's messages and
- * settings (its data-* attributes: msgMore, msgMoreShort, msgMoreGroups, focus) and editing().
+ * settings (its data-* attributes: msgMore, msgMoreShort, msgMoreGroups, ..., focus) and
+ * editing().
  */
 (function () {
   "use strict";
@@ -60,7 +61,7 @@
       }
       // words, not "+10": a bare "+n" on the wall reads like +1s
       more.textContent = d.msgMoreShort.replace("{n}", hidden);
-      more.title = d.msgMore.replace("{n}", hidden);
+      more.title = hidden === 1 ? d.msgMoreOne : d.msgMore.replace("{n}", hidden);
       more.hidden = hidden === 0;
     }
 
@@ -226,7 +227,7 @@
       var chips = into.querySelectorAll(".group");
       chips[chips.length - n].hidden = true;
       var more = into.querySelector(".column__more") || into.appendChild(el("span", "group__more column__more"));
-      more.textContent = more.title = d.msgMoreGroups.replace("{n}", n);
+      more.textContent = more.title = n === 1 ? d.msgMoreGroup : d.msgMoreGroups.replace("{n}", n);
     }
 
     // Folding goes group by group, so it can free more room than was missing (or the column
@@ -429,7 +430,7 @@
       if (!more && held) more = body.appendChild(el("p", "group__more flat__more"));
       if (!more) return;
       more.hidden = held === 0;
-      more.textContent = more.title = d.msgMoreNotes.replace("{n}", held);
+      more.textContent = more.title = held === 1 ? d.msgMoreNote : d.msgMoreNotes.replace("{n}", held);
     }
 
     // The empty height under the column's lowest element drawn (hidden ones have no box).
