@@ -78,7 +78,7 @@
   var countdown = new window.GalleryClock.Countdown(function (left) {
     var r = rotation;
     // In the results nobody walks (the server pauses the rotation): no groups, no signal.
-    if (!r || r.mode !== "groups" || r.state === "idle" || r.state === "finished" || phase === "results") {
+    if (removed || !r || r.mode !== "groups" || r.state === "idle" || r.state === "finished" || phase === "results") {
       walk.hidden = true;
       fit();
       return;
@@ -100,6 +100,15 @@
     });
   });
 
+  // The station was removed: its code leads nowhere any more.
+  var removed = false;
+  function gone() {
+    removed = true;
+    document.querySelector(".display__qr").hidden = true;
+    walk.hidden = true;
+    document.getElementById("display-gone").hidden = false;
+  }
+
   function applyRotation(r) {
     if (!r || r.workshop !== d.workshop) return;
     var moved = rotation && r.state === "running" && r.round !== rotation.round;
@@ -114,13 +123,15 @@
         apply(reply.station);
         applyRotation(reply.rotation);
         if (reply.workshop) applyPhase(reply.workshop.phase);
+      } else if (reply && reply.error && reply.error.code === "station_not_found") {
+        gone(); // removed while this screen was away
       }
     });
   });
   socket.on("station_updated", apply);
   socket.on("phase_changed", function (m) { if (m.workshop === d.workshop) applyPhase(m.phase); });
   socket.on("rotation_updated", applyRotation);
-  socket.on("station_removed", function () { window.location.reload(); });
+  socket.on("station_removed", gone);
   window.addEventListener("resize", fit);
   // typography.js (hyphens) runs after this script; fonts (emoji) may come later still.
   document.addEventListener("DOMContentLoaded", fit);

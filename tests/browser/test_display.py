@@ -170,3 +170,21 @@ def test_the_longest_station_keeps_the_walk_and_the_signal_on_the_display(people
         found += [f"[{size}] {problem}" for problem in cut]
         people.shot(page, f"display-{size}-longest-rotation")
     assert not found, "\n".join(found)
+
+
+def test_a_removed_station_says_so_in_the_workshops_language(people, workshop):
+    """The facilitator removes a station: its screen says so in German and shows no code that
+    leads nowhere (it reloaded to a 'not found' in the browser's language)."""
+    station = workshop["stations"][1]
+    display = people.page("display", viewport={"width": 1280, "height": 800}, locale="en-GB")
+    display.goto(station["display_url"])
+    expect(display.locator("#display-phase")).to_have_attribute("data-phase", "collect")
+    manage = people.page("laptop")
+    manage.goto(workshop["workshop"]["manage_url"])
+    row = manage.locator("li", has=manage.locator(f"form[action$='/{station['token']}/delete']"))
+    row.locator("details.danger summary").click()
+    row.locator("form[action$='/delete'] button[type=submit]").click()
+    gone = display.locator("#display-gone")
+    expect(gone).to_have_text("Die Moderation hat diese Station entfernt.")
+    expect(display.locator(".display__qr")).to_be_hidden()
+    people.shot(display, "display-removed")
