@@ -218,7 +218,9 @@ def merge(board: Board, keys: Any) -> Board:
     by hand. ("Merge 6 notes with 15": the 15 name the topic the room has been reading.)"""
     keys = parse_merge(keys)
     groups = [board.cluster(k) for k in keys]
-    target = max(groups, key=lambda c: (c.label_locked or c.pinned, len(c.note_ids)))
+    # named: pinned or renamed with words (a single idea is label-locked to no name)
+    target = max(groups, key=lambda c: (c.pinned or (c.label_locked and bool(c.label)),
+                                        len(c.note_ids)))  # fmt: skip
     others = {c.id for c in groups if c.id != target.id}
     notes = [n for c in groups for n in c.note_ids]
     clusters = [

@@ -534,6 +534,13 @@ def test_sheet_names_are_valid_and_unique() -> None:
         "1 Was kommt nach dem …",
         "1 Was kommt nach dem … (2)",
     ]
+    # a word ending where the cut falls stays; a long word early on is cut rather than lost
+    assert (
+        sheet_name("1 Was kommt nach dem Breitba Ausbau", set()) == "1 Was kommt nach dem Breitba …"
+    )
+    assert sheet_name("1 Verwaltungsdigitalisierungsgesetz neu", set()) == (
+        "1 Verwaltungsdigitalisierungsg…"
+    )
 
 
 def test_xlsx_with_duplicate_station_titles() -> None:

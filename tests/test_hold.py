@@ -138,6 +138,19 @@ def test_one_fewer_counts_a_note_put_alone_by_hand_as_the_wall_does() -> None:
     assert sorted(n for c in after for n in c.note_ids) == list(range(10))
 
 
+def test_one_fewer_does_not_count_a_note_made_a_single_idea_by_hand() -> None:
+    """A note moved to "Einzelne Ideen" has no name for good: the wall shows it among the
+    single ideas and counts three groups, so "−" asks for two, one merge."""
+    notes = notes_of(GERMAN_WALL)
+    shown = [Cluster("a", [0, 1, 2, 3]), Cluster("b", [4, 5, 6]), Cluster("c", [7, 8]),
+             Cluster("s", [9], "", label_locked=True)]  # fmt: skip
+    after = cluster_notes(
+        notes, "de", previous=shown, moves={9: "s"}, groups=2, hold=False, embedder=topic_embedder
+    ).clusters
+    assert where(after)[9] == "s"
+    assert len([c for c in after if len(c.note_ids) > 1]) == 2
+
+
 def test_topics_become_the_groups_under_the_facilitators_words() -> None:
     notes = notes_of(GERMAN_WALL)
     topics = ["Bus", "Solar", "Verein"]

@@ -143,6 +143,9 @@ def test_merge_keeps_the_name_the_facilitator_gave_then_the_first_of_equals():
     after = merge(named, ["c", "a"])
     assert list(groups(after)) == ["a", "b", "d"] and after.cluster("a").label == "Radwege & Busse"
     assert sorted(merge(board(), ["b", "d", "a"]).cluster("a").note_ids) == [1, 2, 3, 4, 5, 10]
+    # a single idea made by hand is label-locked to no name: that is no name to keep
+    idea = Board((Cluster("s", [1, 2], "", label_locked=True), Cluster("g", [3, 4, 5], "Netz")))
+    assert merge(idea, ["s", "g"]).cluster("g").label == "Netz"
     two = Board((Cluster("x", [1, 2], "Funk"), Cluster("y", [3, 4], "Netz")))
     assert [c.id for c in merge(two, ["y", "x"]).clusters] == ["y"]
 

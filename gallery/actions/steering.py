@@ -74,9 +74,9 @@ def merge_clusters(station: Station, keys: Any) -> None:
 
 
 def split_cluster(station: Station, key: Any) -> None:
-    """Split one cluster in two: the engine cuts the group's own notes into two groups
-    (its notes that fit neither stay with the first part). One split, two parts: a group
-    cut at the finest granularity fell into up to eleven pieces."""
+    """Split one cluster in two parts: the engine cuts the group's own notes into two groups
+    (its notes that fit neither stay with the first part; `split_parts` when it finds fewer).
+    A group cut at the finest granularity fell into up to eleven pieces."""
     with station_write(station.id):
         group = _refusing(board(station).cluster, key)
         rows = list(Note.select().where(Note.id << group.note_ids).order_by(Note.id))

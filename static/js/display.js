@@ -107,6 +107,8 @@
     document.querySelector(".display__qr").hidden = true;
     walk.hidden = true;
     document.getElementById("display-gone").hidden = false;
+    fitted = "";
+    fit(); // the notice takes the room of the walk's lines: the text fits again
   }
 
   function applyRotation(r) {

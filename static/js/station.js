@@ -91,7 +91,9 @@
     var form = document.getElementById("note-form");
     if (form) form.hidden = true;
     document.getElementById("station-gone").hidden = false;
-    connection.textContent = "";
+    if (connection) connection.textContent = "";
+    // nor a +1, reply or dot for notes that are gone with it
+    Array.prototype.forEach.call(list ? list.querySelectorAll("button") : [], function (b) { b.disabled = true; });
   }
 
   function setStatus(online) {
@@ -171,7 +173,7 @@
       if (s.token === station && s.locked !== (msg.locked === "true")) { window.location.reload(); return; }
       applyStation(s);
     });
-    socket.on("station_removed", stationGone);
+    socket.on("station_removed", function (m) { if (!m || !m.station || m.station === station) stationGone(); });
   }
 
   // The Socket.IO client is loaded after the note form works (it would otherwise share the

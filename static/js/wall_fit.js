@@ -367,11 +367,14 @@
     }
 
     // A card is cut after four lines so that more cards fit; once the column is fitted, the
-    // cut ones show whole while the column still has room for them (a short column, one
-    // station full screen): all of them, at a smaller type down to COMFORT_PX if need be (a
+    // cut ones show whole while the column still has room for them and holds nothing back (a
+    // short column, one station full screen): all of them, at a smaller type down to COMFORT_PX if need be (a
     // few large cards cut short read worse than whole ones a size smaller), else at the
     // fitted type as many as fit, in order, found by halving.
     function* wholeCards(body) {
+      // more cards before longer ones: not while the column holds cards or groups back (the
+      // room it records for growing would then be measured with whole cards)
+      if (body.querySelector(".sticky[hidden], .group--folded, .group__more:not([hidden])")) return;
       var cut = Array.prototype.filter.call(
         body.querySelectorAll(".sticky:not([hidden]) .sticky__text"),
         function (t) { return t.scrollHeight > t.clientHeight + 1; });

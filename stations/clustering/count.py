@@ -76,11 +76,16 @@ def _split_loosest(drafts: list[_Draft], near: Distances, fresh_id: Callable[[],
 
 
 def _single_groups(drafts: Sequence[_Draft], moves: Mapping[NoteId, str]) -> int:
-    """One-note groups the wall shows as groups, not as single ideas: pinned, renamed, or a
-    note the facilitator put there by hand. The wall counts them, and "−" asks for its count
-    less one: counted here too, or the step would go the wrong way."""
+    """One-note groups the wall shows as groups, not as single ideas: pinned, or renamed or put
+    there by hand and named (a note moved to "Einzelne Ideen" has no name, for good). The
+    wall counts them, and "−" asks for its count less one: counted here too, or the step
+    would go the wrong way."""
     return sum(
-        len(d.note_ids) == 1 and (d.pinned or d.label_locked or moves.get(d.note_ids[0]) == d.id)
+        len(d.note_ids) == 1
+        and (
+            d.pinned
+            or (bool(d.kept_label) and (d.label_locked or moves.get(d.note_ids[0]) == d.id))
+        )
         for d in drafts
     )
 

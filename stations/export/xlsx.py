@@ -30,10 +30,14 @@ def _shortened(text: str, limit: int) -> str:
     nach dem …", not "1 Was kommt nach dem Breitbanda")."""
     if len(text) <= limit:
         return text
-    room = text[: limit - 1]
-    if " " not in room.strip():  # one long word: cut it
-        return room.rstrip("' ") + "…"
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip("' ") + " …"
+    room = text[: limit - 2]  # and " …"
+    if text[limit - 2] == " ":
+        words = room  # the cut falls between two words: the last one is whole
+    else:
+        words = room.rsplit(" ", 1)[0] if " " in room.strip() else ""
+    if len(words.rstrip("' ")) < limit // 2:  # a long word early on: cut it instead
+        return text[: limit - 1].rstrip("' ") + "…"
+    return words.rstrip("' ") + " …"
 
 
 def sheet_name(wanted: str, taken: set[str]) -> str:
