@@ -11,6 +11,7 @@ import pytest
 from gallery import create_app
 from gallery.actions import walk
 from gallery.actions.workshops import create_workshop
+from gallery.live import ticker
 from gallery.store import db
 from gallery.store.models import Note, PlusOne, Reply, SchemaVersion, Vote, Workshop
 from gallery.store.schema import MIGRATIONS
@@ -310,6 +311,7 @@ def test_rotation_commands_and_state(room, monkeypatch):
     ws, _, s1, s2, wall, phone, _ = room
     clock = [1000.0]
     monkeypatch.setattr(walk, "now", lambda: clock[0])
+    monkeypatch.setattr(ticker, "now", lambda: clock[0])  # no tick from the real clock
     ack = facilitate(
         wall, "rotation_command", workshop=ws.code, action="start", groups=2, minutes=5
     )
@@ -346,6 +348,9 @@ def test_switching_to_results_pauses_a_running_rotation(room, monkeypatch):
     ws, _, _, _, wall, phone, _ = room
     clock = [1000.0]
     monkeypatch.setattr(walk, "now", lambda: clock[0])
+    # the round's ticker on the same clock: on the real one its deadline (1300) had long
+    # passed, and its tick could land among the events heard below
+    monkeypatch.setattr(ticker, "now", lambda: clock[0])
     facilitate(wall, "rotation_command", workshop=ws.code, action="start", groups=2, minutes=5)
     clock[0] += 100
     wall.get_received(), phone.get_received()
