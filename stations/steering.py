@@ -111,8 +111,8 @@ def split_parts(notes: Sequence[T], parts: Sequence[Sequence[T]]) -> list[list[T
     if len(parts) >= 2:
         return [list(p) for p in parts]
     if len(parts) == 1 and 0 < len(parts[0]) < len(notes):
-        rest = [n for n in notes if n not in set(parts[0])]
-        return [list(parts[0]), rest]
+        taken = set(parts[0])
+        return [list(parts[0]), [n for n in notes if n not in taken]]
     half = len(notes) // 2
     return [list(notes[:half]), list(notes[half:])]
 

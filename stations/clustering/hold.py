@@ -172,8 +172,8 @@ def propagate(
         best: tuple[float, str] | None = None
         for key, moved in taught.items():
             goal = by_id[key]
-            # a note made a single idea by hand (locked to no name) is no topic to follow
-            if key == own.id or goal.pinned or (goal.label_locked and not goal.kept_label):
+            # a note made a single idea by hand is no topic to follow
+            if key == own.id or goal.pinned or goal.single_by_hand:
                 continue
             d = near.mean(note, moved)
             if d is not None and d <= tuning.teach_cut * cut and (best is None or d < best[0]):

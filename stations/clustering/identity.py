@@ -78,6 +78,11 @@ class _Draft:
     pinned: bool = False
     label_locked: bool = False
 
+    @property
+    def single_by_hand(self) -> bool:
+        """A note the facilitator moved to the single ideas: locked to no name, for good."""
+        return self.label_locked and not self.kept_label
+
 
 def _continue_ids(
     groups: Sequence[list[NoteId]],

@@ -8,7 +8,7 @@ import contextlib
 
 import pytest
 
-from tests.browser.test_journeys import open_wall
+from tests.browser.test_journeys import open_wall, remove_station
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -179,11 +179,7 @@ def test_a_removed_station_says_so_in_the_workshops_language(people, workshop):
     display = people.page("display", viewport={"width": 1280, "height": 800}, locale="en-GB")
     display.goto(station["display_url"])
     expect(display.locator("#display-phase")).to_have_attribute("data-phase", "collect")
-    manage = people.page("laptop")
-    manage.goto(workshop["workshop"]["manage_url"])
-    row = manage.locator("li", has=manage.locator(f"form[action$='/{station['token']}/delete']"))
-    row.locator("details.danger summary").click()
-    row.locator("form[action$='/delete'] button[type=submit]").click()
+    remove_station(people, workshop, station["token"])
     gone = display.locator("#display-gone")
     expect(gone).to_have_text("Die Moderation hat diese Station entfernt.")
     expect(display.locator(".display__qr")).to_be_hidden()

@@ -82,6 +82,18 @@ def saved(server, token: str, text: str) -> int:
     return sum(1 for note in server.notes(token) if note["text"] == text)
 
 
+def remove_station(people, workshop: dict, token: str) -> None:
+    """The facilitator removes a station on the manage page, as a person does: "Entfernen…",
+    then the confirmation."""
+    manage = people.page("laptop")
+    manage.goto(workshop["workshop"]["manage_url"])
+    form = f"form[action$='/{token}/delete']"
+    row = manage.locator("li", has=manage.locator(form))
+    row.locator("details.danger summary").click()
+    row.locator(f"{form} button[type=submit]").click()
+    expect(manage.locator(form)).to_have_count(0)
+
+
 def open_wall(people, workshop: dict):
     wall = people.page("wall")
     wall.goto(workshop["workshop"]["wall_url"])

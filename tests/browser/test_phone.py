@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import Server
 from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_journeys import FITS_PHONE, saved, wait_online
+from tests.browser.test_journeys import FITS_PHONE, remove_station, saved, wait_online
 from tests.support import free_port, start_server, stop
 
 try:
@@ -100,14 +100,19 @@ def test_a_paste_over_the_limit_is_kept_whole_and_refused_with_a_message(people,
     assert saved(server, station["token"], text) == 0
 
 
+def post_in_a_dead_spot(phone, text: str) -> None:
+    """The network goes; the phone says so; a note is written and sent into the outbox."""
+    phone.context.set_offline(True)
+    expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
+    phone.fill("#note-text", text)
+    phone.locator("#note-submit").tap()
+
+
 def test_the_status_turns_online_quickly_when_the_network_is_back(people, server, workshop):
     station = workshop["stations"][0]
     phone = open_station(people, station)
-    phone.context.set_offline(True)
-    expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
     text = "Nach dem Funkloch sofort wieder da"
-    phone.fill("#note-text", text)
-    phone.locator("#note-submit").tap()
+    post_in_a_dead_spot(phone, text)
     expect(phone.locator("#note-state")).to_have_text(msg(phone, "waiting"))
     # Long enough for Socket.IO's back-off to reach several seconds between attempts.
     phone.wait_for_timeout(6000)
@@ -451,17 +456,9 @@ def test_a_station_removed_while_a_phone_is_away_says_so_and_keeps_the_note(
     no more notes, and still shows the words that could not be saved."""
     station = workshop["stations"][2]
     phone = open_station(people, station)
-    phone.context.set_offline(True)
-    expect(phone.locator("#connection")).to_have_class(re.compile("status--offline"))
     text = "Ladesäulen am Dorfgemeinschaftshaus"
-    phone.fill("#note-text", text)
-    phone.locator("#note-submit").tap()
-    manage = people.page("wall")
-    manage.goto(workshop["workshop"]["manage_url"])
-    row = manage.locator("li", has=manage.locator(f"form[action$='/{station['token']}/delete']"))
-    row.locator("details.danger summary").click()
-    row.locator("form[action$='/delete'] button[type=submit]").click()
-    expect(manage.locator(f"form[action$='/{station['token']}/delete']")).to_have_count(0)
+    post_in_a_dead_spot(phone, text)
+    remove_station(people, workshop, station["token"])
     phone.context.set_offline(False)
     gone = phone.locator("#station-gone")
     expect(gone).to_be_visible()
